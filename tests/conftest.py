@@ -1,0 +1,132 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL when WORKFORCE_TEST_DATABASE_URL is
+set), a fresh app and HTTP client per test, tokens per role, and factories that build data.
+
+Each test starts from empty tables: the schema is migrated once per session, then every
+table is emptied before each test, so requests can commit for real.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from workforce import auth, create_app, db
+from workforce.cli import upgrade
+from workforce.contractors.services import create_contractor
+from workforce.db import Base
+from workforce.models import load_all
+
+PG_URL = os.environ.get("WORKFORCE_TEST_DATABASE_URL", "")
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to head, once per test session."""
+    if PG_URL:
+        reset_postgres_schema(PG_URL)
+        url = PG_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'workforce.sqlite3'}"
+    migrator = create_app({"DATABASE_URL": url})
+    upgrade(migrator)
+    db.get_db(migrator).dispose()
+    return url
+
+
+def empty_tables(app: Flask) -> None:
+    load_all()
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with db.transaction(app) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                session.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {"DATABASE_URL": database_url, "TESTING": True, "LOCK_DIR": str(tmp_path / "locks")}
+    )
+    empty_tables(app)
+    yield app
+    db.get_db(app).dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_token(app: Flask) -> Callable[..., str]:
+    """``make_token("ops")`` or ``make_token("contractor", contractor_id=3)`` -> raw token."""
+
+    def make(role: str, contractor_id: int | None = None, name: str | None = None) -> str:
+        with app.app_context(), db.transaction(app) as session:
+            _token, raw = auth.create_token(
+                session, name=name or f"test {role}", role=role, contractor_id=contractor_id
+            )
+        return raw
+
+    return make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def as_role(make_token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+    """Authorization headers for a fresh token of a role."""
+
+    def headers(role: str, contractor_id: int | None = None) -> dict[str, str]:
+        return bearer(make_token(role, contractor_id))
+
+    return headers
+
+
+@pytest.fixture
+def admin(as_role: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return as_role("admin")
+
+
+@pytest.fixture
+def ops(as_role: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return as_role("ops")
+
+
+@pytest.fixture
+def new_contractor(app: Flask) -> Callable[..., int]:
+    """Create a contractor through the service; returns its id."""
+    counter = iter(range(1, 1_000_000))
+
+    def make(**fields: Any) -> int:
+        n = next(counter)
+        data = {
+            "full_name": f"Contractor {n}",
+            "email": f"c{n}@example.org",
+            "country": "KE",
+            "external_ref": f"ext-{n}",
+        }
+        data.update(fields)
+        with app.app_context(), db.transaction(app) as session:
+            return create_contractor(session, data).id
+
+    return make

@@ -1,0 +1,43 @@
+"""Workforce: keeps content-moderation contractors safe and fairly paid."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """The one app factory. ``overrides`` beat ``WORKFORCE_*`` variables, which beat defaults."""
+    from workforce import api, cli, db, errors, http, models
+    from workforce.config import load_config
+    from workforce.extensions import Api
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(overrides=overrides))
+    app.config.update(
+        API_TITLE="Workforce",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+            "info": {"description": "Credentials, shifts, exposure, rotations, pay."},
+        },
+        JSON_SORT_KEYS=False,
+    )
+    models.load_all()
+    db.init_app(app)
+    # Order matters: smorest registers its own HTTPException handler in init_app;
+    # ours must be registered after it so every error is problem+json.
+    smorest = Api(app)
+    api.register(smorest)
+    errors.register_error_handlers(app)
+    http.init_app(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,13 @@
+"""The HTTP API: one module per resource, each a flask-smorest blueprint."""
+
+from __future__ import annotations
+
+from workforce.api import audit, contractors, health, identity
+from workforce.extensions import Api
+
+BLUEPRINTS = (health.blp, identity.blp, contractors.blp, audit.blp)
+
+
+def register(api: Api) -> None:
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)

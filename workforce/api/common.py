@@ -1,0 +1,84 @@
+"""Pieces every resource module uses: strict input schemas, pages, money and time fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+#: A page number past this is refused: it keeps OFFSET within what SQLite accepts.
+MAX_PAGE = 100_000
+
+
+class InputSchema(ma.Schema):
+    """Request bodies: a misspelt field is an error, never silently ignored."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class ReasonSchema(InputSchema):
+    """Body of an action that must say why (reject, revoke, end, manual rotation)."""
+
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(1, 2000))
+
+
+class OptionalReasonSchema(InputSchema):
+    reason = ma.fields.String(validate=ma.validate.Length(1, 2000))
+
+
+class QuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+class PageArgs(QuerySchema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, MAX_PAGE))
+    page_size = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 500))
+
+
+class MoneyString(ma.fields.Decimal):
+    """A decimal sent and received as a string ("1234.50"), never a JSON number."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(as_string=True, allow_nan=False, **kwargs)
+
+    def _validated(self, value: Any) -> Decimal:
+        if isinstance(value, float | bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class Timestamp(ma.fields.AwareDateTime):
+    """RFC 3339 with an offset; a naive datetime is a 422."""
+
+    default_error_messages = {"invalid_awareness": "must include a UTC offset (RFC 3339)"}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The list envelope ``{"items", "page", "page_size", "total"}`` for one item schema."""
+    return type(
+        name,
+        (ma.Schema,),
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "page": ma.fields.Integer(required=True),
+            "page_size": ma.fields.Integer(required=True),
+            "total": ma.fields.Integer(required=True),
+        },
+    )
+
+
+def paginate(session: Session, stmt: Select[Any], page: int, page_size: int) -> dict[str, Any]:
+    """Run ``stmt`` for one page; ``stmt`` must already be ordered (stable pages)."""
+    page_size = min(page_size, current_app.config["PAGE_SIZE_MAX"])
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = session.scalars(stmt.limit(page_size).offset((page - 1) * page_size)).all()
+    return {"items": items, "page": page, "page_size": page_size, "total": total or 0}

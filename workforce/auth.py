@@ -1,0 +1,261 @@
+"""Tokens, roles and the current principal.
+
+A token is an opaque random string (``wf_`` + 256 random bits) shown once; only its
+SHA-256 is stored. Every API view declares the roles that may call it with
+:func:`roles`; a contractor token sees only its own contractor (see :func:`own`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import current_app, g, request
+from sqlalchemy import ForeignKey, Integer, Select, String, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from workforce import audit
+from workforce.db import Base, UTCDateTime, get_db, utcnow
+from workforce.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+
+ROLES = ("admin", "ops", "compliance", "wellbeing", "contractor", "ingest")
+TOKEN_PREFIX = "wf_"
+#: How stale ``last_used_at`` may get before a request refreshes it (saves a write per call).
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters of the token, so people can tell their tokens apart.
+    hint: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_token_id: Mapped[int | None] = mapped_column(Integer)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    def is_active(self, at: dt.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > at)
+
+
+@dataclass(frozen=True)
+class Principal:
+    token_id: int | None
+    role: str
+    name: str
+    contractor_id: int | None = None
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def create_token(
+    session: Session,
+    *,
+    name: str,
+    role: str,
+    contractor_id: int | None = None,
+    expires_at: dt.datetime | None = None,
+    created_by: int | None = None,
+) -> tuple[Token, str]:
+    """Create a token; returns the row and the raw secret (shown once, never stored)."""
+    if role not in ROLES:
+        raise InvalidInput.field("role", f"must be one of {', '.join(ROLES)}")
+    if role == "contractor" and contractor_id is None:
+        raise InvalidInput.field("contractor_id", "a contractor token needs a contractor")
+    if role != "contractor" and contractor_id is not None:
+        raise InvalidInput.field("contractor_id", "only contractor tokens name a contractor")
+    if contractor_id is not None:
+        from workforce.contractors.services import get_contractor  # cycle: contractors use auth
+
+        contractor = get_contractor(session, contractor_id, field="contractor_id")
+        if contractor.status == "offboarded":
+            raise InvalidInput.field("contractor_id", "the contractor is offboarded")
+    now = utcnow()
+    if expires_at is None:
+        expires_at = now + dt.timedelta(days=current_app.config["TOKEN_TTL_DAYS"])
+    elif expires_at <= now:
+        raise InvalidInput.field("expires_at", "must be in the future")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = Token(
+        name=name,
+        role=role,
+        contractor_id=contractor_id,
+        token_hash=hash_token(raw),
+        hint=raw[:8],
+        created_at=now,
+        created_by_token_id=created_by,
+        expires_at=expires_at,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        "token.create",
+        "token",
+        token.id,
+        {"name": name, "role": role, "contractor_id": contractor_id},
+    )
+    return token, raw
+
+
+def revoke_token(session: Session, token_id: int) -> Token:
+    token = session.get(Token, token_id)
+    if token is None:
+        raise NotFound(f"token {token_id} does not exist")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(session, "token.revoke", "token", token.id, {"name": token.name})
+    session.flush()
+    return token
+
+
+def tokens_query(
+    *, role: str | None = None, contractor_id: int | None = None, include_revoked: bool = False
+) -> Select[tuple[Token]]:
+    stmt = select(Token).order_by(Token.id)
+    if role:
+        stmt = stmt.where(Token.role == role)
+    if contractor_id:
+        stmt = stmt.where(Token.contractor_id == contractor_id)
+    if not include_revoked:
+        stmt = stmt.where(Token.revoked_at.is_(None))
+    return stmt
+
+
+def revoke_contractor_tokens(session: Session, contractor_id: int) -> int:
+    """Revoke every live token of a contractor at once (offboarding)."""
+    result = session.execute(
+        update(Token)
+        .where(Token.contractor_id == contractor_id, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class _FailureWindow:
+    """Failed authentications per client in the last minute (per process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def retry_after(self, client: str, limit: int) -> int:
+        """Seconds until ``client`` may try again, 0 when it is under the limit."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.get(client)
+            if not hits:
+                return 0
+            while hits and hits[0] <= now - 60:
+                hits.popleft()
+            return int(hits[0] + 60 - now) + 1 if len(hits) >= limit else 0
+
+    def fail(self, client: str) -> None:
+        with self._lock:
+            self._hits[client].append(time.monotonic())
+
+
+def _failures() -> _FailureWindow:
+    window: _FailureWindow = current_app.extensions.setdefault(
+        "workforce.auth_failures", _FailureWindow()
+    )
+    return window
+
+
+def _reject(detail: str) -> Unauthorized:
+    _failures().fail(request.remote_addr or "?")
+    return Unauthorized(detail, code="invalid_token")
+
+
+def authenticate() -> Principal:
+    """The principal of this request, from ``Authorization: Bearer <token>``."""
+    cached: Principal | None = g.get("principal")
+    if cached is not None:
+        return cached
+    client = request.remote_addr or "?"
+    wait = _failures().retry_after(client, current_app.config["AUTH_FAILURES_PER_MINUTE"])
+    if wait:
+        raise TooManyRequests(
+            "too many failed authentications; try again later", extra={"retry_after": wait}
+        )
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if not header:
+        raise Unauthorized("this endpoint needs a bearer token", code="missing_token")
+    raw = raw.strip()
+    if scheme.lower() != "bearer" or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        raise _reject("the Authorization header must be 'Bearer wf_...'")
+    database = get_db()
+    now = utcnow()
+    with database.reader() as sess:
+        token = sess.scalar(select(Token).where(Token.token_hash == hash_token(raw)))
+    if token is None or not token.is_active(now):
+        raise _reject("the token is unknown, expired or revoked")
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        # Its own short transaction: a read request stays a read transaction.
+        with database.writer() as sess, sess.begin():
+            sess.execute(update(Token).where(Token.id == token.id).values(last_used_at=now))
+    principal = Principal(token.id, token.role, token.name, token.contractor_id)
+    g.principal = principal
+    return principal
+
+
+def roles(*allowed: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Let only these roles call the view; the allowed set is kept for the access matrix."""
+    unknown = set(allowed) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            principal = authenticate()
+            if principal.role not in allowed:
+                raise Forbidden(
+                    f"the {principal.role} role may not do this", code="role_not_allowed"
+                )
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def principal() -> Principal:
+    """The authenticated principal (call inside a view decorated with :func:`roles`)."""
+    return authenticate()
+
+
+def own(contractor_id: int) -> None:
+    """A contractor token may only reach its own contractor; others get a plain 404."""
+    current = authenticate()
+    if current.role == "contractor" and current.contractor_id != contractor_id:
+        raise NotFound(f"contractor {contractor_id} does not exist")
+
+
+def me() -> int:
+    """The contractor id of a contractor token (for ``/me/...`` views)."""
+    current = authenticate()
+    if current.role != "contractor" or current.contractor_id is None:
+        raise Forbidden("only a contractor token has a /me", code="not_a_contractor")
+    return current.contractor_id

@@ -1,0 +1,115 @@
+"""``flask --app workforce ...`` commands: db, tokens, audit, seed-demo, scheduler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from workforce import audit, auth, db
+from workforce.errors import WorkforceError
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(app: Flask) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    # configparser treats % specially; URLs may contain %-escapes.
+    config.set_main_option("sqlalchemy.url", app.config["DATABASE_URL"].replace("%", "%%"))
+    return config
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    command.upgrade(alembic_config(app), revision)
+
+
+db_cli = AppGroup("db", help="Database migrations.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the configured database to REVISION (default: head)."""
+    upgrade(current_app, revision)
+    click.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the configured database down to REVISION."""
+    command.downgrade(alembic_config(current_app), revision)
+
+
+tokens_cli = AppGroup("tokens", help="API tokens.")
+
+
+@tokens_cli.command("create")
+@click.option("--role", required=True, type=click.Choice(auth.ROLES))
+@click.option("--name", required=True)
+@click.option("--contractor", "contractor_id", type=int, default=None)
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=None)
+def tokens_create(
+    role: str, name: str, contractor_id: int | None, expires_days: int | None
+) -> None:
+    """Create a token and print it alone on the last line."""
+    expires_at = db.utcnow() + dt.timedelta(days=expires_days) if expires_days is not None else None
+    try:
+        with db.transaction() as session:
+            token, raw = auth.create_token(
+                session, name=name, role=role, contractor_id=contractor_id, expires_at=expires_at
+            )
+            click.echo(f"token {token.id} ({role}) expires {token.expires_at:%Y-%m-%d}", err=True)
+    except WorkforceError as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(raw)
+
+
+audit_cli = AppGroup("audit", help="The audit trail.")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit hash chain; exit 1 at the first broken row."""
+    with db.get_db().reader() as session:
+        report = audit.verify_chain(session)
+    if report.ok:
+        click.echo(f"audit chain intact: {report.checked} events")
+        return
+    click.echo(
+        f"audit chain broken at event {report.first_broken_id}: {report.problem} "
+        f"({report.checked} events verified before it)",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Create a small demo workforce (idempotent)."""
+    from workforce.demo import seed
+
+    with db.transaction() as session:
+        summary = seed(session)
+    for line in summary:
+        click.echo(line)
+
+
+@click.command("scheduler")
+def scheduler() -> None:
+    """Run the scheduler process (one active; a second one is a harmless standby)."""
+    from workforce.scheduling.runner import run_forever
+
+    run_forever(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def register(app: Flask) -> None:
+    for group in (db_cli, tokens_cli, audit_cli, seed_demo, scheduler):
+        app.cli.add_command(group)

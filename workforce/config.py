@@ -1,0 +1,58 @@
+"""Configuration: defaults in code, overridden by ``WORKFORCE_*`` environment variables.
+
+``WORKFORCE_DATABASE_URL=postgresql+psycopg://...`` sets ``DATABASE_URL``; values are
+coerced to the type of the default, so ``WORKFORCE_SWEEP_INTERVAL_SECONDS=30`` is an int.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+ENV_PREFIX = "WORKFORCE_"
+
+DEFAULTS: dict[str, Any] = {
+    #: SQLAlchemy URL; empty means a SQLite file in the instance folder.
+    "DATABASE_URL": "",
+    #: How long SQLite waits for a writer before giving up (ms).
+    "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    #: Signs session cookies (portal) and calendar secrets; set it in production.
+    "SECRET_KEY": "dev-only-change-me",
+    #: Largest request body accepted (bytes): a 5,000-event batch is about 1.5 MB.
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    #: Default lifetime of a token created through the API or the CLI (days).
+    "TOKEN_TTL_DAYS": 365,
+    #: Largest page a list endpoint returns (DESIGN.md: at most 500).
+    "PAGE_SIZE_MAX": 500,
+    #: Public base URL used to build links (calendar feeds, invites).
+    "BASE_URL": "http://127.0.0.1:8000",
+    #: Where the scheduler's file lock lives on SQLite (empty: the instance folder).
+    "LOCK_DIR": "",
+    #: Rotation sweep cadence; the breach-to-rotation target is one interval + 10 s.
+    "SWEEP_INTERVAL_SECONDS": 60,
+    #: Failed authentications allowed per client address per minute before 429.
+    "AUTH_FAILURES_PER_MINUTE": 30,
+}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def load_config(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Defaults, then the environment, then explicit overrides (tests, embedding)."""
+    environ = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = environ.get(ENV_PREFIX + key)
+        if raw is not None:
+            config[key] = _coerce(raw, default)
+    config.update(overrides or {})
+    return config

@@ -1,0 +1,181 @@
+"""Contractor rules: validation and defaults from the country, uniqueness, offboarding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from workforce import audit
+from workforce.auth import revoke_contractor_tokens
+from workforce.contractors.models import Contractor
+from workforce.db import utcnow
+from workforce.errors import Conflict, InvalidInput, NotFound
+from workforce.i18n import (
+    territory_defaults,
+    validate_country,
+    validate_currency,
+    validate_locale,
+    validate_subdivision,
+)
+from workforce.timeutil import load_zone
+
+#: Fields that PATCH may change; status moves only between active and suspended there.
+EDITABLE = (
+    "external_ref",
+    "full_name",
+    "email",
+    "country",
+    "subdivision",
+    "timezone",
+    "locale",
+    "currency",
+    "status",
+)
+
+
+def get_contractor(session: Session, contractor_id: int, *, field: str | None = None) -> Contractor:
+    """The contractor, or 404 (a path id) / 422 naming ``field`` (an id in a body)."""
+    contractor = session.get(Contractor, contractor_id)
+    if contractor is None:
+        if field:
+            raise InvalidInput.field(field, f"contractor {contractor_id} does not exist")
+        raise NotFound(f"contractor {contractor_id} does not exist")
+    return contractor
+
+
+def _normalise(data: Mapping[str, Any], current: Contractor | None) -> dict[str, Any]:
+    """Validate the fields given and fill timezone, locale and currency from the country."""
+    out = dict(data)
+    country = validate_country(out.get("country") or (current.country if current else ""))
+    out["country"] = country
+    if out.get("subdivision"):
+        out["subdivision"] = validate_subdivision(out["subdivision"], country)
+    elif current and "country" in data and current.subdivision:
+        # A new country invalidates the old subdivision unless it is restated.
+        validate_subdivision(current.subdivision, country)
+    defaults = territory_defaults(country)
+    if "timezone" in out:
+        out["timezone"] = load_zone(out["timezone"]).key
+    elif current is None:
+        if len(defaults.timezones) != 1:
+            raise InvalidInput.field(
+                "timezone",
+                f"{country} has {len(defaults.timezones) or 'no'} time zones; give the IANA "
+                "zone the contractor works in",
+            )
+        out["timezone"] = defaults.timezones[0]
+    if "locale" in out:
+        out["locale"] = validate_locale(out["locale"])
+    elif current is None:
+        out["locale"] = defaults.locale or "en"
+    if "currency" in out:
+        out["currency"] = validate_currency(out["currency"])
+    elif current is None:
+        if defaults.currency is None:
+            raise InvalidInput.field("currency", f"{country} has no default currency; give one")
+        out["currency"] = defaults.currency
+    if "email" in out:
+        out["email"] = out["email"].strip().lower()
+    return out
+
+
+def _ensure_unique(session: Session, data: Mapping[str, Any], exclude_id: int | None) -> None:
+    for field in ("email", "external_ref"):
+        value = data.get(field)
+        if value is None:
+            continue
+        stmt = select(Contractor.id).where(getattr(Contractor, field) == value)
+        if exclude_id is not None:
+            stmt = stmt.where(Contractor.id != exclude_id)
+        if session.scalar(stmt) is not None:
+            raise Conflict(
+                f"another contractor already has this {field}", code=f"duplicate_{field}"
+            )
+
+
+def create_contractor(session: Session, data: Mapping[str, Any]) -> Contractor:
+    values = _normalise(data, None)
+    _ensure_unique(session, values, None)
+    contractor = Contractor(**values, status="active", opt_outs=[])
+    session.add(contractor)
+    session.flush()
+    audit.record(
+        session,
+        "contractor.create",
+        "contractor",
+        contractor.id,
+        {"country": contractor.country, "external_ref": contractor.external_ref},
+    )
+    return contractor
+
+
+def update_contractor(
+    session: Session, contractor_id: int, changes: Mapping[str, Any]
+) -> Contractor:
+    contractor = get_contractor(session, contractor_id)
+    if contractor.status == "offboarded":
+        raise Conflict("an offboarded contractor cannot be changed", code="contractor_offboarded")
+    if changes.get("status") == "offboarded":
+        raise Conflict(
+            "use POST /contractors/{id}/offboard to offboard", code="use_offboard_endpoint"
+        )
+    values = _normalise(changes, contractor)
+    if "country" not in changes:
+        values.pop("country")
+    _ensure_unique(session, values, contractor.id)
+    changed = {}
+    for field, value in values.items():
+        if getattr(contractor, field) != value:
+            changed[field] = value
+            setattr(contractor, field, value)
+    if changed:
+        contractor.updated_at = utcnow()
+        session.flush()
+        # Names and emails are personal data: the audit names the fields, not the values.
+        audit.record(
+            session, "contractor.update", "contractor", contractor.id, {"fields": sorted(changed)}
+        )
+    return contractor
+
+
+def offboard_contractor(session: Session, contractor_id: int, reason: str | None) -> Contractor:
+    contractor = get_contractor(session, contractor_id)
+    if contractor.status == "offboarded":
+        raise Conflict("the contractor is already offboarded", code="already_offboarded")
+    contractor.status = "offboarded"
+    contractor.offboarded_at = utcnow()
+    revoked = revoke_contractor_tokens(session, contractor.id)
+    session.flush()
+    audit.record(
+        session,
+        "contractor.offboard",
+        "contractor",
+        contractor.id,
+        {"reason": reason, "tokens_revoked": revoked},
+    )
+    return contractor
+
+
+def list_contractors_query(
+    *, country: str | None = None, status: str | None = None, search: str | None = None
+) -> Select[tuple[Contractor]]:
+    stmt = select(Contractor).order_by(Contractor.id)
+    if country:
+        stmt = stmt.where(Contractor.country == country.upper())
+    if status:
+        stmt = stmt.where(Contractor.status == status)
+    if search:
+        # The search text is literal: escape LIKE's wildcards.
+        literal = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{literal}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Contractor.full_name).like(pattern, escape="\\"),
+                Contractor.email.like(pattern, escape="\\"),
+                func.lower(Contractor.external_ref).like(pattern, escape="\\"),
+            )
+        )
+    return stmt

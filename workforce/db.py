@@ -1,0 +1,168 @@
+"""Database plumbing: declarative base, engine and sessions per app, a UTC datetime type.
+
+One transaction per request or job: services only ``flush()``; the boundary
+(:func:`workforce.http.finish_request`, :func:`run_in_transaction`) commits or rolls back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, request
+from sqlalchemy import DateTime, Engine, MetaData, Numeric, String, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
+
+# Stable constraint names so that migrations can name what they alter.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware datetime stored in UTC; naive values are a programming error."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the database layer")
+        value = value.astimezone(dt.UTC)
+        # SQLite has no time zone type: store naive UTC text, which sorts correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Money(TypeDecorator[Decimal]):
+    """Exact decimals. SQLite has no decimal type and would go through float, so there
+    the value is stored as text; PostgreSQL stores NUMERIC."""
+
+    impl = Numeric(20, 6)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(20, 6))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError("money must be a Decimal")
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value) if isinstance(value, str) else value
+
+
+class Database:
+    """The engine and session factories of one app."""
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 15000) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+            _configure_sqlite(self.engine, busy_timeout_ms)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10)
+        # Writers on SQLite begin IMMEDIATE so two writers queue on the busy timeout
+        # instead of failing when a read lock cannot be upgraded.
+        self.write_engine = self.engine.execution_options(workforce_write=True)
+        self.reader = sessionmaker(self.engine, expire_on_commit=False)
+        self.writer = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit transactions are off).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("workforce_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'workforce.sqlite3'}"
+
+
+def init_app(app: Flask) -> Database:
+    url = app.config["DATABASE_URL"] or default_sqlite_url(app.instance_path)
+    app.config["DATABASE_URL"] = url
+    database = Database(url, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    app.extensions["workforce.db"] = database
+    return database
+
+
+def get_db(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions["workforce.db"]
+
+
+def session() -> Session:
+    """The session of the current request, opened on first use.
+
+    Safe methods read; anything else is a write transaction (IMMEDIATE on SQLite).
+    """
+    current: Session | None = g.get("db_session")
+    if current is None:
+        database = get_db()
+        factory = database.reader if request.method in ("GET", "HEAD") else database.writer
+        current = g.db_session = factory()
+    return current
+
+
+@contextmanager
+def transaction(app: Flask | None = None) -> Iterator[Session]:
+    """A write transaction outside a request (commands, jobs): commit or roll back."""
+    with get_db(app).writer() as sess, sess.begin():
+        yield sess
+
+
+def run_in_transaction(fn: Callable[[Session], T], app: Flask | None = None) -> T:
+    with transaction(app) as sess:
+        return fn(sess)

@@ -1,0 +1,202 @@
+"""Domain exceptions and their one mapping to ``application/problem+json``.
+
+Services raise these; nothing else decides a status code. The HTTP layer turns every
+exception (ours, werkzeug's routing errors, webargs' validation errors) into the same
+problem document: ``status, title, detail, code`` and, for 422, ``errors`` keyed by field.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, Response, current_app
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException
+
+
+class WorkforceError(Exception):
+    """Base of every error a client may see. ``code`` is stable and machine-readable."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        #: additional members of the problem document (e.g. eligibility reasons)
+        self.extra = extra or {}
+
+
+class InvalidInput(WorkforceError):
+    """422: the request is well-formed JSON but a field is wrong. ``errors`` names it."""
+
+    status = 422
+    code = "validation_error"
+    title = "Unprocessable entity"
+
+    def __init__(self, errors: dict[str, list[str]], detail: str | None = None) -> None:
+        first = next(iter(errors.items()), ("", [""]))
+        super().__init__(detail or f"{first[0]}: {first[1][0]}")
+        self.errors = errors
+
+    @classmethod
+    def field(cls, name: str, message: str) -> InvalidInput:
+        return cls({name: [message]})
+
+
+class Unauthorized(WorkforceError):
+    status = 401
+    code = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(WorkforceError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(WorkforceError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(WorkforceError):
+    """409: the input is valid but a rule of the domain forbids it now."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class TooManyRequests(WorkforceError):
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+# --- the one mapping to application/problem+json -------------------------------------
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {"status": status, "title": title, "detail": detail, "code": code}
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    response = current_app.response_class(
+        json.dumps(body, default=str), status=status, mimetype=PROBLEM_MIMETYPE
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages -> ``{"events.3.started_at": [...]}``."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = str(key) if key != "_schema" else ""
+            path = ".".join(p for p in (prefix, name) if p) or "_schema"
+            flat.update(flatten_messages(value, path))
+        return flat
+    if isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": [str(m) for m in messages]}
+    return {prefix or "_schema": [str(messages)]}
+
+
+def _from_webargs(error: HTTPException) -> Response:
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages", {})
+    # webargs keys messages by location ("json", "query"); clients know fields, not locations
+    merged: dict[str, list[str]] = {}
+    for location_messages in messages.values() if isinstance(messages, dict) else []:
+        merged.update(flatten_messages(location_messages))
+    if not merged:
+        merged = {"_schema": ["invalid input"]}
+    field, msgs = next(iter(merged.items()))
+    return problem(
+        422, "Unprocessable entity", f"{field}: {msgs[0]}", "validation_error", errors=merged
+    )
+
+
+def _handle_http(error: HTTPException) -> Response:
+    status = error.code or 500
+    if status == 422:
+        return _from_webargs(error)
+    headers = dict(error.get_headers()) if status == 405 else {}
+    headers.pop("Content-Type", None)
+    code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
+    detail = error.description or error.name
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if status == 400 and messages:
+        # webargs could not parse the body at all
+        code, detail = "invalid_json", "the request body is not valid JSON"
+    return problem(status, error.name, detail or "", code, headers=headers)
+
+
+def _handle_domain(error: WorkforceError) -> Response:
+    errors = error.errors if isinstance(error, InvalidInput) else None
+    headers = {}
+    if isinstance(error, Unauthorized):
+        headers["WWW-Authenticate"] = 'Bearer realm="workforce"'
+    if isinstance(error, TooManyRequests):
+        headers["Retry-After"] = str(error.extra.get("retry_after", 60))
+    return problem(
+        error.status,
+        error.title,
+        error.detail,
+        error.code,
+        errors=errors,
+        headers=headers,
+        **error.extra,
+    )
+
+
+def _handle_unexpected(error: Exception) -> Response:
+    # Log the detail for operators; never send a stack trace or SQL to a client.
+    current_app.logger.exception("unhandled error", exc_info=error)
+    if isinstance(error, DBAPIError) and is_concurrency_error(error):
+        return problem(
+            503,
+            "Service unavailable",
+            "the database is busy; retry the request",
+            "database_busy",
+            headers={"Retry-After": "1"},
+        )
+    return problem(500, "Internal server error", "an unexpected error occurred", "internal_error")
+
+
+def is_concurrency_error(error: DBAPIError) -> bool:
+    """Serialization failures, deadlocks and SQLite's busy errors: safe to retry."""
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    if sqlstate in ("40001", "40P01"):
+        return True
+    return "database is locked" in str(getattr(error, "orig", "")).lower()
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(WorkforceError, _handle_domain)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,22 @@
+"""The harm taxonomy and queue tiers shared by queues, exposure, policies and reports."""
+
+from __future__ import annotations
+
+#: Kinds of disturbing content (DESIGN.md). A contractor may opt out of any of them.
+HARM_CATEGORIES = (
+    "violence_gore",
+    "child_sexual_abuse",
+    "sexual_content",
+    "self_harm",
+    "hate_extremism",
+    "animal_cruelty",
+    "harassment",
+    "other_disturbing",
+)
+
+#: Queue tiers: 0 none, 1 low, 2 high, 3 egregious. Tier >= SENSITIVE_TIER needs consent.
+TIERS = (0, 1, 2, 3)
+TIER_NAMES = {0: "none", 1: "low", 2: "high", 3: "egregious"}
+SENSITIVE_TIER = 1
+#: Rotations take people off tiers 2 and 3 (DESIGN.md, default exposure policy).
+ROTATED_TIER = 2

@@ -1,0 +1,29 @@
+"""The scheduler's jobs, defined in code. Each is idempotent: its effect is derived from
+database state, so a missed or repeated run is harmless. A job takes the session of its own
+transaction and the instant it runs for, and returns counts of what it did."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+JobFunc = Callable[[Session, dt.datetime], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    func: JobFunc
+    #: APScheduler trigger name and arguments, e.g. ("interval", {"seconds": 60}).
+    trigger: str
+    trigger_args: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+def all_jobs(config: dict[str, Any]) -> list[Job]:
+    """Every job with its schedule from the configuration."""
+    return []
