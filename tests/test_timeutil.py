@@ -92,7 +92,8 @@ def zone_and_interval(draw: st.DrawFn) -> tuple[ZoneInfo, datetime, datetime]:
     zone = draw(st.sampled_from(ZONES))
     near = transitions(zone)
     span = int((HIGH - LOW).total_seconds())
-    if near and draw(st.booleans()):
+    around_transition = draw(st.booleans())
+    if near and around_transition:
         anchor = draw(st.sampled_from(near))
         start = anchor + timedelta(seconds=draw(st.integers(-2 * 86400, 2 * 86400)))
     else:
@@ -368,7 +369,6 @@ def test_split_by_windows_in_a_zone_that_jumps_across_midnight(
     scan_minutes(JUMPY, anchor - timedelta(hours=26), anchor + timedelta(hours=26), window)
 
 
-
 @pytest.mark.parametrize("window", [(time(23, 45), time(6)), (time(23), time(0, 20))])
 @pytest.mark.parametrize("lead", [timedelta(minutes=m) for m in (50, 30, 20, 10, 0, -10)])
 @pytest.mark.parametrize("length", [timedelta(minutes=30), timedelta(minutes=70)])
@@ -377,6 +377,7 @@ def test_short_intervals_across_a_backward_date_change(
 ) -> None:
     # Starting on 10 June and ending back on 9 June: boundaries of both dates matter.
     scan_minutes(JUMPY, JUMP_BACK - lead, JUMP_BACK - lead + length, window)
+
 
 def test_nairobi_evening_shift() -> None:
     tz = ZoneInfo("Africa/Nairobi")

@@ -86,7 +86,7 @@ def _fraction_digits(value: Decimal) -> int:
     return max(0, -(exponent + trailing)) if any(digits) else 0
 
 
-def round_money(amount: Decimal, currency: str) -> Decimal:
+def round_money(amount: Decimal | int, currency: str) -> Decimal:
     """Round ``amount`` half-up to ``currency``'s minor unit (``2.345`` KES → ``2.35``).
 
     The result always has exactly ``currency_digits(currency)`` decimal places, and a
@@ -105,13 +105,13 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return rounded
 
 
-def to_money_string(amount: Decimal, currency: str) -> str:
+def to_money_string(amount: Decimal | int, currency: str) -> str:
     """The rounded amount as a plain decimal string: ``"1500"`` JPY, ``"1.250"`` KWD."""
     # Rounded values have a small negative or zero exponent, so "f" never shows E-notation.
     return format(round_money(amount, currency), "f")
 
 
-def format_money(amount: Decimal, currency: str, locale: str) -> str:
+def format_money(amount: Decimal | int, currency: str, locale: str) -> str:
     """Localised display string, e.g. ``format_money(Decimal("1234567.89"), "INR", "en_IN")``
     → ``"₹12,34,567.89"``. Rounds half-up first (Babel alone would round half-even)."""
     rounded = round_money(amount, currency)

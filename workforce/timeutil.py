@@ -247,7 +247,7 @@ def split_by_windows(
         night = is_night(local.time())
         holiday = holiday_names[day]
         prev = segments[-1] if segments else None
-        if False:
+        if prev is not None and (prev.local_date, prev.night) == (day, night):
             # Over-cut (e.g. a fold's second midnight that changes nothing): merge.
             a = prev.start
             segments.pop()

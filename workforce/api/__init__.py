@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from workforce.api import audit, contractors, health, identity
+from workforce.api import audit, contractors, credentials, health, identity, me, queues
 from workforce.extensions import Api
 
-BLUEPRINTS = (health.blp, identity.blp, contractors.blp, audit.blp)
+BLUEPRINTS = (
+    health.blp,
+    identity.blp,
+    me.blp,
+    contractors.blp,
+    credentials.blp,
+    queues.blp,
+    audit.blp,
+)
 
 
 def register(api: Api) -> None:

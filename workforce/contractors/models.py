@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, CheckConstraint, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workforce.db import Base, UTCDateTime, utcnow
 
@@ -36,3 +37,61 @@ class Contractor(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     offboarded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+CREDENTIAL_KINDS = (
+    "degree",
+    "license",
+    "certification",
+    "training",
+    "background_check",
+    "language",
+)
+#: Stored states; ``expired`` is never stored, it is derived from ``expires_on`` when read.
+STORED_CREDENTIAL_STATUSES = ("pending", "verified", "rejected", "revoked")
+CREDENTIAL_STATUSES = (*STORED_CREDENTIAL_STATUSES, "expired")
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'verified', 'rejected', 'revoked')", name="status_known"
+        ),
+        CheckConstraint(
+            "expires_on IS NULL OR issued_on IS NULL OR expires_on >= issued_on",
+            name="expiry_after_issue",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: e.g. PHD, RN, JD, RESILIENCE_TRAINING; an ISO 639 code for ``language``.
+    code: Mapped[str] = mapped_column(String(40))
+    field: Mapped[str | None] = mapped_column(String(200))
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    issued_on: Mapped[dt.date | None] = mapped_column(Date)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    #: Where the evidence is kept (document id, URL in the HR system); never the document.
+    evidence_ref: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status_reason: Mapped[str | None] = mapped_column(String(2000))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_by_token_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    #: Loaded with the credential: its time zone decides the day a credential expires.
+    contractor: Mapped[Contractor] = relationship(lazy="joined", innerjoin=True)
+
+    def status_on(self, day: dt.date) -> str:
+        """The status as of a contractor-local date: verified turns expired by itself
+        the day after ``expires_on``."""
+        if self.status == "verified" and self.expires_on is not None and day > self.expires_on:
+            return "expired"
+        return self.status
+
+    def status_at(self, at: dt.datetime) -> str:
+        """The status at an instant, on the contractor's own calendar."""
+        return self.status_on(at.astimezone(ZoneInfo(self.contractor.timezone)).date())

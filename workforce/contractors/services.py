@@ -13,6 +13,7 @@ from workforce.auth import revoke_contractor_tokens
 from workforce.contractors.models import Contractor
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
+from workforce.harm import HARM_CATEGORIES
 from workforce.i18n import (
     territory_defaults,
     validate_country,
@@ -179,3 +180,37 @@ def list_contractors_query(
             )
         )
     return stmt
+
+
+def set_consent(session: Session, contractor_id: int, sensitive: bool) -> Contractor:
+    """Record or withdraw consent to sensitive work; takes effect at once."""
+    contractor = get_contractor(session, contractor_id)
+    given = contractor.sensitive_consent_at is not None
+    if sensitive != given:
+        contractor.sensitive_consent_at = utcnow() if sensitive else None
+        session.flush()
+        audit.record(
+            session, "contractor.consent", "contractor", contractor.id, {"sensitive": sensitive}
+        )
+    return contractor
+
+
+def set_opt_outs(session: Session, contractor_id: int, categories: list[str]) -> Contractor:
+    """Replace the harm categories the contractor will not be shown."""
+    unknown = sorted(set(categories) - set(HARM_CATEGORIES))
+    if unknown:
+        raise InvalidInput.field("categories", f"unknown harm categories: {', '.join(unknown)}")
+    contractor = get_contractor(session, contractor_id)
+    chosen = sorted(set(categories))
+    if chosen != sorted(contractor.opt_outs):
+        before = sorted(contractor.opt_outs)
+        contractor.opt_outs = chosen
+        session.flush()
+        audit.record(
+            session,
+            "contractor.opt_outs",
+            "contractor",
+            contractor.id,
+            {"from": before, "to": chosen},
+        )
+    return contractor

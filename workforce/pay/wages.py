@@ -50,9 +50,7 @@ _KEY = re.compile(r"p([1-9][0-9]?)")
 _QUOTIENT_FRACTION_DIGITS = 20
 # Inputs are bounded by require_decimal (≤ 27 significant digits), so products and sums
 # of a few of them fit in 200 digits; Inexact/Rounded are trapped to prove it.
-_EXACT = Context(
-    prec=200, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded]
-)
+_EXACT = Context(prec=200, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded])
 
 
 def parse_percentile_key(key: str) -> int:

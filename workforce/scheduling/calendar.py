@@ -77,7 +77,7 @@ def fold_line(line: str) -> str:
     current: list[str] = []
     size = 0
     for char in line:
-        width = len(char.encode("utf-8"))
+        width = 1
         if size + width > MAX_LINE_OCTETS:
             parts.append("".join(current))
             current, size = [" "], 1  # the continuation's leading space counts too

@@ -26,4 +26,14 @@ class Job:
 
 def all_jobs(config: dict[str, Any]) -> list[Job]:
     """Every job with its schedule from the configuration."""
-    return []
+    from workforce.contractors.credentials import notify_credential_expiry
+
+    return [
+        Job(
+            "credential-expiry",
+            notify_credential_expiry,
+            "interval",
+            {"hours": 1},
+            "notices for credentials expiring within 30 days or expired",
+        ),
+    ]

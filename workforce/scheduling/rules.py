@@ -205,7 +205,7 @@ def _length_breaches(candidate: Interval, limits: ShiftLimits) -> list[RuleBreac
 def _weekly_breaches(
     candidate: Interval, others: Sequence[Interval], tz: tzinfo, limits: ShiftLimits
 ) -> list[RuleBreach]:
-    merged = _merge([candidate])
+    merged = _merge([*others, candidate])
     limit = timedelta(hours=limits.weekly_hours)
     breaches: list[RuleBreach] = []
     monday = _week_start(candidate.start, tz)

@@ -1,0 +1,61 @@
+"""A contractor's own profile and choices: ``/me/profile``, ``/me/consent``, ``/me/opt-outs``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from workforce import auth, db
+from workforce.api.common import InputSchema
+from workforce.api.contractors import ContractorSchema
+from workforce.auth import roles
+from workforce.contractors import services
+from workforce.contractors.models import Contractor
+from workforce.extensions import Blueprint
+from workforce.harm import HARM_CATEGORIES
+
+blp = Blueprint("me", __name__, url_prefix="/api/v1", description="My profile and choices")
+
+
+class ConsentSchema(InputSchema):
+    # Only JSON true/false: "yes" or 1 is not a clear answer to a consent question.
+    sensitive = ma.fields.Boolean(required=True, truthy={True}, falsy={False})
+
+
+class OptOutsSchema(InputSchema):
+    categories = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(HARM_CATEGORIES)),
+        required=True,
+        validate=ma.validate.Length(max=len(HARM_CATEGORIES)),
+    )
+
+
+@blp.route("/me/profile")
+class MyProfile(MethodView):
+    @roles("contractor")
+    @blp.response(200, ContractorSchema)
+    def get(self) -> Contractor:
+        """My contractor record."""
+        return services.get_contractor(db.session(), auth.me())
+
+
+@blp.route("/me/consent")
+class MyConsent(MethodView):
+    @roles("contractor")
+    @blp.arguments(ConsentSchema)
+    @blp.response(200, ContractorSchema)
+    def put(self, data: dict[str, Any]) -> Contractor:
+        """Give or withdraw consent to sensitive work; it applies at once, pay is unchanged."""
+        return services.set_consent(db.session(), auth.me(), data["sensitive"])
+
+
+@blp.route("/me/opt-outs")
+class MyOptOuts(MethodView):
+    @roles("contractor")
+    @blp.arguments(OptOutsSchema)
+    @blp.response(200, ContractorSchema)
+    def put(self, data: dict[str, Any]) -> Contractor:
+        """Choose the harm categories I will not be shown; pay is unchanged."""
+        return services.set_opt_outs(db.session(), auth.me(), data["categories"])
