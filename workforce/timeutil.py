@@ -168,7 +168,8 @@ def _cuts(start: datetime, end: datetime, tz: tzinfo, walls: Iterable[time]) -> 
     """Sorted instants in ``[start, end]`` where any of ``walls`` is reached or skipped."""
     cuts = {start, end}
     walls = tuple(walls)
-    # One day of slack each side: a fold can show wall times of the previous local date.
+    # A day of slack each side: a fold can take the clock back to the previous local date
+    # after start, or past the next one before end.
     day = start.astimezone(tz).date() - timedelta(days=1)
     last = end.astimezone(tz).date() + timedelta(days=1)
     while day <= last:
