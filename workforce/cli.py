@@ -10,7 +10,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from workforce import audit, auth, db
 from workforce.errors import WorkforceError
@@ -92,6 +92,7 @@ def audit_verify() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Create a small demo workforce (idempotent)."""
     from workforce.demo import seed
@@ -103,6 +104,7 @@ def seed_demo() -> None:
 
 
 @click.command("scheduler")
+@with_appcontext
 def scheduler() -> None:
     """Run the scheduler process (one active; a second one is a harmless standby)."""
     from workforce.scheduling.runner import run_forever

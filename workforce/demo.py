@@ -5,8 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workforce.contractors.credentials import decide, submit_credential
 from workforce.contractors.models import Contractor
-from workforce.contractors.services import create_contractor
+from workforce.contractors.services import create_contractor, set_consent
+from workforce.queues.models import Queue
+from workforce.queues.services import create_queue
 
 DEMO_CONTRACTORS = (
     {
@@ -55,13 +58,67 @@ DEMO_CONTRACTORS = (
 )
 
 
+#: A safe queue, a credential-gated one and two sensitive ones with a safe fallback.
+DEMO_QUEUES = (
+    {"slug": "general-labelling", "name": "General image labelling", "tier": 0},
+    {
+        "slug": "clinical-notes",
+        "name": "Clinical notes QA",
+        "tier": 0,
+        "required_credentials": [{"kind": "license", "code": "RN"}],
+    },
+    {
+        "slug": "harassment-review",
+        "name": "Harassment review (Swahili)",
+        "tier": 2,
+        "categories": ["harassment", "hate_extremism"],
+        "language": "sw",
+    },
+    {
+        "slug": "violent-content",
+        "name": "Violent content review",
+        "tier": 3,
+        "categories": ["violence_gore", "animal_cruelty"],
+        "required_credentials": [{"kind": "training", "code": "RESILIENCE_TRAINING"}],
+    },
+)
+#: (external_ref, kind, code, consents to sensitive work)
+DEMO_CREDENTIALS = (
+    ("demo-ke-1", "training", "RESILIENCE_TRAINING", True),
+    ("demo-ke-1", "language", "sw", True),
+    ("demo-in-1", "license", "RN", False),
+    ("demo-ph-1", "degree", "PHD", True),
+)
+
+
 def seed(session: Session) -> list[str]:
     """Create what is missing (idempotent); return a line per thing created."""
     lines = []
     existing = set(session.scalars(select(Contractor.external_ref)))
+    created: dict[str, int] = {}
     for data in DEMO_CONTRACTORS:
         if data["external_ref"] in existing:
             continue
         contractor = create_contractor(session, data)
+        created[data["external_ref"]] = contractor.id
         lines.append(f"contractor {contractor.id}: {contractor.full_name} ({contractor.country})")
+    slugs = set(session.scalars(select(Queue.slug)))
+    fallback_id = None
+    for data in DEMO_QUEUES:
+        if data["slug"] in slugs:
+            continue
+        values = dict(data)
+        if values["tier"] >= 2 and fallback_id is not None:
+            values["fallback_queue_id"] = fallback_id
+        queue = create_queue(session, values)
+        if queue.slug == "general-labelling":
+            fallback_id = queue.id
+        lines.append(f"queue {queue.slug} (tier {queue.tier})")
+    for ref, kind, code, consents in DEMO_CREDENTIALS:
+        if ref not in created:
+            continue
+        credential = submit_credential(session, created[ref], {"kind": kind, "code": code})
+        decide(session, credential.id, "verify", "demo")
+        if consents:
+            set_consent(session, created[ref], True)
     return lines or ["demo workforce already present"]

@@ -77,7 +77,7 @@ def fold_line(line: str) -> str:
     current: list[str] = []
     size = 0
     for char in line:
-        width = 1
+        width = len(char.encode("utf-8"))
         if size + width > MAX_LINE_OCTETS:
             parts.append("".join(current))
             current, size = [" "], 1  # the continuation's leading space counts too
