@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -104,10 +106,10 @@ def seed(session: Session) -> list[str]:
         lines.append(f"contractor {contractor.id}: {contractor.full_name} ({contractor.country})")
     slugs = set(session.scalars(select(Queue.slug)))
     fallback_id = None
-    for data in DEMO_QUEUES:
-        if data["slug"] in slugs:
+    for queue_data in DEMO_QUEUES:
+        if queue_data["slug"] in slugs:
             continue
-        values = dict(data)
+        values: dict[str, Any] = dict(queue_data)
         if values["tier"] >= 2 and fallback_id is not None:
             values["fallback_queue_id"] = fallback_id
         queue = create_queue(session, values)
