@@ -1,0 +1,152 @@
+"""The access-control matrix, generated from the app's URL map.
+
+Every API route × method must have an entry below naming the roles that may call it; a new
+route without one fails. Each route is then called as every role, with path ids that belong
+to *another* contractor: a role not listed gets 403, a contractor token never reaches
+another contractor's object (404), nothing answers 5xx, and no staff role outside
+``wellbeing`` ever receives a wellbeing field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from workforce import db
+from workforce.auth import ROLES, create_token
+from workforce.contractors.credentials import submit_credential
+from workforce.queues.services import create_queue
+
+STAFF = "admin ops compliance wellbeing"
+#: "METHOD path" -> roles allowed ("public": no token at all).
+MATRIX: dict[str, str] = {
+    "GET /api/v1/health": "public",
+    "GET /api/v1/me": " ".join(ROLES),
+    "GET /api/v1/tokens": "admin",
+    "POST /api/v1/tokens": "admin",
+    "DELETE /api/v1/tokens/<token_id>": "admin",
+    "GET /api/v1/me/profile": "contractor",
+    "PUT /api/v1/me/consent": "contractor",
+    "PUT /api/v1/me/opt-outs": "contractor",
+    "GET /api/v1/contractors": STAFF,
+    "POST /api/v1/contractors": "admin ops",
+    "GET /api/v1/contractors/<contractor_id>": f"{STAFF} contractor",
+    "PATCH /api/v1/contractors/<contractor_id>": "admin ops",
+    "POST /api/v1/contractors/<contractor_id>/offboard": "admin ops",
+    "GET /api/v1/contractors/<contractor_id>/credentials": "admin ops compliance contractor",
+    "POST /api/v1/contractors/<contractor_id>/credentials": "admin ops",
+    "GET /api/v1/credentials": "admin ops compliance",
+    "GET /api/v1/credentials/<credential_id>": "admin ops compliance contractor",
+    "PATCH /api/v1/credentials/<credential_id>": "admin ops",
+    "POST /api/v1/credentials/<credential_id>/verify": "admin ops",
+    "POST /api/v1/credentials/<credential_id>/reject": "admin ops",
+    "POST /api/v1/credentials/<credential_id>/revoke": "admin ops",
+    "GET /api/v1/me/credentials": "contractor",
+    "POST /api/v1/me/credentials": "contractor",
+    "GET /api/v1/queues": "admin ops compliance ingest",
+    "POST /api/v1/queues": "admin ops",
+    "GET /api/v1/queues/<queue_id>": "admin ops compliance ingest",
+    "PATCH /api/v1/queues/<queue_id>": "admin ops",
+    "GET /api/v1/contractors/<contractor_id>/eligibility": "admin ops ingest",
+    "GET /api/v1/me/eligibility": "contractor",
+    "GET /api/v1/audit-events": "admin compliance",
+    "GET /api/v1/audit-events/verify": "admin compliance",
+}
+#: Served by flask-smorest itself: the document and its UI.
+DOCUMENTATION = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/<path:filename>"}
+#: Keys that only a contractor (about themself) and counsellors may ever receive.
+WELLBEING_FIELDS = {"answers", "score", "raw_score", "band", "flagged", "urgent"}
+#: Query strings some routes need to get past validation to the access decision.
+QUERY = {
+    "/api/v1/contractors/<contractor_id>/eligibility": "queue=safe-queue",
+    "/api/v1/me/eligibility": "queue=safe-queue",
+}
+
+
+def api_routes(app: Flask) -> dict[str, Any]:
+    """``"METHOD rule"`` -> the view method, for every API route."""
+    found = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
+        if not path.startswith("/api/") or rule.rule in DOCUMENTATION:
+            continue
+        view_class = app.view_functions[rule.endpoint].view_class  # type: ignore[attr-defined]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found[f"{method} {path}"] = getattr(view_class, method.lower())
+    return found
+
+
+def test_every_route_has_an_entry_and_declares_exactly_those_roles(app) -> None:
+    routes = api_routes(app)
+    assert set(routes) == set(MATRIX), (
+        f"missing from MATRIX: {sorted(set(routes) - set(MATRIX))}; "
+        f"stale in MATRIX: {sorted(set(MATRIX) - set(routes))}"
+    )
+    for key, view in routes.items():
+        declared = getattr(view, "allowed_roles", None)
+        if MATRIX[key] == "public":
+            assert declared is None, f"{key} is public but declares roles"
+        else:
+            assert declared == frozenset(MATRIX[key].split()), key
+
+
+@pytest.fixture
+def world(app, new_contractor) -> dict[str, int]:
+    """Objects that belong to a victim contractor; requests come from someone else."""
+    victim, caller = new_contractor(), new_contractor()
+    with app.test_request_context(), db.transaction(app) as session:
+        credential = submit_credential(session, victim, {"kind": "license", "code": "RN"})
+        queue = create_queue(session, {"slug": "safe-queue", "name": "Safe", "tier": 0})
+        token, _raw = create_token(session, name="victim", role="contractor", contractor_id=victim)
+        return {
+            "contractor_id": victim,
+            "credential_id": credential.id,
+            "queue_id": queue.id,
+            "token_id": token.id,
+            "caller": caller,
+        }
+
+
+def fill(path: str, ids: dict[str, int]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in ids, f"no test object for path parameter <{name}>: add one to world()"
+        return str(ids[name])
+
+    return re.sub(r"<(\w+)>", value, path)
+
+
+def wellbeing_keys(body: Any) -> set[str]:
+    if isinstance(body, dict):
+        return (set(body) & WELLBEING_FIELDS).union(*(wellbeing_keys(v) for v in body.values()))
+    if isinstance(body, list):
+        return set().union(*(wellbeing_keys(v) for v in body)) if body else set()
+    return set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_the_matrix_allows(
+    app, client, world, as_role: Callable[..., dict[str, str]], role: str
+) -> None:
+    headers = as_role(role, world["caller"] if role == "contractor" else None)
+    for key, allowed in MATRIX.items():
+        method, path = key.split(" ", 1)
+        if allowed == "public":
+            continue
+        url = fill(path, world)
+        if path in QUERY:
+            url += "?" + QUERY[path]
+        response = client.open(url, method=method, headers=headers, json={})
+        assert response.status_code < 500, f"{role} {key}: {response.status_code}"
+        if role not in allowed.split():
+            assert response.status_code == 403, f"{role} {key}: {response.status_code}"
+            continue
+        assert response.status_code != 403, f"{role} {key} was refused"
+        if role == "contractor" and re.search(r"<(contractor|credential)_id>", path):
+            assert response.status_code == 404, f"contractor reached another's object: {key}"
+        if role != "wellbeing" and response.is_json and response.status_code < 300:
+            assert not wellbeing_keys(response.json), f"{role} {key} received wellbeing data"
