@@ -22,7 +22,7 @@ from flask import current_app, g, request
 from sqlalchemy import ForeignKey, Integer, Select, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from workforce import audit
+from workforce import audit, db
 from workforce.db import Base, UTCDateTime, get_db, utcnow
 from workforce.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 
@@ -233,7 +233,8 @@ def roles(*allowed: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 raise Forbidden(
                     f"the {principal.role} role may not do this", code="role_not_allowed"
                 )
-            return view(*args, **kwargs)
+            # The outermost wrapper of every API view is also its transaction boundary.
+            return db.commit_request(lambda: view(*args, **kwargs))
 
         wrapper.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
         return wrapper

@@ -7,6 +7,8 @@ One transaction per request or job: services only ``flush()``; the boundary
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -16,6 +18,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, String, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -154,6 +157,38 @@ def session() -> Session:
         factory = database.reader if request.method in ("GET", "HEAD") else database.writer
         current = g.db_session = factory()
     return current
+
+
+#: Attempts for a request whose transaction hit a serialization failure, deadlock or lock.
+REQUEST_ATTEMPTS = 3
+
+
+def commit_request(view: Callable[[], T]) -> T:
+    """Run a view and commit its session: the request's transaction boundary.
+
+    A serialization failure or deadlock (PostgreSQL) or a busy database (SQLite) rolls the
+    transaction back and runs the view again from the start, up to REQUEST_ATTEMPTS times.
+    A view that raises leaves its session to :func:`workforce.http.finish_request`, which
+    rolls it back.
+    """
+    from workforce.errors import is_concurrency_error
+
+    for attempt in range(1, REQUEST_ATTEMPTS + 1):
+        try:
+            result = view()
+            current: Session | None = g.get("db_session")
+            if current is not None:
+                current.commit()
+            return result
+        except DBAPIError as error:
+            if attempt == REQUEST_ATTEMPTS or not is_concurrency_error(error):
+                raise
+            stale: Session | None = g.pop("db_session", None)
+            if stale is not None:
+                stale.rollback()
+                stale.close()
+            time.sleep(0.05 * attempt * random.random())
+    raise AssertionError("unreachable")
 
 
 @contextmanager

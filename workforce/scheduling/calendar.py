@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workforce.errors import InvalidInput
 
-__all__ = ["PRODID", "CalendarEvent", "render_calendar"]
+__all__ = ["PRODID", "CalendarEvent", "escape_text", "fold_line", "render_calendar"]
 
 PRODID = "-//Workforce//Schedule//EN"
 MAX_LINE_OCTETS = 75
