@@ -33,6 +33,12 @@ DEFAULTS: dict[str, Any] = {
     "SWEEP_INTERVAL_SECONDS": 60,
     #: Failed authentications allowed per client address per minute before 429.
     "AUTH_FAILURES_PER_MINUTE": 30,
+    #: How often the outbox is posted to the webhooks.
+    "DELIVERY_INTERVAL_SECONDS": 30,
+    #: Comma-separated URLs that receive every notification (empty: none are posted).
+    "WEBHOOK_URLS": "",
+    #: Key of the HMAC-SHA256 signature in ``X-Workforce-Signature``.
+    "WEBHOOK_SECRET": "",
 }
 
 

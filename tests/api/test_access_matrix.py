@@ -15,10 +15,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from workforce import db
 from workforce.auth import ROLES, create_token
 from workforce.contractors.credentials import submit_credential
+from workforce.notifications.models import Notification
+from workforce.notifications.services import notify_once
 from workforce.queues.services import create_queue
 
 STAFF = "admin ops compliance wellbeing"
@@ -53,6 +56,9 @@ MATRIX: dict[str, str] = {
     "PATCH /api/v1/queues/<queue_id>": "admin ops",
     "GET /api/v1/contractors/<contractor_id>/eligibility": "admin ops ingest",
     "GET /api/v1/me/eligibility": "contractor",
+    "GET /api/v1/me/notifications": "contractor",
+    "POST /api/v1/me/notifications/<notification_id>/read": "contractor",
+    "GET /api/v1/scheduler/status": "admin ops",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
 }
@@ -102,11 +108,21 @@ def world(app, new_contractor) -> dict[str, int]:
         credential = submit_credential(session, victim, {"kind": "license", "code": "RN"})
         queue = create_queue(session, {"slug": "safe-queue", "name": "Safe", "tier": 0})
         token, _raw = create_token(session, name="victim", role="contractor", contractor_id=victim)
+        notify_once(
+            session,
+            kind="test",
+            audience="contractor",
+            dedupe_key="victim",
+            payload={},
+            contractor_id=victim,
+        )
+        notification = session.scalar(select(Notification.id))
         return {
             "contractor_id": victim,
             "credential_id": credential.id,
             "queue_id": queue.id,
             "token_id": token.id,
+            "notification_id": notification,
             "caller": caller,
         }
 

@@ -1,12 +1,14 @@
-"""Writing to the outbox, once per dedupe key."""
+"""Writing to the outbox, once per dedupe key, and a contractor's own notifications."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from workforce.db import utcnow
+from workforce.errors import NotFound
 from workforce.notifications.models import Notification
 
 
@@ -34,3 +36,26 @@ def notify_once(
     )
     session.flush()
     return True
+
+
+def contractor_notifications(contractor_id: int, *, unread: bool) -> Select[tuple[Notification]]:
+    stmt = (
+        select(Notification)
+        .where(Notification.contractor_id == contractor_id, Notification.audience == "contractor")
+        .order_by(Notification.id.desc())
+    )
+    return stmt.where(Notification.read_at.is_(None)) if unread else stmt
+
+
+def mark_read(session: Session, contractor_id: int, notification_id: int) -> Notification:
+    notification = session.get(Notification, notification_id)
+    if (
+        notification is None
+        or notification.contractor_id != contractor_id
+        or notification.audience != "contractor"
+    ):
+        raise NotFound(f"notification {notification_id} does not exist")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        session.flush()
+    return notification

@@ -27,8 +27,21 @@ class Job:
 def all_jobs(config: dict[str, Any]) -> list[Job]:
     """Every job with its schedule from the configuration."""
     from workforce.contractors.credentials import notify_credential_expiry
+    from workforce.notifications.delivery import deliver_pending
+
+    urls = [url.strip() for url in config["WEBHOOK_URLS"].split(",") if url.strip()]
+
+    def deliver(session: Session, now: dt.datetime) -> dict[str, int]:
+        return deliver_pending(session, now, urls, config["WEBHOOK_SECRET"])
 
     return [
+        Job(
+            "deliver-notifications",
+            deliver,
+            "interval",
+            {"seconds": config["DELIVERY_INTERVAL_SECONDS"]},
+            "post the outbox to the configured webhooks, with retries",
+        ),
         Job(
             "credential-expiry",
             notify_credential_expiry,

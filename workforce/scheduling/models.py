@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workforce.db import Base, UTCDateTime, utcnow
@@ -40,3 +40,19 @@ class Shift(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class JobRun(Base):
+    """One run of a scheduled job by the active scheduler (standbys record nothing)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    #: What the run did, e.g. {"rotations": 2, "warnings": 5}.
+    effects: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(String(1000))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from flask import Flask
 from workforce import db
 from workforce.scheduling.jobs import Job, all_jobs
 from workforce.scheduling.locks import job_lock
+from workforce.scheduling.models import JobRun
 
 log = logging.getLogger("workforce.scheduler")
 
@@ -28,13 +30,44 @@ class RunResult:
     seconds: float
 
 
-def run_job(app: Flask, job: Job) -> RunResult:
-    """Run ``job`` once under its lock; ``ran`` is False when another process holds it."""
-    started = time.perf_counter()
-    with app.app_context(), db.transaction(app) as session, job_lock(app, session, job.id) as held:
-        if not held:
-            return RunResult(job.id, False, {}, time.perf_counter() - started)
-        effects = job.func(session, db.utcnow())
+def run_job(app: Flask, job: Job, now: dt.datetime | None = None) -> RunResult:
+    """Run ``job`` once under its lock; ``ran`` is False when another process holds it.
+
+    The job's effects and its run record commit together; a failed run rolls back and is
+    recorded (with its error) in a transaction of its own, then re-raised.
+    """
+    started_at, started = db.utcnow(), time.perf_counter()
+    try:
+        with (
+            app.app_context(),
+            db.transaction(app) as session,
+            job_lock(app, session, job.id) as held,
+        ):
+            if not held:
+                return RunResult(job.id, False, {}, time.perf_counter() - started)
+            effects = job.func(session, now or started_at)
+            session.add(
+                JobRun(
+                    job_id=job.id,
+                    started_at=started_at,
+                    finished_at=db.utcnow(),
+                    succeeded=True,
+                    effects=effects,
+                )
+            )
+    except Exception as error:
+        with app.app_context(), db.transaction(app) as session:
+            session.add(
+                JobRun(
+                    job_id=job.id,
+                    started_at=started_at,
+                    finished_at=db.utcnow(),
+                    succeeded=False,
+                    effects={},
+                    error=f"{type(error).__name__}: {error}"[:1000],
+                )
+            )
+        raise
     result = RunResult(job.id, True, effects, time.perf_counter() - started)
     log.info("job %s ran in %.3fs: %s", job.id, result.seconds, effects)
     return result

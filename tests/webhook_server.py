@@ -1,0 +1,49 @@
+"""A real HTTP server on 127.0.0.1 that records webhook calls (for delivery tests)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Receiver:
+    url: str
+    calls: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    #: Status codes to answer, in order; 200 once they run out.
+    script: list[int] = field(default_factory=list)
+
+
+class _JoiningServer(ThreadingHTTPServer):
+    # Join request threads on close, so no half-read socket outlives the test.
+    daemon_threads = False
+
+
+@contextmanager
+def webhook_receiver() -> Iterator[Receiver]:
+    receiver = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            receiver.calls.append((dict(self.headers), body))
+            status = receiver.script.pop(0) if receiver.script else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = _JoiningServer(("127.0.0.1", 0), Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
