@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from workforce.api import audit, contractors, credentials, health, identity, me, queues
+from flask import Flask
+
+from workforce.api import (
+    audit,
+    calendar_feed,
+    contractors,
+    credentials,
+    health,
+    identity,
+    me,
+    queues,
+    schedules,
+    shifts,
+)
 from workforce.extensions import Api
 
 BLUEPRINTS = (
@@ -12,6 +25,8 @@ BLUEPRINTS = (
     contractors.blp,
     credentials.blp,
     queues.blp,
+    shifts.blp,
+    schedules.blp,
     audit.blp,
 )
 
@@ -19,3 +34,8 @@ BLUEPRINTS = (
 def register(api: Api) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+
+
+def register_plain(app: Flask) -> None:
+    """Routes outside the API and its document (no bearer token): the calendar feed."""
+    app.register_blueprint(calendar_feed.blp)
