@@ -42,6 +42,9 @@ def plan(
     def make(
         contractor_id: int | None, start: dt.datetime, hours: float = 8, **extra: Any
     ) -> TestResponse:
+        # in UTC: adding hours to a datetime with a ZoneInfo adds wall-clock time, which
+        # is an hour off on a DST change day
+        start = start.astimezone(dt.UTC)
         body = {
             "contractor_id": contractor_id,
             "queue_id": extra.pop("queue_id", queue["id"]),

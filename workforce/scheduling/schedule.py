@@ -9,7 +9,7 @@ shift over midnight has two pieces; a DST change makes a day 23 or 25 hours long
 
 A shift that ends on a later local date shows both dates
 (``Ijumaa, 11 Desemba 2026, 22:00 – Jumamosi, 12 Desemba 2026, 06:00``); one during which
-the clock changes shows each time's offset (``01:00 (GMT-4)–09:00 (GMT-5)``), so an
+the clock changes shows each time's offset (``01:00 (GMT-04:00)–09:00 (GMT-05:00)``), so an
 8-hour shift over the autumn change does not read as 8 hours when it is 9.
 """
 
@@ -88,8 +88,8 @@ def display(local_start: dt.datetime, local_end: dt.datetime, locale: Locale) ->
     start_time = format_time(local_start, "short", tzinfo=local_start.tzinfo, locale=locale)
     end_time = format_time(local_end, "short", tzinfo=local_end.tzinfo, locale=locale)
     if local_start.utcoffset() != local_end.utcoffset():
-        start_time += f" ({get_timezone_gmt(local_start, 'short', locale=locale)})"
-        end_time += f" ({get_timezone_gmt(local_end, 'short', locale=locale)})"
+        start_time += f" ({get_timezone_gmt(local_start, 'long', locale=locale)})"
+        end_time += f" ({get_timezone_gmt(local_end, 'long', locale=locale)})"
     day = format_date(start_date, "full", locale=locale)
     if end_date == start_date:
         text = f"{day}, {start_time}–{end_time}"
