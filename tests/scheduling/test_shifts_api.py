@@ -58,6 +58,11 @@ def test_plan_a_shift_read_it_and_list_it(app, client, ops, as_role, new_contrac
     assert client.get(f"{API}/shifts", query_string=window, headers=ops).json["total"] == 1
     open_only = client.get(f"{API}/shifts?open=true", headers=ops).json
     assert open_only["total"] == 0
+    ancient = client.get(
+        f"{API}/shifts", query_string={"from": "0001-01-01T00:00:00+01:00"}, headers=ops
+    )
+    assert ancient.status_code == 422
+    assert "from" in ancient.json["errors"]
     (row,) = audit_rows(app, "shift.create")
     assert row.summary["contractor_id"] == cid
 
@@ -75,6 +80,8 @@ DROP = object()
         ({"ends_at": "2026-12-02T09:00:01Z"}, "ends_at"),
         ({"starts_at": "1999-12-01T09:00:00Z", "ends_at": "1999-12-01T17:00:00Z"}, "starts_at"),
         ({"starts_at": "not a time"}, "starts_at"),
+        ({"starts_at": "0001-01-01T00:00:00+01:00"}, "starts_at"),  # overflows in UTC
+        ({"ends_at": "9999-12-31T23:00:00-05:00"}, "ends_at"),
         ({"starts_at": DROP}, "starts_at"),
         ({"queue_id": 9999}, "queue_id"),
         ({"contractor_id": 9999}, "contractor_id"),
