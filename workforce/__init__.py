@@ -13,6 +13,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from workforce import api, cli, db, errors, http, models
     from workforce.config import load_config
     from workforce.extensions import Api
+    from workforce.scheduling.limits import validate_limit_settings
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(overrides=overrides))
@@ -32,11 +33,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     models.load_all()
+    validate_limit_settings(app.config["SHIFT_LIMITS"])
     db.init_app(app)
     # Order matters: smorest registers its own HTTPException handler in init_app;
     # ours must be registered after it so every error is problem+json.
     smorest = Api(app)
     api.register(smorest)
+    api.register_plain(app)
     errors.register_error_handlers(app)
     http.init_app(app)
     cli.register(app)

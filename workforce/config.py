@@ -6,6 +6,7 @@ coerced to the type of the default, so ``WORKFORCE_SWEEP_INTERVAL_SECONDS=30`` i
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -39,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_URLS": "",
     #: Key of the HMAC-SHA256 signature in ``X-Workforce-Signature``.
     "WEBHOOK_SECRET": "",
+    #: Working-time limits per country over the built-in ones (JSON in the environment),
+    #: e.g. {"default": {"weekly_hours": 45}, "FR": {"max_shift_hours": 10}}; see
+    #: workforce/scheduling/limits.py.
+    "SHIFT_LIMITS": {},
 }
 
 
@@ -47,6 +52,11 @@ def _coerce(raw: str, default: Any) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, dict):
+        value = json.loads(raw)
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a JSON object, got {raw!r}")
+        return value
     return raw
 
 

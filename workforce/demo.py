@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workforce.contractors.credentials import decide, submit_credential
 from workforce.contractors.models import Contractor
 from workforce.contractors.services import create_contractor, set_consent
+from workforce.db import utcnow
 from workforce.queues.models import Queue
 from workforce.queues.services import create_queue
+from workforce.scheduling.models import Shift
+from workforce.scheduling.services import create_pattern, create_shift
+from workforce.timeutil import load_zone, local_date
 
 DEMO_CONTRACTORS = (
     {
@@ -123,4 +128,60 @@ def seed(session: Session) -> list[str]:
         decide(session, credential.id, "verify", "demo")
         if consents:
             set_consent(session, created[ref], True)
+    lines += seed_shifts(session, utcnow())
     return lines or ["demo workforce already present"]
+
+
+#: external_ref -> the queue their demo week is on (one each is eligible for)
+DEMO_SHIFT_QUEUES = {
+    "demo-ke-1": "harassment-review",
+    "demo-ke-2": "general-labelling",
+    "demo-ph-1": "general-labelling",
+    "demo-in-1": "clinical-notes",
+    "demo-co-1": "general-labelling",
+    "demo-us-1": "general-labelling",
+}
+
+
+def seed_shifts(session: Session, now: dt.datetime) -> list[str]:
+    """A week of weekday shifts, 09:00-17:00 local from tomorrow, for each demo contractor
+    who has no shifts yet, and one open shift to claim when none is upcoming."""
+    lines = []
+    queues = {q.slug: q for q in session.scalars(select(Queue))}
+    for ref, slug in DEMO_SHIFT_QUEUES.items():
+        contractor = session.scalar(select(Contractor).where(Contractor.external_ref == ref))
+        if contractor is None or slug not in queues:
+            continue
+        has_shifts = session.scalar(
+            select(func.count()).select_from(Shift).where(Shift.contractor_id == contractor.id)
+        )
+        if has_shifts:
+            continue
+        tomorrow = local_date(now, load_zone(contractor.timezone)) + dt.timedelta(days=1)
+        pattern = create_pattern(
+            session,
+            {
+                "contractor_id": contractor.id,
+                "queue_id": queues[slug].id,
+                "days_of_week": [0, 1, 2, 3, 4],
+                "local_start": dt.time(9, 0),
+                "duration_minutes": 8 * 60,
+                "starts_on": tomorrow,
+                "until": tomorrow + dt.timedelta(days=6),
+            },
+        )
+        lines.append(f"shifts: {len(pattern.shifts)} for {contractor.full_name} on {slug}")
+    general = queues.get("general-labelling")
+    upcoming_open = session.scalar(
+        select(func.count())
+        .select_from(Shift)
+        .where(Shift.contractor_id.is_(None), Shift.status == "scheduled", Shift.starts_at > now)
+    )
+    if general is not None and not upcoming_open:
+        start = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=2)
+        shift = create_shift(
+            session,
+            {"queue_id": general.id, "starts_at": start, "ends_at": start + dt.timedelta(hours=6)},
+        )
+        lines.append(f"open shift {shift.id} on {general.slug}, to claim")
+    return lines

@@ -9,6 +9,7 @@ another contractor's object (404), nothing answers 5xx, and no staff role outsid
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ from workforce.contractors.credentials import submit_credential
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.services import create_queue
+from workforce.scheduling.services import create_shift
 
 STAFF = "admin ops compliance wellbeing"
 #: "METHOD path" -> roles allowed ("public": no token at all).
@@ -59,6 +61,21 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/me/notifications": "contractor",
     "POST /api/v1/me/notifications/<notification_id>/read": "contractor",
     "GET /api/v1/scheduler/status": "admin ops",
+    "GET /api/v1/shifts": "admin ops compliance",
+    "POST /api/v1/shifts": "admin ops",
+    "GET /api/v1/shifts/<shift_id>": "admin ops compliance contractor",
+    "PATCH /api/v1/shifts/<shift_id>": "admin ops",
+    "POST /api/v1/shifts/<shift_id>/cancel": "admin ops",
+    "POST /api/v1/shifts/<shift_id>/claim": "contractor",
+    "POST /api/v1/shifts/<shift_id>/clock-in": "admin ops contractor",
+    "POST /api/v1/shifts/<shift_id>/clock-out": "admin ops contractor",
+    "POST /api/v1/shifts/<shift_id>/correct": "admin ops",
+    "POST /api/v1/shift-patterns": "admin ops",
+    "GET /api/v1/me/open-shifts": "contractor",
+    "GET /api/v1/contractors/<contractor_id>/schedule": "admin ops compliance contractor",
+    "GET /api/v1/me/schedule": "contractor",
+    "GET /api/v1/me/calendar": "contractor",
+    "POST /api/v1/me/calendar/rotate": "contractor",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
 }
@@ -117,12 +134,23 @@ def world(app, new_contractor) -> dict[str, int]:
             contractor_id=victim,
         )
         notification = session.scalar(select(Notification.id))
+        start = db.utcnow() + dt.timedelta(days=2)
+        shift = create_shift(
+            session,
+            {
+                "contractor_id": victim,
+                "queue_id": queue.id,
+                "starts_at": start,
+                "ends_at": start + dt.timedelta(hours=8),
+            },
+        )
         return {
             "contractor_id": victim,
             "credential_id": credential.id,
             "queue_id": queue.id,
             "token_id": token.id,
             "notification_id": notification,
+            "shift_id": shift.id,
             "caller": caller,
         }
 
@@ -162,7 +190,9 @@ def test_each_role_gets_exactly_what_the_matrix_allows(
             assert response.status_code == 403, f"{role} {key}: {response.status_code}"
             continue
         assert response.status_code != 403, f"{role} {key} was refused"
-        if role == "contractor" and re.search(r"<(contractor|credential)_id>", path):
-            assert response.status_code == 404, f"contractor reached another's object: {key}"
+        # (claiming someone else's shift is a 409 shift_taken: that is what a race loser sees)
+        if role == "contractor" and re.search(r"<(contractor|credential|shift)_id>", path):
+            expected = 409 if path.endswith("/claim") else 404
+            assert response.status_code == expected, f"contractor reached another's object: {key}"
         if role != "wellbeing" and response.is_json and response.status_code < 300:
             assert not wellbeing_keys(response.json), f"{role} {key} received wellbeing data"

@@ -122,3 +122,20 @@ def test_repeated_failed_authentication_is_rate_limited(app, client) -> None:
     response = client.get("/api/v1/me", headers=bearer("wf_wrong"))
     assert_problem(response, 429, "rate_limited")
     assert 0 < int(response.headers["Retry-After"]) <= 61
+
+
+@pytest.mark.parametrize(
+    "at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00", "1899-12-31T23:59:59Z"]
+)
+def test_instants_at_the_ends_of_time_are_422_not_500(client, admin, new_contractor, at) -> None:
+    """Converting year 1 or 9999 with an offset to UTC overflows; every instant field
+    (``api.common.Timestamp``) refuses them before anything computes with them."""
+    cid = new_contractor()
+    client.post("/api/v1/queues", json={"slug": "q1", "name": "Q", "tier": 0}, headers=admin)
+    response = client.get(
+        f"/api/v1/contractors/{cid}/eligibility",
+        query_string={"queue": "q1", "at": at},
+        headers=admin,
+    )
+    body = assert_problem(response, 422, "validation_error")
+    assert "at" in body["errors"]

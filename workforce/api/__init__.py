@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from flask import Flask
+
 from workforce.api import (
     audit,
+    calendar_feed,
     contractors,
     credentials,
     health,
@@ -12,6 +15,8 @@ from workforce.api import (
     notifications,
     queues,
     scheduler,
+    schedules,
+    shifts,
 )
 from workforce.extensions import Api
 
@@ -24,6 +29,8 @@ BLUEPRINTS = (
     queues.blp,
     notifications.blp,
     scheduler.blp,
+    shifts.blp,
+    schedules.blp,
     audit.blp,
 )
 
@@ -31,3 +38,8 @@ BLUEPRINTS = (
 def register(api: Api) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+
+
+def register_plain(app: Flask) -> None:
+    """Routes outside the API and its document (no bearer token): the calendar feed."""
+    app.register_blueprint(calendar_feed.blp)

@@ -54,12 +54,25 @@ class MoneyString(ma.fields.Decimal):
 
 
 class Timestamp(ma.fields.AwareDateTime):
-    """RFC 3339 with an offset; a naive datetime is a 422."""
+    """RFC 3339 with an offset; a naive datetime is a 422, and so is one outside the years
+    1900-2200 (near year 1 or 9999 converting to UTC would leave Python's datetime range)."""
 
-    default_error_messages = {"invalid_awareness": "must include a UTC offset (RFC 3339)"}
+    MIN_YEAR = 1900
+    MAX_YEAR = 2200
+
+    default_error_messages = {
+        "invalid_awareness": "must include a UTC offset (RFC 3339)",
+        "out_of_range": f"must be between the years {MIN_YEAR} and {MAX_YEAR}",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not self.MIN_YEAR <= moment.year <= self.MAX_YEAR:
+            raise self.make_error("out_of_range")
+        return moment
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:

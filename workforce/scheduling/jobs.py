@@ -34,6 +34,8 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
     def deliver(session: Session, now: dt.datetime) -> dict[str, int]:
         return deliver_pending(session, now, urls, config["WEBHOOK_SECRET"])
 
+    from workforce.scheduling.services import mark_missed_shifts
+
     return [
         Job(
             "deliver-notifications",
@@ -48,5 +50,14 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "interval",
             {"hours": 1},
             "notices for credentials expiring within 30 days or expired",
+        ),
+        Job(
+            "missed-shifts",
+            mark_missed_shifts,
+            "interval",
+            # with the 30-minute grace (services.MISSED_GRACE) a no-show is flagged
+            # 30 to 35 minutes after the planned start
+            {"minutes": 5},
+            "mark shifts with no clock-in 30 minutes after their start as missed",
         ),
     ]

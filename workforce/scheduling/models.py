@@ -4,12 +4,52 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workforce.db import Base, UTCDateTime, utcnow
 
 SHIFT_STATUSES = ("scheduled", "in_progress", "completed", "cancelled", "missed")
+
+
+class ShiftPattern(Base):
+    """A weekly pattern planned in one request; its shifts point back to it.
+
+    Kept as it was asked for (local wall time, days, zone at the time), so ops can see
+    where a run of shifts came from; the shifts themselves are the source of truth.
+    """
+
+    __tablename__ = "shift_patterns"
+    __table_args__ = (
+        CheckConstraint("until >= starts_on", name="until_after_start"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"))
+    #: 0 = Monday .. 6 = Sunday, sorted
+    days_of_week: Mapped[list[int]] = mapped_column(JSON)
+    #: local wall time "HH:MM" in ``timezone``
+    local_start: Mapped[str] = mapped_column(String(5))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    until: Mapped[dt.date] = mapped_column(Date)
+    #: the contractor's zone when the pattern was expanded
+    timezone: Mapped[str] = mapped_column(String(64))
+    override_reason: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    shifts: Mapped[list[Shift]] = relationship(order_by="Shift.starts_at", viewonly=True)
 
 
 class Shift(Base):
@@ -22,6 +62,8 @@ class Shift(Base):
         ),
         Index("ix_shifts_contractor_starts", "contractor_id", "starts_at"),
         Index("ix_shifts_queue_starts", "queue_id", "starts_at"),
+        #: the missed-shift job scans scheduled shifts that have started
+        Index("ix_shifts_status_starts", "status", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -38,6 +80,13 @@ class Shift(Base):
     #: Set when a rotation cancelled the shift and nobody covers it yet.
     needs_cover: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_reason: Mapped[str | None] = mapped_column(String(2000))
+    #: Why ops planned it despite an hour rule (rest, length, weekly hours); audited.
+    override_reason: Mapped[str | None] = mapped_column(String(2000))
+    #: The weekly pattern the shift was planned from, if any.
+    pattern_id: Mapped[int | None] = mapped_column(ForeignKey("shift_patterns.id"), index=True)
+    #: Set when ops corrected the clock-in/out times; the old values are in the audit log.
+    correction_reason: Mapped[str | None] = mapped_column(String(2000))
+    corrected_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -56,3 +105,22 @@ class JobRun(Base):
     #: What the run did, e.g. {"rotations": 2, "warnings": 5}.
     effects: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(String(1000))
+
+
+class CalendarFeed(Base):
+    """A contractor's secret calendar feed URL, stored as a hash only.
+
+    The secret is ``HMAC(SECRET_KEY, contractor id + salt)``: the service can show the URL
+    again (``GET /me/calendar``) without storing it, and a copy of the database alone does
+    not reveal it. Rotating draws a new salt, so the old URL stops matching at once.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), unique=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 (hex) of the secret in the URL; the only way a request finds the feed.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    rotated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

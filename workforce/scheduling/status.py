@@ -55,7 +55,9 @@ def job_statuses(session: Session, config: dict[str, Any], now: dt.datetime) -> 
             select(JobRun.job_id, func.max(JobRun.finished_at))
             .where(JobRun.succeeded.is_(True))
             .group_by(JobRun.job_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     errors = dict(
         session.execute(
@@ -66,7 +68,9 @@ def job_statuses(session: Session, config: dict[str, Any], now: dt.datetime) -> 
                     .group_by(JobRun.job_id)
                 )
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     statuses = []
     for job in all_jobs(config):

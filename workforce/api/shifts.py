@@ -1,0 +1,264 @@
+"""Shifts: ``/shifts``, ``/shifts/{id}`` and its actions, ``/shift-patterns``,
+``/me/open-shifts``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from workforce import auth, db
+from workforce.api.common import (
+    InputSchema,
+    OptionalReasonSchema,
+    PageArgs,
+    Timestamp,
+    page_schema,
+    paginate,
+)
+from workforce.auth import roles
+from workforce.errors import NotFound
+from workforce.extensions import MAX_ID, Blueprint
+from workforce.scheduling import services
+from workforce.scheduling.models import SHIFT_STATUSES, Shift, ShiftPattern
+
+blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Shifts")
+
+READ = ("admin", "ops", "compliance")
+WRITE = ("admin", "ops")
+
+
+def _id(**kwargs: Any) -> ma.fields.Integer:
+    return ma.fields.Integer(validate=ma.validate.Range(1, MAX_ID), **kwargs)
+
+
+def _reason(**kwargs: Any) -> ma.fields.String:
+    return ma.fields.String(validate=ma.validate.Length(1, 2000), **kwargs)
+
+
+class ShiftSchema(ma.Schema):
+    id = ma.fields.Integer()
+    contractor_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "null: an open shift anyone eligible may claim"}
+    )
+    queue_id = ma.fields.Integer()
+    starts_at = ma.fields.DateTime()
+    ends_at = ma.fields.DateTime()
+    status = ma.fields.String(metadata={"enum": list(SHIFT_STATUSES)})
+    clock_in_at = ma.fields.DateTime(allow_none=True)
+    clock_out_at = ma.fields.DateTime(allow_none=True)
+    sequence = ma.fields.Integer(metadata={"description": "bumped on every calendar change"})
+    needs_cover = ma.fields.Boolean()
+    cancel_reason = ma.fields.String(allow_none=True)
+    override_reason = ma.fields.String(
+        allow_none=True, metadata={"description": "why ops overrode an hour rule"}
+    )
+    pattern_id = ma.fields.Integer(allow_none=True)
+    correction_reason = ma.fields.String(allow_none=True)
+    corrected_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+
+
+class ShiftPatchSchema(InputSchema):
+    contractor_id = _id(allow_none=True, metadata={"description": "null opens the shift"})
+    queue_id = _id()
+    starts_at = Timestamp()
+    ends_at = Timestamp()
+    override_reason = _reason(
+        metadata={"description": "ops: plan despite rest, length or weekly-hour rules"}
+    )
+
+
+class ShiftCreateSchema(ShiftPatchSchema):
+    queue_id = _id(required=True)
+    starts_at = Timestamp(required=True)
+    ends_at = Timestamp(required=True)
+
+
+class ShiftListArgs(PageArgs):
+    contractor_id = _id()
+    queue_id = _id()
+    status = ma.fields.String(validate=ma.validate.OneOf(SHIFT_STATUSES))
+    open = ma.fields.Boolean(metadata={"description": "true: only open shifts; false: none"})
+    start = Timestamp(data_key="from", metadata={"description": "shifts ending after this"})
+    end = Timestamp(data_key="to", metadata={"description": "shifts starting before this"})
+
+
+class PatternCreateSchema(InputSchema):
+    contractor_id = _id(required=True)
+    queue_id = _id(required=True)
+    days_of_week = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.Range(0, 6)),
+        required=True,
+        validate=ma.validate.Length(max=7),
+        metadata={"description": "0 = Monday .. 6 = Sunday"},
+    )
+    local_start = ma.fields.Time(
+        required=True, metadata={"description": "wall time in the contractor's zone, HH:MM"}
+    )
+    duration_minutes = ma.fields.Integer(required=True, validate=ma.validate.Range(1, 24 * 60))
+    starts_on = ma.fields.Date(
+        required=True, data_key="from", metadata={"description": "first local date"}
+    )
+    until = ma.fields.Date(required=True, metadata={"description": "last local date, inclusive"})
+    override_reason = _reason()
+
+
+class PatternSchema(ma.Schema):
+    id = ma.fields.Integer()
+    contractor_id = ma.fields.Integer()
+    queue_id = ma.fields.Integer()
+    days_of_week = ma.fields.List(ma.fields.Integer())
+    local_start = ma.fields.String()
+    duration_minutes = ma.fields.Integer()
+    starts_on = ma.fields.Date(data_key="from")
+    until = ma.fields.Date()
+    timezone = ma.fields.String()
+    override_reason = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+    shifts = ma.fields.List(ma.fields.Nested(ShiftSchema))
+
+
+class CorrectionSchema(InputSchema):
+    clock_in_at = Timestamp(allow_none=True)
+    clock_out_at = Timestamp(allow_none=True)
+    reason = _reason(required=True)
+
+
+ShiftPage = page_schema(ShiftSchema, "ShiftPage")
+
+
+def _visible(shift: Shift) -> Shift:
+    """A contractor token sees only its own shifts; anything else is a 404."""
+    principal = auth.principal()
+    if principal.role == "contractor" and shift.contractor_id != principal.contractor_id:
+        raise NotFound(f"shift {shift.id} does not exist")
+    return shift
+
+
+@blp.route("/shifts")
+class Shifts(MethodView):
+    @roles(*READ)
+    @blp.arguments(ShiftListArgs, location="query")
+    @blp.response(200, ShiftPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Shifts, oldest first; filter by contractor, queue, status, open, from/to."""
+        stmt = services.shifts_query(
+            contractor_id=args.get("contractor_id"),
+            queue_id=args.get("queue_id"),
+            status=args.get("status"),
+            open_only=args.get("open"),
+            start=args.get("start"),
+            end=args.get("end"),
+        )
+        return paginate(db.session(), stmt, args["page"], args["page_size"])
+
+    @roles(*WRITE)
+    @blp.arguments(ShiftCreateSchema)
+    @blp.response(201, ShiftSchema)
+    def post(self, data: dict[str, Any]) -> Shift:
+        """Plan a shift (RFC 3339 with offset), or an open one without ``contractor_id``.
+
+        Checked: eligibility (409 ``not_eligible`` with ``reasons``), ``overlap``,
+        ``rest_too_short``, ``shift_too_long``, ``weekly_hours_exceeded``; the last three may
+        be overridden with ``override_reason``.
+        """
+        return services.create_shift(db.session(), data)
+
+
+@blp.route("/shifts/<int:shift_id>")
+class ShiftItem(MethodView):
+    @roles(*READ, "contractor")
+    @blp.response(200, ShiftSchema)
+    def get(self, shift_id: int) -> Shift:
+        """One shift (a contractor token sees only its own)."""
+        return _visible(services.get_shift(db.session(), shift_id))
+
+    @roles(*WRITE)
+    @blp.arguments(ShiftPatchSchema)
+    @blp.response(200, ShiftSchema)
+    def patch(self, changes: dict[str, Any], shift_id: int) -> Shift:
+        """Move, reassign or open a scheduled shift; the rules run again."""
+        return services.update_shift(db.session(), shift_id, changes)
+
+
+@blp.route("/shifts/<int:shift_id>/cancel")
+class ShiftCancel(MethodView):
+    @roles(*WRITE)
+    @blp.arguments(OptionalReasonSchema, required=False)
+    @blp.response(200, ShiftSchema)
+    def post(self, data: dict[str, Any], shift_id: int) -> Shift:
+        """Cancel a scheduled shift; calendar feeds show it as cancelled."""
+        return services.cancel_shift(db.session(), shift_id, data.get("reason"))
+
+
+@blp.route("/shifts/<int:shift_id>/claim")
+class ShiftClaim(MethodView):
+    @roles("contractor")
+    @blp.response(200, ShiftSchema)
+    def post(self, shift_id: int) -> Shift:
+        """Claim an open shift; the first valid claim wins (409 ``shift_taken`` after)."""
+        return services.claim_shift(db.session(), shift_id, auth.me())
+
+
+@blp.route("/shifts/<int:shift_id>/clock-in")
+class ShiftClockIn(MethodView):
+    @roles(*WRITE, "contractor")
+    @blp.response(200, ShiftSchema)
+    def post(self, shift_id: int) -> Shift:
+        """Clock in now (ops and admins on the contractor's behalf, audited as such)."""
+        session = db.session()
+        _visible(services.get_shift(session, shift_id))
+        on_behalf = auth.principal().role != "contractor"
+        return services.clock_in(session, shift_id, on_behalf=on_behalf)
+
+
+@blp.route("/shifts/<int:shift_id>/clock-out")
+class ShiftClockOut(MethodView):
+    @roles(*WRITE, "contractor")
+    @blp.response(200, ShiftSchema)
+    def post(self, shift_id: int) -> Shift:
+        """Clock out now; 409 ``not_clocked_in`` before a clock-in."""
+        session = db.session()
+        _visible(services.get_shift(session, shift_id))
+        on_behalf = auth.principal().role != "contractor"
+        return services.clock_out(session, shift_id, on_behalf=on_behalf)
+
+
+@blp.route("/shifts/<int:shift_id>/correct")
+class ShiftCorrect(MethodView):
+    @roles(*WRITE)
+    @blp.arguments(CorrectionSchema)
+    @blp.response(200, ShiftSchema)
+    def post(self, data: dict[str, Any], shift_id: int) -> Shift:
+        """Correct the recorded clock-in/clock-out, with a reason (audited)."""
+        times = {k: data[k] for k in ("clock_in_at", "clock_out_at") if k in data}
+        return services.correct_times(db.session(), shift_id, reason=data["reason"], **times)
+
+
+@blp.route("/shift-patterns")
+class ShiftPatterns(MethodView):
+    @roles(*WRITE)
+    @blp.arguments(PatternCreateSchema)
+    @blp.response(201, PatternSchema)
+    def post(self, data: dict[str, Any]) -> ShiftPattern:
+        """Plan a weekly pattern for one contractor: every shift or none.
+
+        ``local_start`` is the contractor's wall time and stays so across DST changes;
+        ``from``/``until`` are local dates (at most 366 days).
+        """
+        return services.create_pattern(db.session(), data)
+
+
+@blp.route("/me/open-shifts")
+class MyOpenShifts(MethodView):
+    @roles("contractor")
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ShiftPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Future open shifts on queues I may work now; claim one to take it."""
+        session = db.session()
+        stmt = services.open_shifts_query(session, auth.me())
+        return paginate(session, stmt, args["page"], args["page_size"])
