@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from workforce.api import audit, contractors, credentials, health, identity, me, queues
+from workforce.api import (
+    audit,
+    contractors,
+    credentials,
+    exposure,
+    health,
+    identity,
+    me,
+    policies,
+    queues,
+)
 from workforce.extensions import Api
 
 BLUEPRINTS = (
@@ -12,6 +22,8 @@ BLUEPRINTS = (
     contractors.blp,
     credentials.blp,
     queues.blp,
+    exposure.blp,
+    policies.blp,
     audit.blp,
 )
 
