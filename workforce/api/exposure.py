@@ -165,7 +165,7 @@ def _view(contractor_id: int, args: dict[str, Any], *, localized: bool) -> dict[
 @blp.route("/contractors/<int:contractor_id>/exposure")
 class ContractorExposure(MethodView):
     @roles("admin", "ops", "compliance")
-    @blp.arguments(ExposureArgs, location="query")
+    @blp.arguments(ExposureArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, ExposureViewSchema)
     def get(self, args: dict[str, Any], contractor_id: int) -> dict[str, Any]:
         """Minutes per local day, tier and category; today's standing against every limit."""
@@ -175,7 +175,7 @@ class ContractorExposure(MethodView):
 @blp.route("/me/exposure")
 class MyExposure(MethodView):
     @roles("contractor")
-    @blp.arguments(ExposureArgs, location="query")
+    @blp.arguments(ExposureArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, ExposureViewSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My exposure and limits, with display strings in my language."""

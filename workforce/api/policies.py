@@ -89,7 +89,7 @@ class CurrentArgs(QuerySchema):
 @blp.route("/exposure-policies")
 class Policies(MethodView):
     @roles(*STAFF)
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, page_schema(PolicySchema, "PolicyPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every version, oldest first; none is ever removed."""
@@ -108,7 +108,7 @@ class Policies(MethodView):
 @blp.route("/exposure-policies/current")
 class CurrentPolicy(MethodView):
     @roles(*STAFF)
-    @blp.arguments(CurrentArgs, location="query")
+    @blp.arguments(CurrentArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, PolicySchema)
     def get(self, args: dict[str, Any]) -> ExposurePolicy:
         """The version in force now (or at ``at``)."""
