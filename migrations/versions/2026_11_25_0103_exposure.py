@@ -237,15 +237,18 @@ def upgrade() -> None:
     op.create_table(
         "exposure_runs",
         sa.Column("contractor_id", sa.Integer(), nullable=False),
-        sa.Column("tier", sa.SmallInteger(), nullable=False),
-        sa.Column("run_start", workforce.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("run_end", workforce.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("tier1_start_us", sa.BigInteger(), nullable=True),
+        sa.Column("tier1_end_us", sa.BigInteger(), nullable=True),
+        sa.Column("tier2_start_us", sa.BigInteger(), nullable=True),
+        sa.Column("tier2_end_us", sa.BigInteger(), nullable=True),
+        sa.Column("tier3_start_us", sa.BigInteger(), nullable=True),
+        sa.Column("tier3_end_us", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["contractor_id"],
             ["contractors.id"],
             name=op.f("fk_exposure_runs_contractor_id_contractors"),
         ),
-        sa.PrimaryKeyConstraint("contractor_id", "tier", name=op.f("pk_exposure_runs")),
+        sa.PrimaryKeyConstraint("contractor_id", name=op.f("pk_exposure_runs")),
     )
     policies = sa.table(
         "exposure_policies",

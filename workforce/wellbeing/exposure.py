@@ -28,6 +28,7 @@ rewrite history). Gaps use the break of the policy in force when the batch is in
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -45,16 +46,13 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
-    select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workforce import audit
-from workforce.contractors.models import Contractor
 from workforce.db import Base, UTCDateTime, utcnow
 from workforce.errors import InvalidInput
 from workforce.harm import HARM_CATEGORIES
-from workforce.queues.models import Queue
 from workforce.timeutil import split_by_windows
 from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
 
@@ -129,16 +127,45 @@ class ExposureDaily(Base):
 
 
 class ExposureRun(Base):
-    """The current run of continuous exposure at ``tier`` and above, per contractor."""
+    """Each contractor's current run of continuous exposure, one per policy tier t
+    (exposure at tier t and above), start and end as integer microseconds since the epoch
+    (UTC). Integers rather than UTCDateTime because ingestion reads and writes thousands of
+    these a second; :meth:`run` gives them back as aware datetimes."""
 
     __tablename__ = "exposure_runs"
 
     contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), primary_key=True)
-    #: The policy tier whose continuous limit this run is measured against (1..3).
-    tier: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    run_start: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    tier1_start_us: Mapped[int | None] = mapped_column(BigInteger)
     #: The end of the last event in the run; a break is measured from here.
-    run_end: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    tier1_end_us: Mapped[int | None] = mapped_column(BigInteger)
+    tier2_start_us: Mapped[int | None] = mapped_column(BigInteger)
+    tier2_end_us: Mapped[int | None] = mapped_column(BigInteger)
+    tier3_start_us: Mapped[int | None] = mapped_column(BigInteger)
+    tier3_end_us: Mapped[int | None] = mapped_column(BigInteger)
+
+    def run(self, tier: int) -> tuple[dt.datetime, dt.datetime] | None:
+        """The current run at ``tier`` and above as aware datetimes, if there is one."""
+        start, end = getattr(self, f"tier{tier}_start_us"), getattr(self, f"tier{tier}_end_us")
+        if start is None or end is None:
+            return None
+        return from_us(start), from_us(end)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_US = dt.timedelta(microseconds=1)
+_EARLIEST_US = (EARLIEST - _EPOCH) // _US
+DAY_US = 86_400_000_000
+SECOND_US = 1_000_000
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def to_us(at: dt.datetime) -> int:
+    """An aware datetime as integer microseconds since the epoch."""
+    return (at - _EPOCH) // _US
+
+
+def from_us(us: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=us)
 
 
 # --- validation -------------------------------------------------------------------------
@@ -152,6 +179,7 @@ class ParsedEvent(NamedTuple):
     queue: str
     category: str | None
     started_at: dt.datetime
+    start_us: int
     duration_seconds: int
     items: int
 
@@ -177,16 +205,18 @@ class _Errors:
 
 
 def parse_timestamp(value: object) -> dt.datetime | None:
-    """An RFC 3339 instant with an offset, in UTC; ``None`` if it is not one."""
+    """An RFC 3339 instant with its offset (as given); ``None`` if it is not one."""
     if type(value) is not str or not _RFC3339.fullmatch(value):
         return None
     text = value.upper()
     if len(text) > 32:
         text = _FRACTION.sub(r"\1", text)  # fromisoformat keeps at most microseconds
     try:
-        return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+        parsed = dt.datetime.fromisoformat(text)
+        parsed - _EPOCH  # an offset that takes the instant out of range raises here
     except (ValueError, OverflowError):
         return None
+    return parsed
 
 
 def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
@@ -204,8 +234,68 @@ def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
         raise InvalidInput.field("events", f"at most {MAX_EVENTS} events per request")
     errors = _Errors()
     parsed: list[ParsedEvent] = []
-    latest = now + MAX_FUTURE
+    latest = (now + MAX_FUTURE - _EPOCH) // _US
     for index, raw in enumerate(events):
+        # Fast path: a well-formed event passes one combined test. Anything else takes the
+        # slow path below, which names every problem.
+        if type(raw) is dict and raw.keys() <= EVENT_FIELDS:
+            event_id: Any = raw.get("event_id")
+            queue: Any = raw.get("queue")
+            duration: Any = raw.get("duration_seconds")
+            items: Any = raw.get("items", 1)
+            contractor_id: Any = raw.get("contractor_id")
+            contractor_ref: Any = raw.get("contractor_ref")
+            category: Any = raw.get("category", _ABSENT)
+            started: Any = raw.get("started_at")
+            if (
+                type(event_id) is str
+                and 0 < len(event_id) <= EVENT_ID_MAX
+                and type(queue) is str
+                and 0 < len(queue) <= 64
+                and type(duration) is int
+                and 0 <= duration <= MAX_DURATION_SECONDS
+                and type(items) is int
+                and 0 <= items <= MAX_ITEMS
+                and (
+                    (
+                        type(contractor_id) is int
+                        and 0 < contractor_id <= MAX_ID
+                        and "contractor_ref" not in raw
+                    )
+                    or (
+                        type(contractor_ref) is str
+                        and 0 < len(contractor_ref) <= REF_MAX
+                        and "contractor_id" not in raw
+                    )
+                )
+                and (category is _ABSENT or (type(category) is str and category in _CATEGORIES))
+                and type(started) is str
+                and _RFC3339.fullmatch(started)
+            ):
+                started_at: dt.datetime | None = None
+                try:
+                    started_at = dt.datetime.fromisoformat(
+                        started if len(started) <= 32 else _FRACTION.sub(r"\1", started)
+                    )
+                    start_us = (started_at - _EPOCH) // _US
+                except (ValueError, OverflowError):
+                    start_us = None
+                if started_at and start_us is not None and _EARLIEST_US <= start_us <= latest:
+                    parsed.append(
+                        ParsedEvent(
+                            index,
+                            event_id,
+                            contractor_id,
+                            contractor_ref,
+                            queue,
+                            None if category is _ABSENT else category,
+                            started_at,
+                            start_us,
+                            duration,
+                            items,
+                        )
+                    )
+                    continue
         if type(raw) is not dict:
             errors.add(index, "", "must be an object")
             continue
@@ -213,13 +303,13 @@ def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
             for name in sorted(set(raw) - EVENT_FIELDS, key=str)[:5]:
                 errors.add(index, str(name)[:64], "unknown field")
         ok = True
-        event_id: Any = raw.get("event_id")
+        event_id = raw.get("event_id")
         if type(event_id) is not str or not 0 < len(event_id) <= EVENT_ID_MAX:
             errors.add(index, "event_id", f"required: a string of 1 to {EVENT_ID_MAX} characters")
             ok = False
         # Present-but-null is an error like any other wrong type: only absence means "none".
-        contractor_id: Any = raw.get("contractor_id", _ABSENT)
-        contractor_ref: Any = raw.get("contractor_ref", _ABSENT)
+        contractor_id = raw.get("contractor_id", _ABSENT)
+        contractor_ref = raw.get("contractor_ref", _ABSENT)
         if contractor_id is not _ABSENT:
             if contractor_ref is not _ABSENT:
                 errors.add(index, "contractor_id", "give contractor_id or contractor_ref, not both")
@@ -238,31 +328,34 @@ def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
         else:
             errors.add(index, "contractor_id", "required: contractor_id or contractor_ref")
             ok = False
-        queue: Any = raw.get("queue")
+        queue = raw.get("queue")
         if type(queue) is not str or not 0 < len(queue) <= 64:
             errors.add(index, "queue", "required: the queue's slug")
             ok = False
-        category: Any = raw.get("category")
+        category = raw.get("category")
         if "category" in raw and (type(category) is not str or category not in _CATEGORIES):
             errors.add(index, "category", "must be one of the harm categories")
             ok = False
-        started_at = parse_timestamp(raw.get("started_at"))
-        if started_at is None:
+        checked = parse_timestamp(raw.get("started_at"))
+        start_us = 0
+        if checked is None:
             errors.add(index, "started_at", "required: an RFC 3339 date-time with a UTC offset")
             ok = False
-        elif started_at > latest:
-            errors.add(index, "started_at", "more than 5 minutes in the future")
-            ok = False
-        elif started_at < EARLIEST:
-            errors.add(index, "started_at", "before 2000-01-01")
-            ok = False
-        duration: Any = raw.get("duration_seconds")
+        else:
+            start_us = (checked - _EPOCH) // _US
+            if start_us > latest:
+                errors.add(index, "started_at", "more than 5 minutes in the future")
+                ok = False
+            elif start_us < _EARLIEST_US:
+                errors.add(index, "started_at", "before 2000-01-01")
+                ok = False
+        duration = raw.get("duration_seconds")
         if type(duration) is not int or not 0 <= duration <= MAX_DURATION_SECONDS:
             errors.add(
                 index, "duration_seconds", f"required: an integer from 0 to {MAX_DURATION_SECONDS}"
             )
             ok = False
-        items: Any = raw.get("items", 1)
+        items = raw.get("items", 1)
         if type(items) is not int or not 0 <= items <= MAX_ITEMS:
             errors.add(index, "items", f"must be an integer from 0 to {MAX_ITEMS}")
             ok = False
@@ -275,7 +368,8 @@ def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
                     contractor_ref,
                     queue,
                     category,
-                    started_at,  # type: ignore[arg-type]
+                    checked,  # type: ignore[arg-type]
+                    start_us,
                     duration,
                     items,
                 )
@@ -297,7 +391,7 @@ class _QueueInfo(NamedTuple):
 
 
 class Resolved(NamedTuple):
-    """An event ready to store: ids resolved, tier from the queue."""
+    """An event ready to store: ids resolved, tier from the queue, times in microseconds."""
 
     event_id: str
     contractor: _ContractorInfo
@@ -305,40 +399,68 @@ class Resolved(NamedTuple):
     tier: int
     category: str | None
     started_at: dt.datetime
+    start_us: int
     duration_seconds: int
     items: int
+
+
+def _cursor(session: Session) -> Any:
+    """A DB-API cursor on the session's connection, inside its transaction: the hot path
+    skips SQLAlchemy's per-row result processing, which would cost more than the SQL."""
+    return session.connection().connection.cursor()
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
 
 
 def resolve(session: Session, events: Sequence[ParsedEvent]) -> list[Resolved]:
     """Contractors (by id or external_ref) and queues (by slug), one query each; every
     event that names something unknown, an offboarded contractor, or a category its queue
     does not carry is an error, and then the batch is refused."""
-    ids = {e.contractor_id for e in events if e.contractor_id is not None}
-    refs = {e.contractor_ref for e in events if e.contractor_ref is not None}
+    ids = list({e.contractor_id for e in events if e.contractor_id is not None})
+    refs = list({e.contractor_ref for e in events if e.contractor_ref is not None})
+    slugs = list({e.queue for e in events})
+    postgres = _is_postgres(session)
+    cursor = _cursor(session)
+    columns = "SELECT id, external_ref, status, timezone FROM contractors"
+    if postgres:
+        cursor.execute(
+            f"{columns} WHERE id = ANY(%s) UNION ALL {columns} WHERE external_ref = ANY(%s)",
+            (ids, refs),
+        )
+    else:
+        cursor.execute(
+            f"{columns} WHERE id IN ({_marks(len(ids))}) "
+            f"UNION ALL {columns} WHERE external_ref IN ({_marks(len(refs))})",
+            (*ids, *refs),
+        )
     by_id: dict[int, _ContractorInfo] = {}
     by_ref: dict[str, _ContractorInfo] = {}
-    if ids or refs:
-        cols = select(
-            Contractor.id, Contractor.external_ref, Contractor.status, Contractor.timezone
+    for cid, ref, status, tz in cursor.fetchall():
+        info = _ContractorInfo(cid, status, ZoneInfo(tz))
+        by_id[cid] = info
+        if ref is not None:
+            by_ref[ref] = info
+    if postgres:
+        cursor.execute(
+            "SELECT id, slug, tier, categories FROM queues WHERE slug = ANY(%s)", (slugs,)
         )
-        if ids and refs:
-            stmt = cols.where(Contractor.id.in_(ids) | Contractor.external_ref.in_(refs))
-        elif ids:
-            stmt = cols.where(Contractor.id.in_(ids))
-        else:
-            stmt = cols.where(Contractor.external_ref.in_(refs))
-        for cid, ref, status, tz in session.execute(stmt):
-            info = _ContractorInfo(cid, status, ZoneInfo(tz))
-            by_id[cid] = info
-            if ref is not None:
-                by_ref[ref] = info
-    slugs = {e.queue for e in events}
-    queues = {
-        slug: _QueueInfo(qid, tier, frozenset(categories or ()))
-        for qid, slug, tier, categories in session.execute(
-            select(Queue.id, Queue.slug, Queue.tier, Queue.categories).where(Queue.slug.in_(slugs))
+    else:
+        cursor.execute(
+            f"SELECT id, slug, tier, categories FROM queues WHERE slug IN ({_marks(len(slugs))})",
+            slugs,
         )
-    }
+    queues = {}
+    for qid, slug, tier, categories in cursor.fetchall():
+        if isinstance(categories, str):
+            categories = json.loads(categories)
+        queues[slug] = _QueueInfo(qid, tier, frozenset(categories or ()))
+    cursor.close()
     errors = _Errors()
     out: list[Resolved] = []
     for e in events:
@@ -375,6 +497,7 @@ def resolve(session: Session, events: Sequence[ParsedEvent]) -> list[Resolved]:
                     queue.tier,
                     e.category,
                     e.started_at,
+                    e.start_us,
                     e.duration_seconds,
                     e.items,
                 )
@@ -386,120 +509,140 @@ def resolve(session: Session, events: Sequence[ParsedEvent]) -> list[Resolved]:
 # --- bulk SQL ---------------------------------------------------------------------------
 
 _EVENT_COLUMNS = (
-    "ingest_token_id",
-    "event_id",
-    "contractor_id",
-    "queue_id",
-    "tier",
-    "category",
-    "started_at",
-    "duration_seconds",
-    "items",
-    "received_at",
+    "ingest_token_id, event_id, contractor_id, queue_id, tier, category, started_at, "
+    "duration_seconds, items, received_at"
 )
 #: SQLite allows 32,766 bound values a statement: 3,000 rows of 10.
 _SQLITE_ROWS_PER_STATEMENT = 3000
+_DAY_PREFIX: dict[int, str] = {}
 
 
-def _sqlite_time(value: dt.datetime) -> str:
-    # The text SQLAlchemy's SQLite DateTime stores (naive UTC, microseconds): rows written
-    # here read back through the ORM exactly like rows written by it.
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+def sqlite_text(us: int) -> str:
+    """The text SQLAlchemy's SQLite DateTime stores for an instant (naive UTC with
+    microseconds), so rows written here read back through the ORM like rows written by it."""
+    day, rem = divmod(us, DAY_US)
+    prefix = _DAY_PREFIX.get(day)
+    if prefix is None:
+        if len(_DAY_PREFIX) > 100_000:
+            _DAY_PREFIX.clear()
+        prefix = _DAY_PREFIX[day] = dt.date.fromordinal(day + _EPOCH_ORDINAL).isoformat() + " "
+    seconds, micro = divmod(rem, SECOND_US)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{prefix}{hours:02d}:{minutes:02d}:{seconds:02d}.{micro:06d}"
 
 
 def _insert_events(
     session: Session, token_id: int, events: Sequence[Resolved], received_at: dt.datetime
 ) -> set[str]:
     """Insert, skipping stored (token, event_id) pairs; returns the event ids inserted."""
-    conn = session.connection()
-    columns = ", ".join(_EVENT_COLUMNS)
+    cursor = _cursor(session)
     inserted: set[str] = set()
-    if conn.dialect.name == "postgresql":
-        sql = (
-            f"INSERT INTO exposure_events ({columns}) "
-            "SELECT %s, * FROM unnest(%s::text[], %s::int[], %s::int[], %s::smallint[], "
-            "%s::text[], %s::timestamptz[], %s::int[], %s::int[], %s::timestamptz[]) "
-            "ON CONFLICT (ingest_token_id, event_id) DO NOTHING RETURNING event_id"
+    if _is_postgres(session):
+        cursor.execute(
+            f"INSERT INTO exposure_events ({_EVENT_COLUMNS}) "
+            "SELECT %s, *, %s FROM unnest(%s::text[], %s::int[], %s::int[], %s::smallint[], "
+            "%s::text[], %s::timestamptz[], %s::int[], %s::int[]) "
+            "ON CONFLICT (ingest_token_id, event_id) DO NOTHING RETURNING event_id",
+            (
+                token_id,
+                received_at,
+                [e.event_id for e in events],
+                [e.contractor.id for e in events],
+                [e.queue_id for e in events],
+                [e.tier for e in events],
+                [e.category for e in events],
+                [e.started_at for e in events],
+                [e.duration_seconds for e in events],
+                [e.items for e in events],
+            ),
         )
-        params = (
-            token_id,
-            [e.event_id for e in events],
-            [e.contractor.id for e in events],
-            [e.queue_id for e in events],
-            [e.tier for e in events],
-            [e.category for e in events],
-            [e.started_at for e in events],
-            [e.duration_seconds for e in events],
-            [e.items for e in events],
-            [received_at] * len(events),
-        )
-        inserted.update(row[0] for row in conn.exec_driver_sql(sql, params))
+        inserted.update(row[0] for row in cursor.fetchall())
+        cursor.close()
         return inserted
-    received = _sqlite_time(received_at)
+    received = sqlite_text(to_us(received_at))
     for start in range(0, len(events), _SQLITE_ROWS_PER_STATEMENT):
         chunk = events[start : start + _SQLITE_ROWS_PER_STATEMENT]
-        values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(chunk))
-        sql = (
-            f"INSERT INTO exposure_events ({columns}) VALUES {values} "
-            "ON CONFLICT (ingest_token_id, event_id) DO NOTHING RETURNING event_id"
-        )
         flat: list[Any] = []
         for e in chunk:
             flat += (
-                token_id,
                 e.event_id,
                 e.contractor.id,
                 e.queue_id,
                 e.tier,
                 e.category,
-                _sqlite_time(e.started_at),
+                sqlite_text(e.start_us),
                 e.duration_seconds,
                 e.items,
-                received,
             )
-        inserted.update(row[0] for row in conn.exec_driver_sql(sql, tuple(flat)))
+        # The token and the arrival instant are the same for every row: bound once.
+        cursor.execute(
+            f"INSERT INTO exposure_events ({_EVENT_COLUMNS}) "
+            f"SELECT ?1, column1, column2, column3, column4, column5, column6, column7, "
+            f"column8, ?2 FROM (VALUES {','.join(['(?,?,?,?,?,?,?,?)'] * len(chunk))}) "
+            "WHERE true ON CONFLICT (ingest_token_id, event_id) DO NOTHING RETURNING event_id",
+            (token_id, received, *flat),
+        )
+        inserted.update(row[0] for row in cursor.fetchall())
+    cursor.close()
     return inserted
 
 
-DailyKey = tuple[int, dt.date, int, str]
+DailyKey = tuple[int, int, int, str]
+_OFFSET_BUCKET_US = 15 * 60 * SECOND_US
+_OFFSETS: dict[tuple[str, int], int | None] = {}
 
-_MIDNIGHT = dt.time(0)
+
+def _offset_us(zone: ZoneInfo, us: int) -> int | None:
+    """The zone's UTC offset at ``us`` from a cache of 15-minute buckets; ``None`` when an
+    offset change falls inside the bucket (then the caller computes exactly)."""
+    bucket = us // _OFFSET_BUCKET_US
+    key = (zone.key, bucket)
+    try:
+        return _OFFSETS[key]
+    except KeyError:
+        pass
+    if len(_OFFSETS) > 200_000:
+        _OFFSETS.clear()
+    first = from_us(bucket * _OFFSET_BUCKET_US).astimezone(zone).utcoffset()
+    last = from_us((bucket + 1) * _OFFSET_BUCKET_US - 1).astimezone(zone).utcoffset()
+    value = None if first != last or first is None else first // _US
+    _OFFSETS[key] = value
+    return value
 
 
-def local_pieces(
-    started_at: dt.datetime, seconds: int, zone: ZoneInfo
-) -> Iterable[tuple[dt.date, int]]:
-    """``(local date, seconds)`` of an event: one piece unless it crosses local midnight."""
-    local_start = started_at.astimezone(zone)
-    end = started_at + dt.timedelta(seconds=seconds)
-    local_end = end.astimezone(zone)
-    # Same offset at both ends means the wall clock ran straight: compare dates directly.
-    if local_start.utcoffset() == local_end.utcoffset():
-        day = local_start.date()
-        end_day = local_end.date()
-        if end_day == day or (local_end.time() == _MIDNIGHT and end_day == day + _ONE_DAY):
+def local_pieces(start_us: int, seconds: int, zone: ZoneInfo) -> Sequence[tuple[int, int]]:
+    """``(local day number, seconds)`` of an event; days count from 1970-01-01. One piece
+    unless the event crosses the contractor's local midnight (or an offset change), where
+    :func:`workforce.timeutil.split_by_windows` cuts it exactly."""
+    end_us = start_us + seconds * SECOND_US
+    offset = _offset_us(zone, start_us)
+    if offset is not None and offset == _offset_us(zone, end_us):
+        day = (start_us + offset) // DAY_US
+        last = (end_us + offset - 1) // DAY_US if seconds else day
+        if day == last:
             return ((day, seconds),)
-    return [
-        (seg.local_date, seg.seconds)
-        for seg in split_by_windows(started_at, end, zone, None, None)
-        if seg.seconds or seconds == 0
-    ] or ((local_start.date(), 0),)
-
-
-_ONE_DAY = dt.timedelta(days=1)
+    start = from_us(start_us)
+    pieces = [
+        (seg.local_date.toordinal() - _EPOCH_ORDINAL, seg.seconds)
+        for seg in split_by_windows(start, from_us(end_us), zone, None, None)
+        if seg.seconds
+    ]
+    return pieces or ((start.astimezone(zone).date().toordinal() - _EPOCH_ORDINAL, 0),)
 
 
 def aggregate_daily(events: Iterable[Resolved]) -> dict[DailyKey, list[int]]:
-    """Roll events up in memory: key -> [seconds, items, events]. Items and the event count
-    go to the day the event started; seconds are split at local midnight."""
+    """Roll events up in memory: (contractor, local day number, tier, category) ->
+    [seconds, items, events]. Items and the event count go to the day the event started;
+    seconds are split at local midnight."""
     groups: dict[DailyKey, list[int]] = {}
     for e in events:
         if e.tier == 0:
             continue
-        cid, category = e.contractor.id, e.category or ""
+        cid, tier, category = e.contractor.id, e.tier, e.category or ""
         first = True
-        for day, seconds in local_pieces(e.started_at, e.duration_seconds, e.contractor.zone):
-            key = (cid, day, e.tier, category)
+        for day, seconds in local_pieces(e.start_us, e.duration_seconds, e.contractor.zone):
+            key = (cid, day, tier, category)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = [0, 0, 0]
@@ -511,10 +654,13 @@ def aggregate_daily(events: Iterable[Resolved]) -> dict[DailyKey, list[int]]:
     return groups
 
 
+def _day(number: int) -> dt.date:
+    return dt.date.fromordinal(number + _EPOCH_ORDINAL)
+
+
 def _upsert_daily(session: Session, groups: dict[DailyKey, list[int]]) -> None:
     if not groups:
         return
-    conn = session.connection()
     keys = sorted(groups)  # one lock order for every writer (PostgreSQL)
     update = (
         "ON CONFLICT (contractor_id, local_day, tier, category) DO UPDATE SET "
@@ -523,17 +669,15 @@ def _upsert_daily(session: Session, groups: dict[DailyKey, list[int]]) -> None:
         "events = exposure_daily.events + excluded.events"
     )
     columns = "contractor_id, local_day, tier, category, seconds, items, events"
-    if conn.dialect.name == "postgresql":
-        sql = (
+    cursor = _cursor(session)
+    if _is_postgres(session):
+        cursor.execute(
             f"INSERT INTO exposure_daily ({columns}) SELECT * FROM unnest(%s::int[], "
-            f"%s::date[], %s::smallint[], %s::text[], %s::bigint[], %s::bigint[], %s::int[]) "
-            + update
-        )
-        conn.exec_driver_sql(
-            sql,
+            "%s::date[], %s::smallint[], %s::text[], %s::bigint[], %s::bigint[], %s::int[]) "
+            + update,
             (
                 [k[0] for k in keys],
-                [k[1] for k in keys],
+                [_day(k[1]) for k in keys],
                 [k[2] for k in keys],
                 [k[3] for k in keys],
                 [groups[k][0] for k in keys],
@@ -541,86 +685,104 @@ def _upsert_daily(session: Session, groups: dict[DailyKey, list[int]]) -> None:
                 [groups[k][2] for k in keys],
             ),
         )
-        return
-    sql = f"INSERT INTO exposure_daily ({columns}) VALUES (?,?,?,?,?,?,?) " + update
-    conn.exec_driver_sql(sql, [(k[0], k[1].isoformat(), k[2], k[3], *groups[k]) for k in keys])
-
-
-@dataclass(slots=True)
-class RunState:
-    start: dt.datetime
-    end: dt.datetime
+    else:
+        cursor.executemany(
+            f"INSERT INTO exposure_daily ({columns}) VALUES (?,?,?,?,?,?,?) " + update,
+            [(k[0], _day(k[1]).isoformat(), k[2], k[3], *groups[k]) for k in keys],
+        )
+    cursor.close()
 
 
 def extend_run(
-    state: RunState | None, intervals: Iterable[tuple[dt.datetime, dt.datetime]], gap: dt.timedelta
-) -> RunState | None:
-    """Fold exposure intervals (sorted by start) into the current run (module docstring)."""
+    state: tuple[int, int] | None, intervals: Iterable[tuple[int, int]], gap: int
+) -> tuple[int, int] | None:
+    """Fold exposure intervals (sorted by start; any unit) into the current run
+    ``(start, end)`` (module docstring)."""
     for start, end in intervals:
-        if state is None or start >= state.end + gap:
-            state = RunState(start, end)
-        elif end + gap <= state.start:
+        if state is None or start >= state[1] + gap:
+            state = (start, end)
+        elif end + gap <= state[0]:
             continue  # an older run's event, reported late
         else:
-            if start < state.start:
-                state.start = start
-            if end > state.end:
-                state.end = end
+            state = (min(start, state[0]), max(end, state[1]))
     return state
+
+
+_RUN_COLUMNS = (
+    "tier1_start_us, tier1_end_us, tier2_start_us, tier2_end_us, tier3_start_us, tier3_end_us"
+)
 
 
 def _update_runs(session: Session, events: Sequence[Resolved], policy: Policy) -> None:
     tracked = [t for t in POLICY_TIERS if policy.tier(t).continuous_limit_minutes]
-    if not tracked:
-        return
-    by_contractor: dict[int, list[tuple[dt.datetime, dt.datetime, int]]] = defaultdict(list)
+    by_contractor: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for e in events:
         if e.tier >= 1:
             by_contractor[e.contractor.id].append(
-                (e.started_at, e.started_at + dt.timedelta(seconds=e.duration_seconds), e.tier)
+                (e.start_us, e.start_us + e.duration_seconds * SECOND_US, e.tier)
             )
-    if not by_contractor:
+    if not tracked or not by_contractor:
         return
-    table = ExposureRun.__table__
-    stmt = (
-        select(table.c.contractor_id, table.c.tier, table.c.run_start, table.c.run_end)
-        .where(table.c.contractor_id.in_(by_contractor))
-        .order_by(table.c.contractor_id, table.c.tier)
-    )
-    conn = session.connection()
-    postgres = conn.dialect.name == "postgresql"
+    ids = sorted(by_contractor)
+    postgres = _is_postgres(session)
+    cursor = _cursor(session)
+    current: dict[int, tuple[Any, ...]] = {}
     if postgres:
-        stmt = stmt.with_for_update()  # concurrent batches for one person take turns
-    current = {(cid, tier): RunState(start, end) for cid, tier, start, end in session.execute(stmt)}
-    rows = []
-    for cid in sorted(by_contractor):
-        intervals = sorted(by_contractor[cid])
-        for t in tracked:
-            before = current.get((cid, t))
-            was = (before.start, before.end) if before else None
-            gap = dt.timedelta(seconds=policy.break_seconds(t))
-            after = extend_run(before, ((s, e) for s, e, tier in intervals if tier >= t), gap)
-            if after is not None and (after.start, after.end) != was:
-                rows.append((cid, t, after.start, after.end))
-    if not rows:
-        return
-    upsert = (
-        "ON CONFLICT (contractor_id, tier) DO UPDATE SET "
-        "run_start = excluded.run_start, run_end = excluded.run_end"
-    )
-    if postgres:
-        conn.exec_driver_sql(
-            "INSERT INTO exposure_runs (contractor_id, tier, run_start, run_end) "
-            "SELECT * FROM unnest(%s::int[], %s::smallint[], %s::timestamptz[], "
-            "%s::timestamptz[]) " + upsert,
-            tuple(list(column) for column in zip(*rows, strict=True)),
+        # Concurrent batches for one person take turns on these rows (in id order).
+        cursor.execute(
+            f"SELECT contractor_id, {_RUN_COLUMNS} FROM exposure_runs "
+            "WHERE contractor_id = ANY(%s) ORDER BY contractor_id FOR UPDATE",
+            (ids,),
         )
+        current = {row[0]: row[1:] for row in cursor.fetchall()}
     else:
-        conn.exec_driver_sql(
-            "INSERT INTO exposure_runs (contractor_id, tier, run_start, run_end) "
-            "VALUES (?,?,?,?) " + upsert,
-            [(c, t, _sqlite_time(s), _sqlite_time(e)) for c, t, s, e in rows],
-        )
+        for chunk in range(0, len(ids), _SQLITE_ROWS_PER_STATEMENT):
+            part = ids[chunk : chunk + _SQLITE_ROWS_PER_STATEMENT]
+            cursor.execute(
+                f"SELECT contractor_id, {_RUN_COLUMNS} FROM exposure_runs "
+                f"WHERE contractor_id IN ({_marks(len(part))})",
+                part,
+            )
+            current.update((row[0], row[1:]) for row in cursor.fetchall())
+    # extend_run(), inlined for all tracked tiers in one pass over each person's events
+    # (this loop runs for every event ingested).
+    plan = [(t, 2 * (t - 1), policy.break_seconds(t) * SECOND_US) for t in tracked]
+    rows = []
+    empty = (None,) * 6
+    for cid in ids:
+        before = current.get(cid, empty)
+        state = list(before)
+        for start, end, tier in sorted(by_contractor[cid]):
+            for t, i, gap in plan:
+                if tier < t:
+                    break
+                run_start = state[i]
+                if run_start is None or start >= state[i + 1] + gap:
+                    state[i], state[i + 1] = start, end
+                elif end + gap > run_start:
+                    if start < run_start:
+                        state[i] = start
+                    if end > state[i + 1]:
+                        state[i + 1] = end
+        if tuple(state) != before:
+            rows.append((cid, *state))
+    if rows:
+        assignments = ", ".join(f"{name} = excluded.{name}" for name in _RUN_COLUMNS.split(", "))
+        if postgres:
+            cursor.execute(
+                f"INSERT INTO exposure_runs (contractor_id, {_RUN_COLUMNS}) SELECT * FROM "
+                "unnest(%s::int[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], "
+                f"%s::bigint[], %s::bigint[]) ON CONFLICT (contractor_id) DO UPDATE SET "
+                + assignments,
+                tuple(list(column) for column in zip(*rows, strict=True)),
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO exposure_runs (contractor_id, {_RUN_COLUMNS}) "
+                "VALUES (?,?,?,?,?,?,?) ON CONFLICT (contractor_id) DO UPDATE SET " + assignments,
+                rows,
+            )
+    cursor.close()
 
 
 @dataclass(frozen=True)

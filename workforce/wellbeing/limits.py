@@ -155,18 +155,16 @@ def standing(
             run += 1
             day -= dt.timedelta(days=1)
         s.consecutive_days_before_today = run
-    for tier, start, end in session.execute(
-        select(ExposureRun.tier, ExposureRun.run_start, ExposureRun.run_end).where(
-            ExposureRun.contractor_id == contractor.id
-        )
-    ):
-        if tier not in result.tiers:
+    runs = session.get(ExposureRun, contractor.id)
+    for s in result.tiers.values():
+        current = runs.run(s.tier) if runs is not None else None
+        if current is None:
             continue
-        s = result.tiers[tier]
-        s.run_start, s.run_end = start, end
+        run_start, run_end = current
+        s.run_start, s.run_end = run_start, run_end
         limit, pause = s.continuous_limit_minutes, s.break_minutes
         if limit and pause and s.run_seconds >= limit * 60:
-            until = end + dt.timedelta(minutes=pause)
+            until = run_end + dt.timedelta(minutes=pause)
             if at < until:
                 s.break_until = until
     return result
