@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
 from workforce.timeutil import local_date
-from workforce.wellbeing.exposure import ExposureDaily, ExposureRun
+from workforce.wellbeing.exposure import _RUN_COLUMNS, from_us
 from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
 
 
@@ -129,15 +129,19 @@ def standing(
             continuous_limit_minutes=rules.continuous_limit_minutes,
             break_minutes=rules.break_minutes,
         )
-    rows = session.execute(
-        select(ExposureDaily.local_day, ExposureDaily.tier, func.sum(ExposureDaily.seconds))
-        .where(
-            ExposureDaily.contractor_id == contractor.id,
-            ExposureDaily.local_day >= first,
-            ExposureDaily.local_day <= today,
-        )
-        .group_by(ExposureDaily.local_day, ExposureDaily.tier)
+    # Plain SQL on the session's connection: this runs on every eligibility check.
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    bounds: tuple[Any, Any] = (first, today) if postgres else (str(first), str(today))
+    found = conn.exec_driver_sql(
+        "SELECT local_day, tier, SUM(seconds) FROM exposure_daily WHERE contractor_id = "
+        f"{mark} AND local_day >= {mark} AND local_day <= {mark} GROUP BY local_day, tier",
+        (contractor.id, *bounds),
     ).all()
+    rows = [
+        (day if postgres else dt.date.fromisoformat(day), tier, total) for day, tier, total in found
+    ]
     # seconds[t][day]: exposure at tier t and above on that local day
     seconds: dict[int, dict[dt.date, int]] = {t: {} for t in POLICY_TIERS}
     for day, tier, total in rows:
@@ -155,12 +159,14 @@ def standing(
             run += 1
             day -= dt.timedelta(days=1)
         s.consecutive_days_before_today = run
-    runs = session.get(ExposureRun, contractor.id)
+    runs = conn.exec_driver_sql(
+        f"SELECT {_RUN_COLUMNS} FROM exposure_runs WHERE contractor_id = {mark}", (contractor.id,)
+    ).first()
     for s in result.tiers.values():
-        current = runs.run(s.tier) if runs is not None else None
-        if current is None:
+        i = 2 * (s.tier - 1)
+        if runs is None or runs[i] is None or runs[i + 1] is None:
             continue
-        run_start, run_end = current
+        run_start, run_end = from_us(runs[i]), from_us(runs[i + 1])
         s.run_start, s.run_end = run_start, run_end
         limit, pause = s.continuous_limit_minutes, s.break_minutes
         if limit and pause and s.run_seconds >= limit * 60:

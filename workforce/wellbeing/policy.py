@@ -291,9 +291,40 @@ def policy_row_at(session: Session, at: dt.datetime) -> ExposurePolicy:
     return row
 
 
+#: Parsed versions per database, keyed by its newest version: policies are never edited,
+#: so a new newest version (or rows removed, as tests do) is the only way this goes stale.
+_VERSIONS: dict[tuple[Any, ...], list[tuple[dt.datetime, int, Policy]]] = {}
+
+
 def current_policy(session: Session, at: dt.datetime) -> Policy:
-    """The rules in force at ``at``; creates the default policy if there is none."""
-    return Policy.from_row(policy_row_at(session, at))
+    """The rules in force at ``at``; creates the default policy if there is none.
+
+    Eligibility asks this on every check, so it costs one index-only query: the parsed
+    versions are cached until a newer version appears.
+    """
+    conn = session.connection()
+    newest = conn.exec_driver_sql(
+        "SELECT version, created_at FROM exposure_policies ORDER BY version DESC LIMIT 1"
+    ).first()
+    if newest is None:
+        ensure_default(session)
+        return current_policy(session, at)
+    key = (str(conn.engine.url), *newest)
+    versions = _VERSIONS.get(key)
+    if versions is None:
+        rows = session.scalars(
+            select(ExposurePolicy).order_by(ExposurePolicy.effective_from, ExposurePolicy.version)
+        )
+        versions = [(row.effective_from, row.version, Policy.from_row(row)) for row in rows]
+        if len(_VERSIONS) > 16:
+            _VERSIONS.clear()
+        _VERSIONS[key] = versions
+    chosen = versions[0][2]  # an instant before every version gets the earliest
+    for effective_from, _version, policy in versions:
+        if effective_from > at:
+            break
+        chosen = policy
+    return chosen
 
 
 def get_policy_version(session: Session, version: int) -> ExposurePolicy:
