@@ -463,45 +463,49 @@ def resolve(session: Session, events: Sequence[ParsedEvent]) -> list[Resolved]:
     cursor.close()
     errors = _Errors()
     out: list[Resolved] = []
-    for e in events:
-        if e.contractor_id is not None:
-            contractor = by_id.get(e.contractor_id)
+    append = out.append
+    # Plain tuple unpacking and local lookups: this loop runs for every event.
+    for pos, event_id, cid, ref, slug, category, started_at, start_us, seconds, items in events:
+        if cid is not None:
+            contractor = by_id.get(cid)
             field = "contractor_id"
         else:
-            contractor = by_ref.get(e.contractor_ref)  # type: ignore[arg-type]
+            contractor = by_ref.get(ref)  # type: ignore[arg-type]
             field = "contractor_ref"
-        if contractor is None:
-            errors.add(e.position, field, "no such contractor")
-        elif contractor.status == "offboarded":
-            errors.add(e.position, field, "the contractor is offboarded")
-            contractor = None
-        queue = queues.get(e.queue)
-        if queue is None:
-            errors.add(e.position, "queue", f"no queue has the slug '{e.queue[:64]}'")
-        elif queue.tier == 0:
-            if e.category is not None:
-                errors.add(e.position, "category", "a tier 0 queue carries no harm category")
-                queue = None
-        elif e.category is None:
-            errors.add(e.position, "category", "required for a queue of tier 1 to 3")
-            queue = None
-        elif e.category not in queue.categories:
-            errors.add(e.position, "category", f"the queue '{e.queue}' does not carry {e.category}")
-            queue = None
-        if contractor is not None and queue is not None:
-            out.append(
+        queue = queues.get(slug)
+        if (
+            contractor is not None
+            and queue is not None
+            and contractor.status != "offboarded"
+            and (category in queue.categories if queue.tier else category is None)
+        ):
+            append(
                 Resolved(
-                    e.event_id,
+                    event_id,
                     contractor,
                     queue.id,
                     queue.tier,
-                    e.category,
-                    e.started_at,
-                    e.start_us,
-                    e.duration_seconds,
-                    e.items,
+                    category,
+                    started_at,
+                    start_us,
+                    seconds,
+                    items,
                 )
             )
+            continue
+        if contractor is None:
+            errors.add(pos, field, "no such contractor")
+        elif contractor.status == "offboarded":
+            errors.add(pos, field, "the contractor is offboarded")
+        if queue is None:
+            errors.add(pos, "queue", f"no queue has the slug '{slug[:64]}'")
+        elif queue.tier == 0:
+            if category is not None:
+                errors.add(pos, "category", "a tier 0 queue carries no harm category")
+        elif category is None:
+            errors.add(pos, "category", "required for a queue of tier 1 to 3")
+        elif category not in queue.categories:
+            errors.add(pos, "category", f"the queue '{slug}' does not carry {category}")
     errors.raise_if_any()
     return out
 
