@@ -240,3 +240,36 @@ def test_events_split_at_the_contractors_local_midnight(
     assert rows[(cid, first, 3, "violence_gore")] == (600 + 3600, 2, 2)
     assert rows[(cid, second, 3, "violence_gore")] == (1200 + 60, 4, 1)
     assert rows == recount(app)
+
+
+def test_concurrent_overlapping_batches_count_each_event_once(app, world, make_token) -> None:
+    """Two platforms' workers retrying at once: every request succeeds or asks to be
+    retried, and in the end each (token, event_id) is counted exactly once."""
+    import threading
+
+    start = now() - dt.timedelta(hours=3)
+    cids = (world["nairobi"], world["manila"], world["bogota"])
+    events = [
+        event(f"c{i}", cids[i % 3], start + dt.timedelta(seconds=30 * i), 25) for i in range(300)
+    ]
+    chunks = [events[0:200], events[100:300], events[50:250], events[0:300]]
+    accepted: list[int] = []
+
+    def post(chunk: list[dict]) -> None:
+        client = app.test_client()
+        for _attempt in range(20):
+            answer = client.post(URL, json={"events": chunk}, headers=bearer(world["token"]))
+            if answer.status_code == 200:
+                accepted.append(answer.json["accepted"])
+                return
+            assert answer.status_code in (409, 503), answer.json
+
+    threads = [threading.Thread(target=post, args=(chunk,)) for chunk in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(accepted) == len(chunks)
+    assert sum(accepted) == 300
+    assert raw_count(app) == 300
+    assert daily(app) == recount(app)

@@ -806,7 +806,10 @@ def ingest(
     unique: dict[str, Resolved] = {}
     for e in resolved:
         unique.setdefault(e.event_id, e)  # a repeat inside the batch is a duplicate too
-    inserted = _insert_events(session, token_id, list(unique.values()), now)
+    # In event_id order: two overlapping batches then take the unique index's row locks in
+    # the same order on PostgreSQL, so one waits for the other instead of deadlocking.
+    ordered = [unique[event_id] for event_id in sorted(unique)]
+    inserted = _insert_events(session, token_id, ordered, now)
     new = [e for event_id, e in unique.items() if event_id in inserted]
     if new:
         _upsert_daily(session, aggregate_daily(new))
