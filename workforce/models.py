@@ -9,4 +9,5 @@ def load_all() -> None:
     from workforce.notifications import models as notifications  # noqa: F401
     from workforce.queues import models as queues  # noqa: F401
     from workforce.scheduling import models as scheduling  # noqa: F401
+    from workforce.wellbeing import exposure, policy  # noqa: F401
     from workforce.wellbeing import models as wellbeing  # noqa: F401

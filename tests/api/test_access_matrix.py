@@ -76,6 +76,13 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/me/schedule": "contractor",
     "GET /api/v1/me/calendar": "contractor",
     "POST /api/v1/me/calendar/rotate": "contractor",
+    "POST /api/v1/exposure-events": "admin ops ingest",
+    "GET /api/v1/contractors/<contractor_id>/exposure": "admin ops compliance",
+    "GET /api/v1/me/exposure": "contractor",
+    "GET /api/v1/exposure-policies": STAFF,
+    "POST /api/v1/exposure-policies": "admin ops",
+    "GET /api/v1/exposure-policies/current": STAFF,
+    "GET /api/v1/exposure-policies/<version>": STAFF,
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
 }
@@ -151,6 +158,7 @@ def world(app, new_contractor) -> dict[str, int]:
             "token_id": token.id,
             "notification_id": notification,
             "shift_id": shift.id,
+            "version": 1,
             "caller": caller,
         }
 

@@ -9,10 +9,12 @@ from workforce.api import (
     calendar_feed,
     contractors,
     credentials,
+    exposure,
     health,
     identity,
     me,
     notifications,
+    policies,
     queues,
     scheduler,
     schedules,
@@ -31,6 +33,8 @@ BLUEPRINTS = (
     scheduler.blp,
     shifts.blp,
     schedules.blp,
+    exposure.blp,
+    policies.blp,
     audit.blp,
 )
 

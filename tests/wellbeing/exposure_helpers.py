@@ -1,0 +1,115 @@
+"""Shared pieces of the exposure tests: queues, events, ingestion and recounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from workforce import db
+from workforce.auth import create_token
+from workforce.contractors.services import set_consent
+from workforce.queues.services import create_queue
+from workforce.wellbeing.exposure import ExposureDaily, ExposureEvent, ingest
+
+QUEUES = (
+    {"slug": "gore", "name": "Gore", "tier": 3, "categories": ["violence_gore", "animal_cruelty"]},
+    {"slug": "hate", "name": "Hate", "tier": 2, "categories": ["hate_extremism"]},
+    {"slug": "spam", "name": "Spam", "tier": 1, "categories": ["harassment", "sexual_content"]},
+    {"slug": "safe", "name": "Safe", "tier": 0},
+)
+CATEGORY = {"gore": "violence_gore", "hate": "hate_extremism", "spam": "harassment", "safe": None}
+
+
+def make_queues(app: Flask) -> None:
+    with app.test_request_context(), db.transaction(app) as session:
+        for data in QUEUES:
+            create_queue(session, dict(data))
+
+
+def consent(app: Flask, contractor_id: int) -> None:
+    """Consent to sensitive work, dated early in 2026 so tests may ask about any day since."""
+    from workforce.contractors.models import Contractor
+
+    with db.transaction(app) as session:
+        set_consent(session, contractor_id, True)
+        contractor = session.get(Contractor, contractor_id)
+        assert contractor is not None
+        contractor.sensitive_consent_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def ingest_token(app: Flask, name: str = "platform") -> int:
+    with app.test_request_context(), db.transaction(app) as session:
+        token, _raw = create_token(session, name=name, role="ingest")
+        return token.id
+
+
+def event(
+    event_id: str,
+    contractor_id: int,
+    started_at: dt.datetime,
+    seconds: int,
+    queue: str = "gore",
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "event_id": event_id,
+        "contractor_id": contractor_id,
+        "queue": queue,
+        "started_at": started_at.isoformat(),
+        "duration_seconds": seconds,
+    }
+    if CATEGORY[queue]:
+        body["category"] = CATEGORY[queue]
+    body.update(extra)
+    return body
+
+
+def ingest_now(app: Flask, token_id: int, events: list[dict[str, Any]], now: dt.datetime) -> Any:
+    with app.test_request_context(), db.transaction(app) as session:
+        return ingest(session, token_id, events, now=now)
+
+
+def daily(app: Flask) -> dict[tuple[int, dt.date, int, str], tuple[int, int, int]]:
+    with db.get_db(app).reader() as session:
+        return {
+            (r.contractor_id, r.local_day, r.tier, r.category): (r.seconds, r.items, r.events)
+            for r in session.scalars(select(ExposureDaily))
+        }
+
+
+def raw_count(app: Flask) -> int:
+    with db.get_db(app).reader() as session:
+        return session.scalar(select(func.count()).select_from(ExposureEvent)) or 0
+
+
+def recount(app: Flask) -> dict[tuple[int, dt.date, int, str], tuple[int, int, int]]:
+    """Roll-ups recomputed from the raw events, independently of the ingestion code: each
+    event is cut at the local midnights zoneinfo gives for its contractor's zone."""
+    from workforce.contractors.models import Contractor
+
+    totals: dict[tuple[int, dt.date, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    with db.get_db(app).reader() as session:
+        zones = {c.id: ZoneInfo(c.timezone) for c in session.scalars(select(Contractor))}
+        for e in session.scalars(select(ExposureEvent).where(ExposureEvent.tier >= 1)):
+            zone = zones[e.contractor_id]
+            start = e.started_at
+            end = start + dt.timedelta(seconds=e.duration_seconds)
+            first_day = start.astimezone(zone).date()
+            totals[(e.contractor_id, first_day, e.tier, e.category or "")][1] += e.items
+            totals[(e.contractor_id, first_day, e.tier, e.category or "")][2] += 1
+            day, cursor = first_day, start
+            while True:
+                midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone)
+                piece_end = min(end, midnight.astimezone(dt.UTC))
+                whole = int(piece_end.timestamp() // 1) - int(cursor.timestamp() // 1)
+                if whole or e.duration_seconds == 0:
+                    totals[(e.contractor_id, day, e.tier, e.category or "")][0] += whole
+                if piece_end >= end:
+                    break
+                cursor, day = piece_end, day + dt.timedelta(days=1)
+    return {key: (s, i, n) for key, (s, i, n) in totals.items()}

@@ -1,0 +1,176 @@
+"""Where a contractor stands against the exposure policy, read from roll-ups and runs only.
+
+Used by eligibility, the exposure view and the rotation engine, so they always agree.
+Definitions (tier t = exposure at tier t *and above*, see :mod:`workforce.wellbeing.policy`):
+
+- **today**: the contractor's local date at the instant asked; ``today_seconds[t]`` is the
+  tier-t exposure rolled up on that date.
+- **rolling 7 days**: today and the six local days before it.
+- **consecutive days**: local days in a row with tier-t exposure, ending yesterday
+  (``consecutive_days_before_today``); working today makes it one more. The limit is reached
+  when that run, ending yesterday, is already ``max_consecutive_days`` long.
+- **break due**: the current run at tier t (see :mod:`workforce.wellbeing.exposure`) has
+  lasted at least the continuous limit; a break is due from the run's end for the policy's
+  break length.
+
+Three indexed queries: the policy in force, the roll-ups of the last few days (primary key
+prefix ``contractor_id, local_day``), and the contractor's runs (primary key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from workforce.contractors.models import Contractor
+from workforce.timeutil import local_date
+from workforce.wellbeing.exposure import _RUN_COLUMNS, from_us
+from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
+
+
+@dataclass
+class TierStanding:
+    """One policy tier's measures and limits (minutes and days; ``None``: no limit)."""
+
+    tier: int
+    today_seconds: int = 0
+    daily_cap_minutes: int | None = None
+    rolling_7_day_seconds: int = 0
+    weekly_cap_minutes: int | None = None
+    consecutive_days_before_today: int = 0
+    worked_today: bool = False
+    max_consecutive_days: int | None = None
+    run_start: dt.datetime | None = None
+    run_end: dt.datetime | None = None
+    continuous_limit_minutes: int | None = None
+    break_minutes: int | None = None
+    break_until: dt.datetime | None = None
+
+    @property
+    def remaining_seconds_today(self) -> int | None:
+        if self.daily_cap_minutes is None:
+            return None
+        return max(0, self.daily_cap_minutes * 60 - self.today_seconds)
+
+    @property
+    def daily_limit_reached(self) -> bool:
+        return self.remaining_seconds_today == 0
+
+    @property
+    def weekly_limit_reached(self) -> bool:
+        cap = self.weekly_cap_minutes
+        return cap is not None and self.rolling_7_day_seconds >= cap * 60
+
+    @property
+    def consecutive_days(self) -> int:
+        """Days in a row so far, today included when there was exposure today."""
+        if self.worked_today:
+            return self.consecutive_days_before_today + 1
+        return self.consecutive_days_before_today
+
+    @property
+    def consecutive_limit_reached(self) -> bool:
+        limit = self.max_consecutive_days
+        return limit is not None and self.consecutive_days_before_today >= limit
+
+    @property
+    def run_seconds(self) -> int:
+        if self.run_start is None or self.run_end is None:
+            return 0
+        return int((self.run_end - self.run_start).total_seconds())
+
+
+@dataclass
+class Standing:
+    contractor_id: int
+    at: dt.datetime
+    timezone: str
+    today: dt.date
+    policy: Policy
+    tiers: dict[int, TierStanding] = field(default_factory=dict)
+
+    def applicable(self, queue_tier: int) -> list[TierStanding]:
+        """The tiers whose limits work on a ``queue_tier`` queue must respect (1..T)."""
+        return [self.tiers[t] for t in POLICY_TIERS if t <= queue_tier]
+
+    def remaining_seconds_today(self, queue_tier: int) -> int | None:
+        values = [
+            s.remaining_seconds_today
+            for s in self.applicable(queue_tier)
+            if s.remaining_seconds_today is not None
+        ]
+        return min(values) if values else None
+
+    def break_until(self, queue_tier: int) -> dt.datetime | None:
+        ends = [s.break_until for s in self.applicable(queue_tier) if s.break_until is not None]
+        return max(ends) if ends else None
+
+
+def standing(
+    session: Session, contractor: Contractor, at: dt.datetime, policy: Policy | None = None
+) -> Standing:
+    """Measure the contractor against the policy in force at ``at`` (module docstring)."""
+    policy = policy or current_policy(session, at)
+    zone = ZoneInfo(contractor.timezone)
+    today = local_date(at, zone)
+    first = today - dt.timedelta(days=policy.history_days)
+    result = Standing(contractor.id, at, contractor.timezone, today, policy)
+    for t in POLICY_TIERS:
+        rules = policy.tier(t)
+        result.tiers[t] = TierStanding(
+            tier=t,
+            daily_cap_minutes=rules.daily_cap_minutes,
+            weekly_cap_minutes=rules.weekly_cap_minutes,
+            max_consecutive_days=rules.max_consecutive_days,
+            continuous_limit_minutes=rules.continuous_limit_minutes,
+            break_minutes=rules.break_minutes,
+        )
+    # Plain SQL on the session's connection: this runs on every eligibility check.
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    bounds: tuple[Any, Any] = (first, today) if postgres else (str(first), str(today))
+    found = conn.exec_driver_sql(
+        "SELECT local_day, tier, SUM(seconds) FROM exposure_daily WHERE contractor_id = "
+        f"{mark} AND local_day >= {mark} AND local_day <= {mark} GROUP BY local_day, tier",
+        (contractor.id, *bounds),
+    ).all()
+    rows = [
+        (day if postgres else dt.date.fromisoformat(day), tier, total) for day, tier, total in found
+    ]
+    # seconds[t][day]: exposure at tier t and above on that local day
+    seconds: dict[int, dict[dt.date, int]] = {t: {} for t in POLICY_TIERS}
+    for day, tier, total in rows:
+        for t in POLICY_TIERS:
+            if tier >= t and total:
+                seconds[t][day] = seconds[t].get(day, 0) + int(total)
+    week_start = today - dt.timedelta(days=6)
+    for t, s in result.tiers.items():
+        per_day = seconds[t]
+        s.today_seconds = per_day.get(today, 0)
+        s.worked_today = s.today_seconds > 0
+        s.rolling_7_day_seconds = sum(v for d, v in per_day.items() if week_start <= d <= today)
+        day, run = today - dt.timedelta(days=1), 0
+        while per_day.get(day, 0) > 0:
+            run += 1
+            day -= dt.timedelta(days=1)
+        s.consecutive_days_before_today = run
+    runs = conn.exec_driver_sql(
+        f"SELECT {_RUN_COLUMNS} FROM exposure_runs WHERE contractor_id = {mark}", (contractor.id,)
+    ).first()
+    for s in result.tiers.values():
+        i = 2 * (s.tier - 1)
+        if runs is None or runs[i] is None or runs[i + 1] is None:
+            continue
+        run_start, run_end = from_us(runs[i]), from_us(runs[i + 1])
+        s.run_start, s.run_end = run_start, run_end
+        limit, pause = s.continuous_limit_minutes, s.break_minutes
+        if limit and pause and s.run_seconds >= limit * 60:
+            until = run_end + dt.timedelta(minutes=pause)
+            if at < until:
+                s.break_until = until
+    return result
