@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "SWEEP_INTERVAL_SECONDS": 60,
     #: Failed authentications allowed per client address per minute before 429.
     "AUTH_FAILURES_PER_MINUTE": 30,
+    #: Days a check-in's answers are kept; then a job deletes them and keeps the score.
+    "CHECKIN_RETENTION_DAYS": 365,
+    #: PCL-5 total at or above which PTSD is probable; the literature's range is 31-33.
+    "PCL5_CUTOFF": 33,
 }
 
 

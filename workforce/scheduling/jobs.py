@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ class Job:
 def all_jobs(config: dict[str, Any]) -> list[Job]:
     """Every job with its schedule from the configuration."""
     from workforce.contractors.credentials import notify_credential_expiry
+    from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
 
     return [
         Job(
@@ -35,5 +37,19 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "interval",
             {"hours": 1},
             "notices for credentials expiring within 30 days or expired",
+        ),
+        Job(
+            "checkin-reminders",
+            remind_check_ins,
+            "interval",
+            {"hours": 6},
+            "offer a check-in to people on tier 2-3 work, once per interval",
+        ),
+        Job(
+            "checkin-retention",
+            partial(delete_expired_answers, retention_days=config["CHECKIN_RETENTION_DAYS"]),
+            "interval",
+            {"hours": 24},
+            "delete check-in answers past the retention period; scores stay",
         ),
     ]
