@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from workforce.api import audit, contractors, credentials, health, identity, me, queues
+from workforce.api import (
+    audit,
+    checkins,
+    contractors,
+    credentials,
+    health,
+    identity,
+    me,
+    queues,
+    referrals,
+    wellbeing_rotations,
+)
 from workforce.extensions import Api
 
 BLUEPRINTS = (
@@ -12,6 +23,9 @@ BLUEPRINTS = (
     contractors.blp,
     credentials.blp,
     queues.blp,
+    checkins.blp,
+    referrals.blp,
+    wellbeing_rotations.blp,
     audit.blp,
 )
 
