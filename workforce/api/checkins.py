@@ -18,9 +18,8 @@ from workforce.api.common import InputSchema, PageArgs, page_schema, paginate
 from workforce.auth import ROLES, roles
 from workforce.extensions import Blueprint
 from workforce.wellbeing import checkins as service
-from workforce.wellbeing.instruments import pcl5_bands
 from workforce.wellbeing.models import CheckIn
-from workforce.wellbeing.screening import INSTRUMENTS, Instrument
+from workforce.wellbeing.screening import INSTRUMENTS
 
 blp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Wellbeing check-ins")
 
@@ -44,12 +43,21 @@ class InstrumentSchema(ma.Schema):
     min_value = ma.fields.Integer(metadata={"description": "lowest answer to one item"})
     max_value = ma.fields.Integer(metadata={"description": "highest answer to one item"})
     answer_labels = ma.fields.List(ma.fields.String())
-    score_min = ma.fields.Integer()
-    score_max = ma.fields.Integer()
+    score_min = ma.fields.Integer(metadata={"description": "lowest reported score"})
+    score_max = ma.fields.Integer(metadata={"description": "highest reported score"})
     bands = ma.fields.List(ma.fields.Nested(BandSchema))
-    flagged_bands = ma.fields.List(ma.fields.String())
+    flagged_bands = ma.fields.List(
+        ma.fields.String(), metadata={"description": "bands that open a referral"}
+    )
     attribution = ma.fields.String()
     licence_note = ma.fields.String()
+
+    @ma.post_dump
+    def _bands_in_order(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        # flagged_bands is a set: list it in the bands' own order, the same on every call.
+        flagged = set(data["flagged_bands"])
+        data["flagged_bands"] = [b["name"] for b in data["bands"] if b["name"] in flagged]
+        return data
 
 
 class CheckInCreateSchema(InputSchema):
@@ -134,28 +142,14 @@ class CheckInListArgs(MyCheckInArgs):
     contractor_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**31 - 1))
 
 
-class InstrumentPage(page_schema(InstrumentSchema, "InstrumentPageBase")):  # type: ignore[misc]
-    pass
-
-
-def _instrument(inst: Instrument) -> dict[str, Any]:
-    """The instrument as published, with PCL-5 bands at this site's configured cut-off."""
-    bands = pcl5_bands(current_app.config["PCL5_CUTOFF"]) if inst.key == "pcl5" else inst.bands
-    return {
-        **{name: getattr(inst, name) for name in InstrumentSchema().fields if name != "bands"},
-        "bands": bands,
-        "flagged_bands": sorted(inst.flagged_bands),
-    }
-
-
 @blp.route("/instruments")
 class Instruments(MethodView):
     @roles(*ROLES)
     @blp.arguments(PageArgs, location="query")
-    @blp.response(200, InstrumentPage)
+    @blp.response(200, page_schema(InstrumentSchema, "InstrumentPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The screening instruments: item texts, answer scale, bands and attribution."""
-        everything = [_instrument(inst) for inst in INSTRUMENTS.values()]
+        everything = service.published_instruments(current_app.config["PCL5_CUTOFF"])
         start = (args["page"] - 1) * args["page_size"]
         items = everything[start : start + args["page_size"]]
         return {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
@@ -22,8 +23,9 @@ from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.models import Queue
 from workforce.scheduling.models import Shift
+from workforce.wellbeing.instruments import pcl5_bands
 from workforce.wellbeing.models import CheckIn, Referral
-from workforce.wellbeing.screening import INSTRUMENTS, score
+from workforce.wellbeing.screening import INSTRUMENTS, Instrument, score
 
 #: DESIGN.md: "Check-in offered every 14 days to anyone on tier 2 or 3".
 CHECK_IN_INTERVAL = dt.timedelta(days=14)
@@ -35,6 +37,14 @@ TREND_POINTS = 12
 REMINDER_KIND = "checkin.reminder"
 #: The WHO-5 measures wellbeing (higher is better); the others measure symptoms.
 HIGHER_IS_BETTER = frozenset({"who5"})
+
+
+def published_instruments(pcl5_cutoff: int) -> list[Instrument]:
+    """The instruments as contractors are shown them, PCL-5 banded at this site's cut-off."""
+    return [
+        replace(inst, bands=pcl5_bands(pcl5_cutoff)) if inst.key == "pcl5" else inst
+        for inst in INSTRUMENTS.values()
+    ]
 
 
 def record_check_in(
