@@ -44,6 +44,10 @@ DEFAULTS: dict[str, Any] = {
     #: e.g. {"default": {"weekly_hours": 45}, "FR": {"max_shift_hours": 10}}; see
     #: workforce/scheduling/limits.py.
     "SHIFT_LIMITS": {},
+    #: Days a check-in's answers are kept; then a job deletes them and keeps the score.
+    "CHECKIN_RETENTION_DAYS": 365,
+    #: PCL-5 total at or above which PTSD is probable; the literature's range is 31-33.
+    "PCL5_CUTOFF": 33,
 }
 
 

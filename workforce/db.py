@@ -146,16 +146,22 @@ def get_db(app: Flask | None = None) -> Database:
     return (app or current_app).extensions["workforce.db"]
 
 
-def session() -> Session:
+def session(*, write: bool = False) -> Session:
     """The session of the current request, opened on first use.
 
     Safe methods read; anything else is a write transaction (IMMEDIATE on SQLite).
+    ``write=True`` makes a GET a writer too, for reads that must record something (an
+    audited read); it has to be the request's first call, since a SQLite reader cannot be
+    upgraded safely once it has read.
     """
     current: Session | None = g.get("db_session")
     if current is None:
         database = get_db()
-        factory = database.reader if request.method in ("GET", "HEAD") else database.writer
-        current = g.db_session = factory()
+        writer = write or request.method not in ("GET", "HEAD")
+        current = g.db_session = (database.writer if writer else database.reader)()
+        g.db_session_writes = writer
+    elif write and not g.get("db_session_writes"):
+        raise RuntimeError("db.session(write=True) must come before the request's first read")
     return current
 
 

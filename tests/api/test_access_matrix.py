@@ -25,6 +25,8 @@ from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.services import create_queue
 from workforce.scheduling.services import create_shift
+from workforce.wellbeing.checkins import record_check_in
+from workforce.wellbeing.models import Referral
 
 STAFF = "admin ops compliance wellbeing"
 #: "METHOD path" -> roles allowed ("public": no token at all).
@@ -83,6 +85,17 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/exposure-policies": "admin ops",
     "GET /api/v1/exposure-policies/current": STAFF,
     "GET /api/v1/exposure-policies/<version>": STAFF,
+    "GET /api/v1/instruments": " ".join(ROLES),
+    "GET /api/v1/me/checkins": "contractor",
+    "POST /api/v1/me/checkins": "contractor",
+    "GET /api/v1/checkins": "wellbeing",
+    "GET /api/v1/checkins/<check_in_id>": "wellbeing contractor",
+    "GET /api/v1/referrals": "wellbeing",
+    "GET /api/v1/referrals/<referral_id>": "wellbeing",
+    "POST /api/v1/referrals/<referral_id>/follow-ups": "wellbeing",
+    "POST /api/v1/me/rotation-request": "contractor",
+    "GET /api/v1/wellbeing-rotations": "wellbeing",
+    "POST /api/v1/wellbeing-rotations": "wellbeing",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
 }
@@ -141,6 +154,9 @@ def world(app, new_contractor) -> dict[str, int]:
             contractor_id=victim,
         )
         notification = session.scalar(select(Notification.id))
+        # a PHQ-9 with item 9 above 0: flagged, so it opens a referral
+        check_in = record_check_in(session, victim, "phq9", [0] * 8 + [1], pcl5_cutoff=33)
+        referral = session.scalar(select(Referral.id))
         start = db.utcnow() + dt.timedelta(days=2)
         shift = create_shift(
             session,
@@ -158,6 +174,8 @@ def world(app, new_contractor) -> dict[str, int]:
             "token_id": token.id,
             "notification_id": notification,
             "shift_id": shift.id,
+            "check_in_id": check_in.id,
+            "referral_id": referral,
             "version": 1,
             "caller": caller,
         }

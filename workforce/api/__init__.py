@@ -7,6 +7,7 @@ from flask import Flask
 from workforce.api import (
     audit,
     calendar_feed,
+    checkins,
     contractors,
     credentials,
     exposure,
@@ -16,9 +17,11 @@ from workforce.api import (
     notifications,
     policies,
     queues,
+    referrals,
     scheduler,
     schedules,
     shifts,
+    wellbeing_rotations,
 )
 from workforce.extensions import Api
 
@@ -35,6 +38,9 @@ BLUEPRINTS = (
     schedules.blp,
     exposure.blp,
     policies.blp,
+    checkins.blp,
+    referrals.blp,
+    wellbeing_rotations.blp,
     audit.blp,
 )
 

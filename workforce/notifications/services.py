@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -20,8 +21,12 @@ def notify_once(
     dedupe_key: str,
     payload: dict[str, Any],
     contractor_id: int | None = None,
+    created_at: dt.datetime | None = None,
 ) -> bool:
-    """Queue a notification unless one with ``dedupe_key`` exists; True if written."""
+    """Queue a notification unless one with ``dedupe_key`` exists; True if written.
+
+    ``created_at`` dates it (a job passes the instant it runs for); default: now.
+    """
     exists = session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
     if exists is not None:
         return False
@@ -32,6 +37,7 @@ def notify_once(
             dedupe_key=dedupe_key,
             payload=payload,
             contractor_id=contractor_id,
+            created_at=created_at or utcnow(),
         )
     )
     session.flush()

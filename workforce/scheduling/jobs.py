@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
         return deliver_pending(session, now, urls, config["WEBHOOK_SECRET"])
 
     from workforce.scheduling.services import mark_missed_shifts
+    from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
 
     return [
         Job(
@@ -59,5 +61,19 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             # 30 to 35 minutes after the planned start
             {"minutes": 5},
             "mark shifts with no clock-in 30 minutes after their start as missed",
+        ),
+        Job(
+            "checkin-reminders",
+            remind_check_ins,
+            "interval",
+            {"hours": 6},
+            "offer a check-in to people on tier 2-3 work, once per interval",
+        ),
+        Job(
+            "checkin-retention",
+            partial(delete_expired_answers, retention_days=config["CHECKIN_RETENTION_DAYS"]),
+            "interval",
+            {"hours": 24},
+            "delete check-in answers past the retention period; scores stay",
         ),
     ]

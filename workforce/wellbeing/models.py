@@ -1,12 +1,26 @@
-"""Rotations: periods in which a contractor is kept off sensitive (tier >= 2) queues."""
+"""Rotations: periods in which a contractor is kept off sensitive (tier >= 2) queues; and the
+private wellbeing records: check-ins, referrals, counsellors' follow-ups, rotation notes.
+
+Everything below ``Rotation`` is readable only by the contractor it is about and the
+``wellbeing`` role (README, "Wellbeing and privacy"). Ops read rotations, never these tables.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workforce.db import Base, UTCDateTime, utcnow
 
@@ -47,3 +61,96 @@ class Rotation(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+REFERRAL_STATUSES = ("open", "closed")
+
+
+class CheckIn(Base):
+    """One completed screening questionnaire and its published score.
+
+    ``answers`` is deleted by the retention job after ``CHECKIN_RETENTION_DAYS``; the score,
+    band and flags stay for aggregate reports (``answers_deleted_at`` says when).
+    """
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        CheckConstraint("instrument IN ('who5', 'phq9', 'gad7', 'pcl5')", name="instrument_known"),
+        Index("ix_check_ins_contractor_created", "contractor_id", "created_at"),
+        Index("ix_check_ins_flagged_urgent_created", "flagged", "urgent", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"))
+    instrument: Mapped[str] = mapped_column(String(8))
+    #: One integer per item in published order; NULL once the retention job deleted it.
+    answers: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
+    #: WHO-5: the 0-100 percentage; the others: the published total.
+    score: Mapped[int] = mapped_column(Integer)
+    #: The plain sum of the answers (WHO-5: 0-25).
+    raw_score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(24))
+    #: Opened a referral for a counsellor; never decides anything by itself.
+    flagged: Mapped[bool] = mapped_column(Boolean)
+    #: PHQ-9 item 9 above "Not at all": counsellors see these first.
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answers_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    referral: Mapped[Referral | None] = relationship(back_populates="check_in")
+
+
+class Referral(Base):
+    """A flagged check-in waiting for (or having had) a counsellor's attention."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        Index("ix_referrals_status_urgent_created", "status", "urgent", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id"), unique=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="referral")
+    follow_ups: Mapped[list[FollowUp]] = relationship(order_by="FollowUp.id")
+
+
+class FollowUp(Base):
+    """A counsellor's record of reaching out: whether they made contact, the outcome, when next."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)
+    counsellor_token_id: Mapped[int | None] = mapped_column(Integer)
+    contacted: Mapped[bool] = mapped_column(Boolean)
+    contacted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(4000))
+    next_date: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RotationNote(Base):
+    """The private side of a ``wellbeing`` or ``self_requested`` rotation: the counsellor's
+    details or the contractor's own reason. Kept out of ``Rotation.explanation``, which ops read.
+    """
+
+    __tablename__ = "rotation_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rotation_id: Mapped[int] = mapped_column(ForeignKey("rotations.id"), unique=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)
+    details: Mapped[str | None] = mapped_column(String(4000))
+    created_by_token_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # One way only: Rotation has no path to its note, so nothing that dumps a rotation for
+    # ops can reach the private text by accident.
+    rotation: Mapped[Rotation] = relationship()
