@@ -19,7 +19,7 @@ from typing import Any
 from workforce.errors import InvalidInput
 from workforce.harm import TIERS
 from workforce.i18n import validate_country
-from workforce.money import currency_digits, require_decimal
+from workforce.pay.inputs import currency_code, parse_decimal
 from workforce.timeutil import DEFAULT_NIGHT_END, DEFAULT_NIGHT_START
 
 __all__ = [
@@ -234,20 +234,9 @@ def _s(value: Decimal) -> str:
     return f"{value:f}"
 
 
-def _decimal(value: Any, name: str, places: int) -> Decimal:
-    if isinstance(value, str):
-        try:
-            value = Decimal(value.strip())
-        except ArithmeticError:
-            raise InvalidInput.field(name, "must be a decimal number") from None
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise InvalidInput.field(name, "must be a decimal number (a string)")
-    return require_decimal(value, name, max_places=places)
-
-
 def _bounded(low: Decimal, high: Decimal, places: int) -> Any:
     def parse(value: Any, name: str) -> Decimal:
-        number = _decimal(value, name, places)
+        number = parse_decimal(value, name, places)
         if not low <= number <= high:
             raise InvalidInput.field(name, f"must be between {low} and {high}")
         return number
@@ -256,7 +245,7 @@ def _bounded(low: Decimal, high: Decimal, places: int) -> Any:
 
 
 def _percentile(value: Any, name: str) -> Decimal:
-    number = _decimal(value, name, 2)
+    number = parse_decimal(value, name, 2)
     if not 1 <= number <= 99:
         raise InvalidInput.field(name, "must be between 1 and 99")
     return number
@@ -298,16 +287,8 @@ def _floors(value: Any, name: str) -> dict[str, Floor]:
         entry = _mapping(item, f"{name}.{key}")
         if set(entry) != {"currency", "hourly"}:
             raise InvalidInput.field(f"{name}.{key}", "needs exactly 'currency' and 'hourly'")
-        currency = entry["currency"]
-        if not isinstance(currency, str):
-            raise InvalidInput.field(f"{name}.{key}.currency", "must be an ISO 4217 code")
-        try:
-            currency_digits(currency)
-        except InvalidInput:
-            raise InvalidInput.field(
-                f"{name}.{key}.currency", f"{currency!r} is not a known ISO 4217 currency code"
-            ) from None
-        hourly = _decimal(entry["hourly"], f"{name}.{key}.hourly", 6)
+        currency = currency_code(entry["currency"], f"{name}.{key}.currency")
+        hourly = parse_decimal(entry["hourly"], f"{name}.{key}.hourly", 6)
         if hourly <= 0:
             raise InvalidInput.field(f"{name}.{key}.hourly", "must be positive")
         out[country] = Floor(currency, hourly)
