@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from workforce.api import audit, contractors, credentials, health, identity, me, queues
+from workforce.api import (
+    audit,
+    contractors,
+    credentials,
+    health,
+    identity,
+    me,
+    pay,
+    pay_statements,
+    queues,
+)
+from workforce.api.common import MoneyString
 from workforce.extensions import Api
 
 BLUEPRINTS = (
@@ -12,10 +23,14 @@ BLUEPRINTS = (
     contractors.blp,
     credentials.blp,
     queues.blp,
+    pay.blp,
+    pay_statements.blp,
     audit.blp,
 )
 
 
 def register(api: Api) -> None:
+    # Money travels as a decimal string ("1234.50"); without this the document says number.
+    api.register_field(MoneyString, "string", "decimal")
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
