@@ -60,16 +60,6 @@ def drawable(text: str) -> bool:
     )
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
 def _fallback_locale(locale: str) -> str:
     """English, in the same territory when CLDR has it (en_IN keeps 12,34,567.89)."""
     territory = Locale.parse(locale).territory
@@ -81,59 +71,52 @@ def _fallback_locale(locale: str) -> str:
     return "en"
 
 
-def _slip_texts(w: Wording, doc: dict[str, Any]) -> list[str]:
-    """Every string the slip draws besides the document's own (labels, headings)."""
-    return [w(text) for text in _HEADINGS] + _strings(doc)
+class _Slip(FPDF):
+    """An A4 page that remembers every text drawn on it, to check the font can draw it."""
 
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        self.texts: list[str] = []
 
-_HEADINGS = (
-    "Pay statement",
-    "Adjustment to statement %(id)s",
-    "Draft — not final",
-    "Contractor",
-    "Period",
-    "Base hourly rate",
-    "Date",
-    "Item",
-    "Hours",
-    "Rate",
-    "Amount",
-    "Summary",
-    "Total",
-    "Policy version",
-    "Wage data",
-    "Percentile",
-    "Exchange rate",
-)
+    def cell(self, w: Any = None, h: Any = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
+        self.texts.append(text)
+        return super().cell(w, h, text, *args, **kwargs)
+
+    def multi_cell(self, w: Any, h: Any = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
+        self.texts.append(text)
+        return super().multi_cell(w, h, text, *args, **kwargs)
+
+    def discard(self) -> None:
+        """Close the font files of a slip that will not be output (output closes them)."""
+        for font in self.fonts.values():
+            close = getattr(font, "close", None)
+            if close is not None:
+                close()
 
 
 def render_pdf(statement: PayStatement, contractor: Contractor, locale: str | None = None) -> bytes:
-    """The slip as PDF bytes."""
+    """The slip as PDF bytes, in ``locale`` (default: the contractor's) or, when the font
+    cannot draw that language, in English for the same territory."""
     locale = locale or contractor.locale
-    doc = statement_document(statement, contractor, locale)
-    w = Wording(locale)
-    if not all(drawable(t) for t in _slip_texts(w, _without_evidence(doc))):
-        locale = _fallback_locale(locale)
-        doc = statement_document(statement, contractor, locale)
-        w = Wording(locale)
-    name = contractor.full_name if drawable(contractor.full_name) else f"#{contractor.id}"
-    return _draw(w, doc, statement, contractor, name)
-
-
-def _without_evidence(doc: dict[str, Any]) -> dict[str, Any]:
-    # Evidence is drawn only in part (version, source); sources are checked when drawn.
-    return {k: v for k, v in doc.items() if k != "evidence"}
+    slip = _draw(statement, contractor, locale)
+    if not all(drawable(text) for text in slip.texts):
+        slip.discard()
+        slip = _draw(statement, contractor, _fallback_locale(locale))
+    return bytes(slip.output())
 
 
 def _safe(text: str) -> str:
-    """Free text typed by people (a source's name): only the characters the font can draw."""
+    """Free text typed by people (a data source): the characters the font cannot draw
+    become ``?``."""
     return "".join(ch if drawable(ch) else "?" for ch in text)
 
 
-def _draw(
-    w: Wording, doc: dict[str, Any], statement: PayStatement, contractor: Contractor, name: str
-) -> bytes:
-    pdf = FPDF(format="A4")
+def _draw(statement: PayStatement, contractor: Contractor, locale: str) -> _Slip:
+    w = Wording(locale)
+    doc = statement_document(statement, contractor, locale)
+    # A name in a script the font cannot draw is left out; the id identifies the person.
+    name = contractor.full_name if drawable(contractor.full_name) else ""
+    pdf = _Slip()
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(f"{w('Pay statement')} {statement.id}")
     pdf.set_creator("Workforce")
@@ -154,7 +137,7 @@ def _draw(
 
     pdf.set_font(FONT_NAME, "", 10)
     facts = [
-        (w("Contractor"), f"{name} (#{contractor.id})"),
+        (w("Contractor"), f"{name} (#{contractor.id})".lstrip()),
         (w("Period"), doc["formatted"]["period"]),
         (w("Base hourly rate"), doc["formatted"]["base_hourly_rate"]),
     ]
@@ -205,7 +188,7 @@ def _draw(
         f"{wages.get('year')}, {_safe(str(wages.get('source')))}"
     )
     pdf.multi_cell(0, 4, footer)
-    return bytes(pdf.output())
+    return pdf
 
 
 def _row(
