@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from workforce import audit, auth, db
 from workforce.errors import WorkforceError
+from workforce.pay.cli import pay_cli
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -113,5 +114,5 @@ def scheduler() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, tokens_cli, audit_cli, seed_demo, scheduler):
+    for group in (db_cli, tokens_cli, audit_cli, seed_demo, scheduler, pay_cli):
         app.cli.add_command(group)

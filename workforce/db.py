@@ -90,6 +90,19 @@ class Money(TypeDecorator[Decimal]):
         return Decimal(value) if isinstance(value, str) else value
 
 
+class ExactDecimal(Money):
+    """Like :class:`Money` with twelve decimal places, for ratios such as exchange rates
+    (1 KES = 0.007739 USD needs more than a currency's minor unit)."""
+
+    impl = Numeric(30, 12)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(30, 12))
+
+
 class Database:
     """The engine and session factories of one app."""
 

@@ -23,6 +23,7 @@ from workforce.auth import ROLES, create_token
 from workforce.contractors.credentials import submit_credential
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
+from workforce.pay.services import add_distribution, create_statement
 from workforce.queues.services import create_queue
 from workforce.scheduling.services import create_shift
 from workforce.wellbeing.checkins import record_check_in
@@ -96,6 +97,23 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/me/rotation-request": "contractor",
     "GET /api/v1/wellbeing-rotations": "wellbeing",
     "POST /api/v1/wellbeing-rotations": "wellbeing",
+    "GET /api/v1/pay/wage-distributions": "admin ops compliance",
+    "POST /api/v1/pay/wage-distributions": "admin ops",
+    "GET /api/v1/pay/wage-distributions/<distribution_id>": "admin ops compliance",
+    "GET /api/v1/pay/rates": "admin ops compliance",
+    "GET /api/v1/pay/policies": "admin ops compliance",
+    "POST /api/v1/pay/policies": "admin ops",
+    "GET /api/v1/pay/policies/current": "admin ops compliance",
+    "GET /api/v1/pay/exchange-rates": "admin ops compliance",
+    "GET /api/v1/contractors/<contractor_id>/pay-statements": "admin ops compliance contractor",
+    "POST /api/v1/contractors/<contractor_id>/pay-statements": "admin ops",
+    "GET /api/v1/pay-statements/<statement_id>": "admin ops compliance contractor",
+    "DELETE /api/v1/pay-statements/<statement_id>": "admin ops",
+    "POST /api/v1/pay-statements/<statement_id>/recalculate": "admin ops",
+    "POST /api/v1/pay-statements/<statement_id>/finalize": "admin ops",
+    "POST /api/v1/pay-statements/<statement_id>/adjust": "admin ops",
+    "GET /api/v1/me/pay-statements": "contractor",
+    "GET /api/v1/me/pay-statements/<statement_id>": "contractor",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
 }
@@ -157,6 +175,29 @@ def world(app, new_contractor) -> dict[str, int]:
         # a PHQ-9 with item 9 above 0: flagged, so it opens a referral
         check_in = record_check_in(session, victim, "phq9", [0] * 8 + [1], pcl5_cutoff=33)
         referral = session.scalar(select(Referral.id))
+        distribution, _ = add_distribution(
+            session,
+            {
+                "country": "KE",
+                "year": 2026,
+                "currency": "KES",
+                "period": "month",
+                "percentiles": {
+                    "p10": "14000",
+                    "p25": "19000",
+                    "p50": "27000",
+                    "p75": "42000",
+                    "p90": "70000",
+                },
+                "source": "test figures",
+            },
+        )
+        last_week = db.utcnow().date() - dt.timedelta(days=10)
+        statement = create_statement(
+            session,
+            victim,
+            {"period_start": last_week, "period_end": last_week + dt.timedelta(days=6)},
+        )
         start = db.utcnow() + dt.timedelta(days=2)
         shift = create_shift(
             session,
@@ -174,6 +215,8 @@ def world(app, new_contractor) -> dict[str, int]:
             "token_id": token.id,
             "notification_id": notification,
             "shift_id": shift.id,
+            "distribution_id": distribution.id,
+            "statement_id": statement.id,
             "check_in_id": check_in.id,
             "referral_id": referral,
             "version": 1,
@@ -220,5 +263,10 @@ def test_each_role_gets_exactly_what_the_matrix_allows(
         if role == "contractor" and re.search(r"<(contractor|credential|shift)_id>", path):
             expected = 409 if path.endswith("/claim") else 404
             assert response.status_code == expected, f"contractor reached another's object: {key}"
-        if role != "wellbeing" and response.is_json and response.status_code < 300:
+        if (
+            role != "wellbeing"
+            and response.is_json
+            and response.data
+            and response.status_code < 300
+        ):
             assert not wellbeing_keys(response.json), f"{role} {key} received wellbeing data"

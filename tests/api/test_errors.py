@@ -99,6 +99,12 @@ def test_page_bounds_are_enforced(client, admin, query, field) -> None:
     assert field in body["errors"]
 
 
+@pytest.mark.parametrize("query", ["statuss=active", "=x", "page=1&page=2&sort=name"])
+def test_unknown_query_parameters_are_a_422(client, admin, query) -> None:
+    body = assert_problem(client.get(f"/api/v1/contractors?{query}", headers=admin), 422)
+    assert "unknown query parameter" in str(body["errors"])
+
+
 def test_bodies_over_the_limit_are_413(app, client, admin) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 1000
     response = client.post(

@@ -15,6 +15,8 @@ from workforce.api import (
     identity,
     me,
     notifications,
+    pay,
+    pay_statements,
     policies,
     queues,
     referrals,
@@ -23,6 +25,7 @@ from workforce.api import (
     shifts,
     wellbeing_rotations,
 )
+from workforce.api.common import MoneyString
 from workforce.extensions import Api
 
 BLUEPRINTS = (
@@ -41,11 +44,15 @@ BLUEPRINTS = (
     checkins.blp,
     referrals.blp,
     wellbeing_rotations.blp,
+    pay.blp,
+    pay_statements.blp,
     audit.blp,
 )
 
 
 def register(api: Api) -> None:
+    # Money travels as a decimal string ("1234.50"); without this the document says number.
+    api.register_field(MoneyString, "string", "decimal")
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
 

@@ -35,6 +35,19 @@ class QuerySchema(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
+    @ma.validates_schema(pass_original=True)
+    def _no_unknown_parameters(self, _data: Any, original: Any, **_kwargs: Any) -> None:
+        # webargs loads query strings with unknown=EXCLUDE; a misspelt parameter is still
+        # an error, as an unknown field in a body is (and OpenAPI clients expect a 422).
+        if not hasattr(original, "keys"):
+            return
+        known = {field.data_key or name for name, field in self.load_fields.items()}
+        unknown = sorted(set(original.keys()) - known)
+        if unknown:
+            raise ma.ValidationError(
+                {name or "_schema": ["unknown query parameter"] for name in unknown}
+            )
+
 
 class PageArgs(QuerySchema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, MAX_PAGE))

@@ -31,10 +31,12 @@ from workforce.errors import InvalidInput
 from workforce.money import currency_digits, require_decimal, round_money, to_money_string
 
 __all__ = [
+    "EXACT",
     "PERIODS",
     "REQUIRED_PERCENTILES",
     "RateDerivation",
     "derive_hourly_rate",
+    "divide_truncated",
     "hourly_from_period",
     "interpolate",
     "parse_percentile_key",
@@ -51,6 +53,8 @@ _QUOTIENT_FRACTION_DIGITS = 20
 # Inputs are bounded by require_decimal (≤ 27 significant digits), so products and sums
 # of a few of them fit in 200 digits; Inexact/Rounded are trapped to prove it.
 _EXACT = Context(prec=200, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded])
+#: The same exact context for other modules (products of bounded money values).
+EXACT = _EXACT
 
 
 def parse_percentile_key(key: str) -> int:
@@ -165,6 +169,12 @@ def _divide(numerator: Decimal, denominator: Decimal) -> tuple[Decimal, bool]:
     )
     quotient = ctx.divide(numerator, denominator)
     return quotient, not ctx.flags[Inexact]
+
+
+def divide_truncated(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """``numerator / denominator`` truncated after 20+ decimal places (see module docstring):
+    rounding it half-up to a currency afterwards equals rounding the exact rational."""
+    return _divide(numerator, denominator)[0]
 
 
 def interpolate(points: Mapping[int, Decimal], percentile: Decimal | int) -> Decimal:
