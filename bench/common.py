@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -140,4 +141,10 @@ def describe(values: list[float]) -> str:
 
 
 def dispose(app: Flask) -> None:
+    """Close the app's connections; a SQLite file this module made is removed."""
+    url = app.config["DATABASE_URL"]
     db.get_db(app).dispose()
+    if url.startswith("sqlite:///"):
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        if folder.name.startswith("workforce-bench-"):
+            shutil.rmtree(folder, ignore_errors=True)

@@ -126,6 +126,10 @@ def _blank_note(d):
     d["tiers"][0]["cooldown_hours"]["note"] = " "
 
 
+def _two_line_note(d):
+    d["tiers"][0]["cooldown_hours"]["note"] = "first line\nsecond line"
+
+
 def _two_threes(d):
     d["tiers"][1]["tier"] = 3
 
@@ -144,7 +148,15 @@ def _null_required(d):
 
 @pytest.mark.parametrize(
     "spoil",
-    [_drop_note, _blank_note, _two_threes, _break_without_limit, _out_of_range, _null_required],
+    [
+        _drop_note,
+        _blank_note,
+        _two_line_note,
+        _two_threes,
+        _break_without_limit,
+        _out_of_range,
+        _null_required,
+    ],
 )
 def test_invalid_policies(client, admin, spoil) -> None:
     data = body()

@@ -170,6 +170,10 @@ def from_us(us: int) -> dt.datetime:
 
 # --- validation -------------------------------------------------------------------------
 
+#: Builds a NamedTuple from a tuple in C: the class's own ``__new__`` is a Python call, and
+#: the hot path makes thousands of these a request.
+_make: Any = tuple.__new__
+
 
 class ParsedEvent(NamedTuple):
     position: int
@@ -282,17 +286,20 @@ def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
                     start_us = None
                 if started_at and start_us is not None and _EARLIEST_US <= start_us <= latest:
                     parsed.append(
-                        ParsedEvent(
-                            index,
-                            event_id,
-                            contractor_id,
-                            contractor_ref,
-                            queue,
-                            None if category is _ABSENT else category,
-                            started_at,
-                            start_us,
-                            duration,
-                            items,
+                        _make(
+                            ParsedEvent,
+                            (
+                                index,
+                                event_id,
+                                contractor_id,
+                                contractor_ref,
+                                queue,
+                                None if category is _ABSENT else category,
+                                started_at,
+                                start_us,
+                                duration,
+                                items,
+                            ),
                         )
                     )
                     continue
@@ -442,7 +449,7 @@ def resolve(session: Session, events: Sequence[ParsedEvent]) -> list[Resolved]:
     by_id: dict[int, _ContractorInfo] = {}
     by_ref: dict[str, _ContractorInfo] = {}
     for cid, ref, status, tz in cursor.fetchall():
-        info = _ContractorInfo(cid, status, ZoneInfo(tz))
+        info = _make(_ContractorInfo, (cid, status, ZoneInfo(tz)))
         by_id[cid] = info
         if ref is not None:
             by_ref[ref] = info
@@ -480,16 +487,19 @@ def resolve(session: Session, events: Sequence[ParsedEvent]) -> list[Resolved]:
             and (category in queue.categories if queue.tier else category is None)
         ):
             append(
-                Resolved(
-                    event_id,
-                    contractor,
-                    queue.id,
-                    queue.tier,
-                    category,
-                    started_at,
-                    start_us,
-                    seconds,
-                    items,
+                _make(
+                    Resolved,
+                    (
+                        event_id,
+                        contractor,
+                        queue.id,
+                        queue.tier,
+                        category,
+                        started_at,
+                        start_us,
+                        seconds,
+                        items,
+                    ),
                 )
             )
             continue
@@ -640,19 +650,35 @@ def aggregate_daily(events: Iterable[Resolved]) -> dict[DailyKey, list[int]]:
     [seconds, items, events]. Items and the event count go to the day the event started;
     seconds are split at local midnight."""
     groups: dict[DailyKey, list[int]] = {}
-    for e in events:
-        if e.tier == 0:
+    offsets = _OFFSETS
+    for _event_id, contractor, _queue_id, tier, category, _at, start_us, seconds, items in events:
+        if tier == 0:
             continue
-        cid, tier, category = e.contractor.id, e.tier, e.category or ""
+        cid, zone, category = contractor.id, contractor.zone, category or ""
+        # local_pieces()'s common case inlined: no offset change, no midnight inside.
+        end_us = start_us + seconds * SECOND_US
+        offset = offsets.get((zone.key, start_us // _OFFSET_BUCKET_US))
+        if offset is not None and offset == offsets.get((zone.key, end_us // _OFFSET_BUCKET_US)):
+            day = (start_us + offset) // DAY_US
+            if not seconds or (end_us + offset - 1) // DAY_US == day:
+                key = (cid, day, tier, category)
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [seconds, items, 1]
+                else:
+                    group[0] += seconds
+                    group[1] += items
+                    group[2] += 1
+                continue
         first = True
-        for day, seconds in local_pieces(e.start_us, e.duration_seconds, e.contractor.zone):
+        for day, piece in local_pieces(start_us, seconds, zone):
             key = (cid, day, tier, category)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = [0, 0, 0]
-            group[0] += seconds
+            group[0] += piece
             if first:
-                group[1] += e.items
+                group[1] += items
                 group[2] += 1
                 first = False
     return groups

@@ -206,7 +206,7 @@ def _check_numbers(
             not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high
         ):
             errors[f"{field}.value"] = [f"must be an integer from {low} to {high}, or null"]
-        if not isinstance(note, str) or not note.strip() or len(note) > 300:
+        if not isinstance(note, str) or not note.strip() or len(note) > 300 or "\n" in note:
             errors[f"{field}.note"] = ["a one-line note of where the number comes from"]
         out[name] = {"value": value, "note": note.strip() if isinstance(note, str) else note}
     if errors:
