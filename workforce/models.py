@@ -7,6 +7,7 @@ def load_all() -> None:
     from workforce import audit, auth  # noqa: F401
     from workforce.contractors import models as contractors  # noqa: F401
     from workforce.notifications import models as notifications  # noqa: F401
+    from workforce.portal import models as portal  # noqa: F401
     from workforce.queues import models as queues  # noqa: F401
     from workforce.scheduling import models as scheduling  # noqa: F401
     from workforce.wellbeing import models as wellbeing  # noqa: F401

@@ -18,6 +18,9 @@ from flask import Flask, current_app
 class FailureWindow:
     """Failures per key within the last ``seconds`` seconds (thread-safe, per process)."""
 
+    #: Past this many keys, keys whose failures have all aged out are dropped.
+    PRUNE_AT = 10_000
+
     def __init__(self, seconds: float = 60.0) -> None:
         self.seconds = seconds
         self._lock = threading.Lock()
@@ -38,8 +41,13 @@ class FailureWindow:
             return int(hits[0] + self.seconds - now) + 1 if len(hits) >= limit else 0
 
     def fail(self, key: str) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._hits[key].append(time.monotonic())
+            if len(self._hits) >= self.PRUNE_AT:
+                stale = [k for k, h in self._hits.items() if not h or h[-1] <= now - self.seconds]
+                for k in stale:
+                    del self._hits[k]
+            self._hits[key].append(now)
 
     def clear(self, key: str) -> None:
         """Forget the failures of ``key`` (after it succeeded)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workforce.api import audit, contractors, credentials, health, identity, me, queues
+from workforce.api import audit, contractors, credentials, health, identity, me, portal, queues
 from workforce.extensions import Api
 
 BLUEPRINTS = (
@@ -12,6 +12,7 @@ BLUEPRINTS = (
     contractors.blp,
     credentials.blp,
     queues.blp,
+    portal.blp,
     audit.blp,
 )
 
