@@ -90,13 +90,13 @@ def current_language() -> str:
 
 def current_locale() -> Locale:
     if has_request_context() and "portal_locale" in g:
-        return g.portal_locale  # type: ignore[no-any-return]
+        return g.portal_locale
     return Locale.parse(DEFAULT_LANGUAGE)
 
 
 def current_zone() -> ZoneInfo:
     if has_request_context() and "portal_zone" in g:
-        return g.portal_zone  # type: ignore[no-any-return]
+        return g.portal_zone
     return ZoneInfo("UTC")
 
 
@@ -127,6 +127,9 @@ def N_(message: str) -> str:
 
 
 def format_date(value: dt.date, format: str = "medium") -> str:
+    """A date; an instant is first put on the contractor's own calendar."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(current_zone()).date()
     return babel_dates.format_date(value, format=format, locale=current_locale())
 
 

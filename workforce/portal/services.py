@@ -76,6 +76,11 @@ def hash_secret(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def portal_actor(contractor_id: int) -> audit.Actor:
+    """Who acts through the portal: the contractor (no token, so no token id)."""
+    return audit.Actor(None, "contractor", f"portal:{contractor_id}")
+
+
 def _contractor(session: Session, contractor_id: int) -> Contractor:
     contractor = session.get(Contractor, contractor_id)
     if contractor is None:
@@ -201,6 +206,7 @@ def accept_invite(session: Session, secret: str, password: str) -> PortalAccount
         "contractor",
         contractor.id,
         {"invite_id": invite.id, "first": created},
+        actor=portal_actor(contractor.id),
     )
     return account
 
@@ -258,7 +264,14 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Co
         account.password_hash = _hasher().hash(password)
     account.last_sign_in_at = now
     session.flush()
-    audit.record(session, "portal.sign_in", "contractor", contractor.id, {})
+    audit.record(
+        session,
+        "portal.sign_in",
+        "contractor",
+        contractor.id,
+        {},
+        actor=portal_actor(contractor.id),
+    )
     return contractor
 
 
@@ -282,7 +295,7 @@ def session_contractor(
     valid_after, contractor = found
     if contractor.status == "offboarded" or issued_at <= valid_after:
         return None
-    return contractor  # type: ignore[no-any-return]
+    return contractor
 
 
 def _end_sessions(session: Session, contractor_id: int) -> bool:

@@ -10,6 +10,7 @@ from workforce.contractors.models import Contractor
 from workforce.errors import TooManyRequests
 from workforce.portal import services
 from workforce.portal.i18n import gettext as _
+from workforce.portal.models import PortalInvite
 from workforce.portal.web import (
     HINT,
     bp,
@@ -24,7 +25,6 @@ from workforce.portal.web import (
 
 #: Kept in the session between setting a password and the sign-in page.
 PREFILL = "prefill_email"
-RULES = {"min_length": services.PASSWORD_MIN_LENGTH, "max_length": services.PASSWORD_MAX_LENGTH}
 
 
 def _client() -> str:
@@ -45,7 +45,9 @@ def sign_in() -> ResponseReturnValue:
     except TooManyRequests as error:
         wait = int(error.extra["retry_after"])
         minutes = max(1, -(-wait // 60))
-        message = _("Too many failed attempts. Try again in %(minutes)s minutes.", minutes=minutes)
+        message = _(
+            "Too many failed attempts. Wait %(minutes)s min, then try again.", minutes=minutes
+        )
         return render(
             "portal/sign_in.html",
             429,
@@ -76,17 +78,31 @@ def sign_out_everywhere(contractor: Contractor) -> ResponseReturnValue:
     return redirect(url_for("portal.sign_in"), 303)
 
 
+def _password_page(
+    status: int, invite: PortalInvite, invitee: Contractor, error: str | None = None
+) -> ResponseReturnValue:
+    return render(
+        "portal/set_password.html",
+        status,
+        invite=invite,
+        invitee=invitee,
+        error=error,
+        min_length=services.PASSWORD_MIN_LENGTH,
+        max_length=services.PASSWORD_MAX_LENGTH,
+    )
+
+
 @bp.route("/invite/<secret>", methods=["GET", "POST"])
 def invite(secret: str) -> ResponseReturnValue:
     try:
         found, contractor = services.find_invite(db.session(), secret)
-    except services.InviteUnusable as error:
-        status = 404 if error.state == "unknown" else 410
-        return render("portal/invite_unusable.html", status, state=error.state)
+    except services.InviteUnusable as unusable:
+        status = 404 if unusable.state == "unknown" else 410
+        return render("portal/invite_unusable.html", status, state=unusable.state)
     # The invited person is known: speak their language unless they chose another.
     use_language(choose_language(contractor), contractor)
     if request.method == "GET":
-        return render("portal/set_password.html", invite=found, invitee=contractor, **RULES)
+        return _password_page(200, found, contractor)
     password = request.form.get("password", "")
     confirm = request.form.get("confirm", "")
     error = None
@@ -106,9 +122,7 @@ def invite(secret: str) -> ResponseReturnValue:
                 "is_email": _("Do not use your email address as your password."),
             }[weak.rule]
     if error is not None:
-        return render(
-            "portal/set_password.html", 422, invite=found, invitee=contractor, error=error, **RULES
-        )
+        return _password_page(422, found, contractor, error)
     end_session()
     session[PREFILL] = contractor.email
     session[HINT] = g.portal_lang

@@ -47,6 +47,7 @@ from workforce.contractors.models import Contractor
 from workforce.errors import TooManyRequests, WorkforceError
 from workforce.portal import i18n
 from workforce.portal.i18n import LANGUAGES, N_, gettext
+from workforce.portal.services import portal_actor, session_contractor
 from workforce.timeutil import load_zone
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -204,8 +205,6 @@ def end_session() -> None:
 
 
 def _load_contractor() -> Contractor | None:
-    from workforce.portal.services import session_contractor
-
     contractor_id, issued = session.get(CONTRACTOR), session.get(ISSUED_AT)
     if not isinstance(contractor_id, int) or not isinstance(issued, str):
         return None
@@ -255,7 +254,8 @@ def _before() -> None:
     g.portal_contractor = contractor
     if contractor is not None:
         # Audit rows written on this request name the contractor as the actor.
-        g.principal = Principal(None, "contractor", f"portal:{contractor.id}", contractor.id)
+        actor = portal_actor(contractor.id)
+        g.principal = Principal(actor.token_id, actor.role, actor.name, contractor.id)
     use_language(choose_language(contractor), contractor)
     if request.method == "POST":
         _check_csrf()
