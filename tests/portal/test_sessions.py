@@ -306,6 +306,9 @@ def test_portal_pages_carry_a_strict_csp_and_no_scripts(portal_user) -> None:
         html = response.get_data(as_text=True)
         assert "<script" not in html
         assert " style=" not in html  # style-src 'self' refuses inline styles
+    unknown = user.client.get("/portal/no-such-page")
+    assert unknown.status_code == 404
+    assert unknown.headers["Content-Security-Policy"] == PORTAL_CSP
     assert "'unsafe-inline'" not in PORTAL_CSP
     assert "style-src 'self'" in PORTAL_CSP
 

@@ -16,7 +16,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the portal: blueprint, cookie session settings, translations in templates."""
     from workforce.portal import pages, signin  # noqa: F401 - importing registers the views
-    from workforce.portal.web import PortalSessionInterface, bp, install_template_helpers
+    from workforce.portal.web import (
+        PortalSessionInterface,
+        bp,
+        install_template_helpers,
+        portal_headers,
+    )
 
     app.config.update(
         SESSION_COOKIE_NAME="workforce_portal",
@@ -28,3 +33,4 @@ def init_app(app: Flask) -> None:
     app.session_interface = PortalSessionInterface()
     install_template_helpers(app)
     app.register_blueprint(bp)
+    app.after_request(portal_headers)

@@ -261,11 +261,12 @@ def _before() -> None:
         _check_csrf()
 
 
-@bp.after_request
-def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = PORTAL_CSP
-    if request.endpoint != "portal.static":
-        response.headers["Cache-Control"] = "no-store"
+def portal_headers(response: Response) -> Response:
+    """Every answer under /portal (pages, errors, even unknown paths) gets the portal CSP."""
+    if request.path.startswith("/portal/") or request.path == "/portal":
+        response.headers["Content-Security-Policy"] = PORTAL_CSP
+        if request.endpoint != "portal.static":
+            response.headers["Cache-Control"] = "no-store"
     return response
 
 
