@@ -5,17 +5,36 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+TRANSLATIONS := workforce/translations
+POT := $(TRANSLATIONS)/messages.pot
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench clean
+.PHONY: run test lint typecheck test-sqlite test-postgres bench clean translations \
+	translations-update browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
+	$(MAKE) --no-print-directory translations
 	touch $(STAMP)
 
+## translations: compile the gettext catalogs (.po -> .mo, not committed); part of installing
+translations:
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+
+## translations-update: extract the strings to translate and merge them into every catalog
+translations-update: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -o $(POT) -w 100 --no-location --sort-output \
+		--project=Workforce --version=1 --copyright-holder="Workforce contributors" .
+	$(BIN)/pybabel -q update -i $(POT) -d $(TRANSLATIONS) -w 100 --ignore-pot-creation-date
+	$(MAKE) --no-print-directory translations
+
+## browser: Debian's chromium for the end-to-end tests (installed when missing)
+browser:
+	scripts/ensure-chromium
+
 ## run: install, migrate the embedded SQLite database, print an admin token, serve + schedule
-run: $(STAMP)
+run: $(STAMP) translations
 	PORT=$(PORT) scripts/run
 
 ## test: lint, type-check, then the whole suite on SQLite and on a throwaway PostgreSQL
@@ -28,10 +47,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) translations browser
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) translations browser
 	scripts/with-postgres $(BIN)/python -m pytest -q
 
 ## bench: the benchmarks of bench/ (figures go to docs/benchmarks.md)

@@ -10,9 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -25,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from workforce import audit, db
 from workforce.db import Base, UTCDateTime, get_db, utcnow
 from workforce.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from workforce.ratelimit import FailureWindow, failure_window
 
 ROLES = ("admin", "ops", "compliance", "wellbeing", "contractor", "ingest")
 TOKEN_PREFIX = "wf_"
@@ -151,34 +149,8 @@ def revoke_contractor_tokens(session: Session, contractor_id: int) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-class _FailureWindow:
-    """Failed authentications per client in the last minute (per process)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-
-    def retry_after(self, client: str, limit: int) -> int:
-        """Seconds until ``client`` may try again, 0 when it is under the limit."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.get(client)
-            if not hits:
-                return 0
-            while hits and hits[0] <= now - 60:
-                hits.popleft()
-            return int(hits[0] + 60 - now) + 1 if len(hits) >= limit else 0
-
-    def fail(self, client: str) -> None:
-        with self._lock:
-            self._hits[client].append(time.monotonic())
-
-
-def _failures() -> _FailureWindow:
-    window: _FailureWindow = current_app.extensions.setdefault(
-        "workforce.auth_failures", _FailureWindow()
-    )
-    return window
+def _failures() -> FailureWindow:
+    return failure_window("auth", 60)
 
 
 def _reject(detail: str) -> Unauthorized:

@@ -48,6 +48,16 @@ DEFAULTS: dict[str, Any] = {
     "CHECKIN_RETENTION_DAYS": 365,
     #: PCL-5 total at or above which PTSD is probable; the literature's range is 31-33.
     "PCL5_CUTOFF": 33,
+    #: Portal session cookie: always ``Secure`` when true (set it behind a TLS proxy);
+    #: otherwise ``Secure`` only on requests that arrive over HTTPS.
+    "SESSION_COOKIE_SECURE": False,
+    #: Portal: days an invite link works; hours a sign-in lasts at most.
+    "PORTAL_INVITE_DAYS": 7,
+    "PORTAL_SESSION_HOURS": 168,
+    #: Portal sign-in: failures allowed per client address and per email within the window.
+    "PORTAL_SIGNIN_FAILURES_PER_CLIENT": 20,
+    "PORTAL_SIGNIN_FAILURES_PER_EMAIL": 5,
+    "PORTAL_SIGNIN_WINDOW_SECONDS": 900,
 }
 
 

@@ -8,6 +8,7 @@ def load_all() -> None:
     from workforce.contractors import models as contractors  # noqa: F401
     from workforce.notifications import models as notifications  # noqa: F401
     from workforce.pay import models as pay  # noqa: F401
+    from workforce.portal import models as portal  # noqa: F401
     from workforce.queues import models as queues  # noqa: F401
     from workforce.scheduling import models as scheduling  # noqa: F401
     from workforce.wellbeing import exposure, policy  # noqa: F401

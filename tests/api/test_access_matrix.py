@@ -114,6 +114,7 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/pay-statements/<statement_id>/adjust": "admin ops",
     "GET /api/v1/me/pay-statements": "contractor",
     "GET /api/v1/me/pay-statements/<statement_id>": "contractor",
+    "POST /api/v1/contractors/<contractor_id>/portal-invite": "admin ops",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
 }

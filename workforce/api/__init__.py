@@ -18,6 +18,7 @@ from workforce.api import (
     pay,
     pay_statements,
     policies,
+    portal,
     queues,
     referrals,
     scheduler,
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     wellbeing_rotations.blp,
     pay.blp,
     pay_statements.blp,
+    portal.blp,
     audit.blp,
 )
 

@@ -21,6 +21,7 @@ from workforce.i18n import (
     validate_locale,
     validate_subdivision,
 )
+from workforce.portal.services import end_portal_access
 from workforce.timeutil import load_zone
 
 #: Fields that PATCH may change; status moves only between active and suspended there.
@@ -149,13 +150,14 @@ def offboard_contractor(session: Session, contractor_id: int, reason: str | None
     contractor.status = "offboarded"
     contractor.offboarded_at = utcnow()
     revoked = revoke_contractor_tokens(session, contractor.id)
+    portal_ended = end_portal_access(session, contractor.id)
     session.flush()
     audit.record(
         session,
         "contractor.offboard",
         "contractor",
         contractor.id,
-        {"reason": reason, "tokens_revoked": revoked},
+        {"reason": reason, "tokens_revoked": revoked, "portal_sessions_ended": portal_ended},
     )
     return contractor
 

@@ -1,0 +1,315 @@
+"""Languages: complete catalogs, every page in all four languages, the choice, the formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from sqlalchemy import update
+
+from tests.portal.conftest import accept, csrf_from, post_form, sign_in, text_of
+from workforce import db
+from workforce.contractors.credentials import submit_credential
+from workforce.contractors.models import Credential
+from workforce.portal import i18n
+from workforce.portal.i18n import LANGUAGES, TRANSLATIONS_DIR
+from workforce.portal.web import use_language
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def catalog(lang: str):
+    path = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as f:
+        return read_po(f, locale=lang)
+
+
+def template():
+    with (TRANSLATIONS_DIR / "messages.pot").open("rb") as f:
+        return read_po(f)
+
+
+# --- the catalogs -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_message_is_translated(lang: str) -> None:
+    po = catalog(lang)
+    wanted = {m.id for m in template() if m.id}
+    missing = [mid for mid in wanted if not (po.get(mid) and po.get(mid).string)]
+    assert missing == [], f"{lang}: untranslated {missing} (run make translations-update)"
+    fuzzy = [m.id for m in po if m.id and m.fuzzy]
+    assert fuzzy == [], f"{lang}: fuzzy translations to review: {fuzzy}"
+    assert not po.obsolete, f"{lang}: obsolete messages: {list(po.obsolete)}"
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in po.check()]
+    assert problems == []
+    for message in po:
+        if message.id:
+            assert set(PLACEHOLDER.findall(message.id)) == set(
+                PLACEHOLDER.findall(message.string)
+            ), (lang, message.id)
+
+
+def test_the_template_has_every_string_of_the_sources(tmp_path: Path) -> None:
+    """``make translations-update`` was run after the last string changed."""
+    out = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from babel.messages.frontend import main; main()",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(out),
+            "--no-location",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    with out.open("rb") as f:
+        extracted = {m.id for m in read_po(f) if m.id}
+    assert extracted == {m.id for m in template() if m.id}
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_the_compiled_catalogs_are_current(lang: str) -> None:
+    """``make translations`` compiled what the .po files say."""
+    compiled = Translations.load(str(TRANSLATIONS_DIR), [lang])
+    assert isinstance(compiled, Translations), f"no {lang} .mo: run make translations"
+    for message in catalog(lang):
+        if message.id:
+            assert compiled.gettext(message.id) == message.string, (lang, message.id)
+
+
+# --- every page in every language ---------------------------------------------------------
+
+
+def english_leftovers(lang: str, text: str) -> list[str]:
+    """English source strings that show on a page that should be in ``lang``."""
+    leftovers = []
+    for message in catalog(lang):
+        if not message.id or message.string == message.id:
+            continue  # the same word in both languages ("Email address" in Filipino)
+        for piece in PLACEHOLDER.split(message.id):
+            piece = piece.strip(" .,:;")
+            long_enough = len(piece) >= (4 if piece == message.id.strip(" .,:;") else 12)
+            if long_enough and re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text):
+                leftovers.append(piece)
+    return leftovers
+
+
+@pytest.fixture
+def every_page(app, client, ops, invite, new_contractor, portal_user):
+    """Visit every portal page (with data on it) in a language; returns {name: html}."""
+
+    def visit(lang: str) -> dict[str, str]:
+        pages: dict[str, str] = {}
+        anonymous = app.test_client()
+        pages["sign in"] = anonymous.get(f"/portal/sign-in?lang={lang}").get_data(True)
+        failed = sign_in(anonymous, "nobody@example.org", "wrong password!")
+        pages["sign in failed"] = failed.get_data(True)
+        invitee = new_contractor(locale="fr_FR", country="FR", timezone="Europe/Paris")
+        link = invite(invitee)
+        pages["set password"] = anonymous.get(link).get_data(True)
+        pages["weak password"] = accept(anonymous, link, "short").get_data(True)
+        accept(anonymous, link)
+        pages["used invite"] = anonymous.get(link).get_data(True)
+        pages["unknown invite"] = anonymous.get("/portal/invite/" + "x" * 43).get_data(True)
+
+        user = portal_user(locale="fr_FR", country="FR", timezone="Europe/Paris")
+        client_ = user.client
+        client_.get(f"/portal/?lang={lang}")
+        post_form(client_, "/portal/profile", {"form": "consent", "sensitive": "yes"})
+        with db.transaction(app) as session:
+            today = dt.date.today()
+            for status, expires in (
+                ("pending", None),
+                ("verified", today + dt.timedelta(days=3)),
+                ("verified", today - dt.timedelta(days=3)),
+                ("rejected", None),
+                ("revoked", None),
+            ):
+                credential = submit_credential(
+                    session,
+                    user.id,
+                    {"kind": "license", "code": "RN", "issuer": "Council", "expires_on": expires},
+                )
+                session.execute(
+                    update(Credential)
+                    .where(Credential.id == credential.id)
+                    .values(status=status, status_reason="ops note")
+                )
+        pages["home"] = client_.get("/portal/").get_data(True)
+        pages["profile"] = client_.get("/portal/profile").get_data(True)
+        pages["credentials"] = client_.get("/portal/credentials").get_data(True)
+        pages["credential errors"] = post_form(
+            client_,
+            "/portal/credentials",
+            {"kind": "language", "code": "zz", "issued_on": "soon", "issuer": "x" * 300},
+        ).get_data(True)
+        pages["profile error"] = post_form(client_, "/portal/profile", {"form": "?"}).get_data(True)
+        html = client_.get("/portal/profile").get_data(True)
+        pages["csrf failure"] = client_.post(
+            "/portal/profile", data={"csrf_token": csrf_from(html)[::-1]}
+        ).get_data(True)
+        post_form(client_, "/portal/sign-out", page="/portal/")
+        pages["signed out"] = client_.get("/portal/sign-in").get_data(True)
+        return pages
+
+    return visit
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_every_page_renders_in_the_language(every_page, lang: str) -> None:
+    pages = every_page(lang)
+    assert len(pages) == 13
+    for name, html in pages.items():
+        assert f'<html lang="{lang}">' in html, (lang, name)
+        if lang != "en":
+            assert english_leftovers(lang, text_of(html)) == [], (lang, name)
+
+
+def test_the_leftover_check_finds_english(every_page) -> None:
+    """The check above is not vacuous: on English pages it finds the English strings."""
+    pages = every_page("en")
+    found = set()
+    for html in pages.values():
+        found.update(english_leftovers("sw", text_of(html)))
+    assert {"Sign in", "Profile and choices", "Waiting for review", "Sensitive work"} <= found
+    assert len(found) > 60
+
+
+# --- choosing the language ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "lang", "greeting"),
+    [
+        ({"country": "KE"}, "sw", "Habari,"),  # KE defaults to sw_KE
+        ({"country": "TZ", "locale": "sw_TZ"}, "sw", "Habari,"),
+        ({"country": "PH", "locale": "fil_PH"}, "fil", "Kumusta,"),
+        ({"country": "PH", "locale": "tl_PH"}, "fil", "Kumusta,"),
+        ({"country": "MX", "timezone": "America/Mexico_City", "locale": "es_MX"}, "es", "Hola,"),
+        ({"country": "KE", "locale": "en_KE"}, "en", "Hello,"),
+        ({"country": "FR", "timezone": "Europe/Paris"}, "en", "Hello,"),  # French: not yet
+    ],
+)
+def test_the_language_follows_the_contractors_locale(portal_user, fields, lang, greeting) -> None:
+    user = portal_user(**fields)
+    html = user.client.get("/portal/").get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+    assert greeting in text_of(html)
+
+
+def test_the_language_can_be_switched_and_stays_switched(portal_user) -> None:
+    user = portal_user(country="KE")
+    html = user.client.get("/portal/credentials?lang=es").get_data(as_text=True)
+    assert '<html lang="es">' in html
+    assert "Credenciales" in text_of(html)
+    assert '<html lang="es">' in user.client.get("/portal/profile").get_data(True)
+    post_form(user.client, "/portal/sign-out", page="/portal/")
+    assert "Iniciar sesión" in text_of(user.client.get("/portal/sign-in").get_data(True))
+    assert '<html lang="es">' in user.client.get("/portal/sign-in?lang=xx").get_data(True)
+
+
+def test_the_language_links_keep_the_page(portal_user) -> None:
+    user = portal_user(country="KE")
+    html = user.client.get("/portal/credentials?x=1").get_data(as_text=True)
+    assert 'href="/portal/credentials?x=1&amp;lang=fil" lang="fil" hreflang="fil"' in html
+    assert 'lang="sw" hreflang="sw" aria-current="true">Kiswahili<' in html
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "lang"),
+    [("es-MX,es;q=0.9,en;q=0.5", "es"), ("sw-KE", "sw"), ("fil", "fil"), ("de-DE", "en")],
+)
+def test_before_sign_in_the_browser_language_is_used(client, accept_language, lang) -> None:
+    html = client.get("/portal/sign-in", headers={"Accept-Language": accept_language})
+    assert f'<html lang="{lang}">' in html.get_data(as_text=True)
+
+
+def test_the_invite_page_speaks_the_invitees_language(app, invite, new_contractor) -> None:
+    path = invite(new_contractor(country="PH", locale="fil_PH"))
+    html = app.test_client().get(path, headers={"Accept-Language": "en"}).get_data(True)
+    assert '<html lang="fil">' in html
+    assert "Piliin ang iyong password" in text_of(html)
+
+
+# --- formats ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "country", "locale", "day", "money"),
+    [
+        ("sw", "KE", "sw_KE", "Jumatano, 25 Novemba 2026", "Ksh\xa01,234.50"),
+        ("en", "KE", "sw_KE", "Wednesday, 25 November 2026", "Ksh1,234.50"),
+        ("fil", "PH", "fil_PH", "Miyerkules, Nobyembre 25, 2026", "₱1,234.50"),
+        ("es", "MX", "es_MX", "miércoles, 25 de noviembre de 2026", "$1,234.50"),
+    ],
+)
+def test_dates_and_money_follow_the_language_and_country(
+    app, lang, country, locale, day, money
+) -> None:
+    person = SimpleNamespace(locale=locale, country=country, timezone="Africa/Nairobi")
+    currency = {"KE": "KES", "PH": "PHP", "MX": "MXN"}[country]
+    with app.test_request_context():
+        use_language(lang, person)
+        assert i18n.format_date(dt.date(2026, 11, 25), "full") == day
+        assert i18n.format_money(Decimal("1234.50"), currency) == money
+
+
+def test_instants_are_shown_on_the_contractors_clock(app) -> None:
+    person = SimpleNamespace(locale="sw_KE", country="KE", timezone="Africa/Nairobi")
+    late = dt.datetime(2026, 11, 25, 21, 30, tzinfo=dt.UTC)  # 00:30 on the 26th in Nairobi
+    with app.test_request_context():
+        use_language("sw", person)
+        assert i18n.format_date(late, "long") == "26 Novemba 2026"
+        assert i18n.format_time(late) == "00:30"
+
+
+def test_money_is_never_a_float(app) -> None:
+    with app.test_request_context(), pytest.raises(TypeError):
+        i18n.format_money(12.5, "KES")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("lang", "locale", "country", "expected"),
+    [
+        ("sw", "sw_TZ", "TZ", "sw_TZ"),
+        ("en", "sw_KE", "KE", "en_KE"),
+        ("es", "sw_KE", "KE", "es"),  # CLDR has no es_KE
+        ("fil", None, None, "fil"),
+    ],
+)
+def test_the_formatting_locale(lang, locale, country, expected) -> None:
+    assert str(i18n.formatting_locale(lang, locale, country)) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang"),
+    [
+        ("sw_KE", "sw"),
+        ("tl", "fil"),
+        ("fil_PH", "fil"),
+        ("es-419", "es"),
+        ("fr_FR", None),
+        ("nonsense", None),
+        ("", None),
+    ],
+)
+def test_supported_language(locale, lang) -> None:
+    assert i18n.supported_language(locale) == lang

@@ -1,0 +1,46 @@
+"""Portal sign-in: one-time invites and a contractor's password account."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workforce.db import Base, UTCDateTime, utcnow
+
+
+class PortalInvite(Base):
+    """A one-time link to set a password. Only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "portal_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The token of the staff member who created it (audit has the rest).
+    created_by_token_id: Mapped[int | None] = mapped_column(Integer)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Set when a newer invite replaces this one or the contractor is offboarded.
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    def is_usable(self, at: dt.datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > at
+
+
+class PortalAccount(Base):
+    """A contractor's portal password (argon2id) and the cut-off for their sessions."""
+
+    __tablename__ = "portal_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Sessions issued at or before this instant are over (sign-out everywhere, a new
+    #: password, offboarding).
+    sessions_valid_after: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

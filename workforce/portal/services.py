@@ -1,0 +1,321 @@
+"""Portal accounts: invites, passwords (argon2id), sign-in with rate limits, sessions.
+
+- Ops create a one-time invite (``create_invite``); its link carries a 256-bit secret of
+  which only the SHA-256 is stored. It expires after ``PORTAL_INVITE_DAYS`` (7) days, works
+  once, and a newer invite replaces the older ones. Accepting it sets the password; a new
+  invite for someone who has a password is how a forgotten password is reset.
+- Sign-in (``authenticate``) checks email and password. Failures are counted per client
+  address and per email; past the limits it answers 429 with the seconds to wait.
+- A session names the contractor and when it was issued. It is valid while the contractor
+  is not offboarded and it was issued after ``sessions_valid_after`` — which a new password,
+  "sign out everywhere" and offboarding move to now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from workforce import audit
+from workforce.contractors.models import Contractor
+from workforce.db import utcnow
+from workforce.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from workforce.portal.models import PortalAccount, PortalInvite
+from workforce.ratelimit import FailureWindow, failure_window
+
+INVITE_PATH = "/portal/invite/"
+PASSWORD_MIN_LENGTH = 10
+#: Long enough for any passphrase, short enough that hashing it is never a burden.
+PASSWORD_MAX_LENGTH = 200
+
+
+class InviteUnusable(Conflict):
+    """The invite link is unknown, used, replaced or expired (``state`` says which)."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(f"the invite is {state}", code=f"invite_{state}")
+        self.state = state
+
+
+class WeakPassword(InvalidInput):
+    """A password that breaks a rule; ``rule`` is ``too_short``, ``too_long`` or ``is_email``."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__({"password": [message]})
+        self.rule = rule
+
+
+class SignInFailed(Unauthorized):
+    """Wrong email or password: one answer for both, so emails cannot be probed."""
+
+    def __init__(self) -> None:
+        super().__init__("the email or password is wrong", code="sign_in_failed")
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    # argon2id with the RFC 9106 "low memory" parameters (t=3, m=64 MiB, p=4).
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so both cases take as long."""
+    return _hasher().hash(secrets.token_urlsafe(16))
+
+
+def hash_secret(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def portal_actor(contractor_id: int) -> audit.Actor:
+    """Who acts through the portal: the contractor (no token, so no token id)."""
+    return audit.Actor(None, "contractor", f"portal:{contractor_id}")
+
+
+def _contractor(session: Session, contractor_id: int) -> Contractor:
+    contractor = session.get(Contractor, contractor_id)
+    if contractor is None:
+        raise NotFound(f"contractor {contractor_id} does not exist")
+    return contractor
+
+
+# --- invites ----------------------------------------------------------------------------
+
+
+def invite_url(secret: str) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + INVITE_PATH + secret
+
+
+def create_invite(
+    session: Session, contractor_id: int, *, created_by: int | None = None
+) -> tuple[PortalInvite, str]:
+    """A new invite for the contractor; returns it and its link (the secret is not stored)."""
+    contractor = _contractor(session, contractor_id)
+    if contractor.status == "offboarded":
+        raise Conflict("the contractor is offboarded", code="contractor_offboarded")
+    now = utcnow()
+    replaced = _revoke_invites(session, contractor.id, now)
+    secret = secrets.token_urlsafe(32)
+    invite = PortalInvite(
+        contractor_id=contractor.id,
+        token_hash=hash_secret(secret),
+        created_at=now,
+        created_by_token_id=created_by,
+        expires_at=now + dt.timedelta(days=current_app.config["PORTAL_INVITE_DAYS"]),
+    )
+    session.add(invite)
+    session.flush()
+    audit.record(
+        session,
+        "portal.invite",
+        "contractor",
+        contractor.id,
+        {
+            "invite_id": invite.id,
+            "expires_at": invite.expires_at.isoformat(),
+            "replaced": replaced,
+        },
+    )
+    return invite, invite_url(secret)
+
+
+def _revoke_invites(session: Session, contractor_id: int, now: dt.datetime) -> int:
+    result = session.execute(
+        update(PortalInvite)
+        .where(
+            PortalInvite.contractor_id == contractor_id,
+            PortalInvite.used_at.is_(None),
+            PortalInvite.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def invite_state(invite: PortalInvite | None, at: dt.datetime) -> str:
+    """``valid``, ``unknown``, ``used``, ``replaced`` or ``expired``."""
+    if invite is None:
+        return "unknown"
+    if invite.used_at is not None:
+        return "used"
+    if invite.revoked_at is not None:
+        return "replaced"
+    if invite.expires_at <= at:
+        return "expired"
+    return "valid"
+
+
+def find_invite(session: Session, secret: str) -> tuple[PortalInvite, Contractor]:
+    """The usable invite behind a link and its contractor, or :class:`InviteUnusable`."""
+    invite = None
+    if 20 <= len(secret) <= 100:
+        invite = session.scalar(
+            select(PortalInvite).where(PortalInvite.token_hash == hash_secret(secret))
+        )
+    state = invite_state(invite, utcnow())
+    if invite is None or state != "valid":
+        raise InviteUnusable(state)
+    contractor = _contractor(session, invite.contractor_id)
+    if contractor.status == "offboarded":
+        raise InviteUnusable("replaced")
+    return invite, contractor
+
+
+def check_password(password: str, email: str) -> None:
+    """The password rules: at least 10 characters, at most 200, not the email."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise WeakPassword("too_short", f"use at least {PASSWORD_MIN_LENGTH} characters")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise WeakPassword("too_long", f"use at most {PASSWORD_MAX_LENGTH} characters")
+    folded = password.strip().casefold()
+    email = email.casefold()
+    if folded in (email, email.partition("@")[0]):
+        raise WeakPassword("is_email", "the password must not be your email address")
+
+
+def accept_invite(session: Session, secret: str, password: str) -> PortalAccount:
+    """Use the invite: set the password, end every earlier session, spend the invite."""
+    invite, contractor = find_invite(session, secret)
+    check_password(password, contractor.email)
+    now = utcnow()
+    password_hash = _hasher().hash(password)
+    account = session.scalar(
+        select(PortalAccount).where(PortalAccount.contractor_id == contractor.id)
+    )
+    created = account is None
+    if account is None:
+        account = PortalAccount(contractor_id=contractor.id, created_at=now)
+        session.add(account)
+    account.password_hash = password_hash
+    account.password_changed_at = now
+    account.sessions_valid_after = now
+    invite.used_at = now
+    session.flush()
+    audit.record(
+        session,
+        "portal.password_set",
+        "contractor",
+        contractor.id,
+        {"invite_id": invite.id, "first": created},
+        actor=portal_actor(contractor.id),
+    )
+    return account
+
+
+# --- signing in -------------------------------------------------------------------------
+
+
+def _windows() -> FailureWindow:
+    return failure_window("portal_sign_in", current_app.config["PORTAL_SIGNIN_WINDOW_SECONDS"])
+
+
+def sign_in_wait(client: str, email: str) -> int:
+    """Seconds before this client, or anyone for this email, may try again (0: now)."""
+    config = current_app.config
+    window = _windows()
+    return max(
+        window.retry_after(f"client:{client}", config["PORTAL_SIGNIN_FAILURES_PER_CLIENT"]),
+        window.retry_after(f"email:{email}", config["PORTAL_SIGNIN_FAILURES_PER_EMAIL"]),
+    )
+
+
+def authenticate(session: Session, email: str, password: str, client: str) -> Contractor:
+    """The contractor whose email and password these are; rate-limited failures.
+
+    Raises :class:`TooManyRequests` (with ``retry_after``) past the limits and
+    :class:`SignInFailed` for a wrong email or password, an offboarded contractor, or a
+    contractor without a password yet — all the same to the caller.
+    """
+    email = email.strip().lower()
+    wait = sign_in_wait(client, email)
+    if wait:
+        raise TooManyRequests(
+            "too many failed sign-ins; try again later", extra={"retry_after": wait}
+        )
+    found = session.execute(
+        select(PortalAccount, Contractor)
+        .join(Contractor, Contractor.id == PortalAccount.contractor_id)
+        .where(Contractor.email == email)
+    ).first()
+    account, contractor = found if found is not None else (None, None)
+    try:
+        _hasher().verify(account.password_hash if account else _dummy_hash(), password)
+        verified = account is not None
+    except (VerificationError, InvalidHashError):
+        verified = False
+    if not verified or contractor is None or contractor.status == "offboarded":
+        window = _windows()
+        window.fail(f"client:{client}")
+        window.fail(f"email:{email}")
+        raise SignInFailed()
+    assert account is not None  # verified implies an account
+    _windows().clear(f"email:{email}")
+    now = utcnow()
+    if _hasher().check_needs_rehash(account.password_hash):
+        account.password_hash = _hasher().hash(password)
+    account.last_sign_in_at = now
+    session.flush()
+    audit.record(
+        session,
+        "portal.sign_in",
+        "contractor",
+        contractor.id,
+        {},
+        actor=portal_actor(contractor.id),
+    )
+    return contractor
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+def session_contractor(
+    session: Session, contractor_id: int, issued_at: dt.datetime
+) -> Contractor | None:
+    """The contractor of a portal session, or None when the session is over."""
+    lifetime = dt.timedelta(hours=current_app.config["PORTAL_SESSION_HOURS"])
+    if issued_at + lifetime <= utcnow():
+        return None
+    found = session.execute(
+        select(PortalAccount.sessions_valid_after, Contractor)
+        .join(Contractor, Contractor.id == PortalAccount.contractor_id)
+        .where(PortalAccount.contractor_id == contractor_id)
+    ).first()
+    if found is None:
+        return None
+    valid_after, contractor = found
+    if contractor.status == "offboarded" or issued_at <= valid_after:
+        return None
+    return contractor
+
+
+def _end_sessions(session: Session, contractor_id: int) -> bool:
+    result = session.execute(
+        update(PortalAccount)
+        .where(PortalAccount.contractor_id == contractor_id)
+        .values(sessions_valid_after=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def sign_out_everywhere(session: Session, contractor_id: int) -> None:
+    """End every portal session of the contractor, on every device."""
+    _end_sessions(session, contractor_id)
+    session.flush()
+    audit.record(session, "portal.sign_out_everywhere", "contractor", contractor_id, {})
+
+
+def end_portal_access(session: Session, contractor_id: int) -> bool:
+    """Offboarding: end every session and spend every open invite. True if there was an
+    account. (Each request also checks the contractor's status, so this is belt and braces.)"""
+    _revoke_invites(session, contractor_id, utcnow())
+    return _end_sessions(session, contractor_id)
