@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     #: e.g. {"default": {"weekly_hours": 45}, "FR": {"max_shift_hours": 10}}; see
     #: workforce/scheduling/limits.py.
     "SHIFT_LIMITS": {},
+    #: Report groups of fewer contractors than this are suppressed (never below 5).
+    "REPORT_MIN_GROUP": 10,
 }
 
 
