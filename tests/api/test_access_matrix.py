@@ -24,6 +24,7 @@ from workforce.contractors.credentials import submit_credential
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.services import create_queue
+from workforce.reports.models import ReportRun
 from workforce.scheduling.services import create_shift
 
 STAFF = "admin ops compliance wellbeing"
@@ -83,6 +84,9 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/exposure-policies": "admin ops",
     "GET /api/v1/exposure-policies/current": STAFF,
     "GET /api/v1/exposure-policies/<version>": STAFF,
+    "GET /api/v1/reports/exposure": "admin compliance",
+    "GET /api/v1/reports/rotations": "admin compliance",
+    "GET /api/v1/reports/runs/<run_id>": "admin compliance",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
 }
@@ -94,6 +98,8 @@ WELLBEING_FIELDS = {"answers", "score", "raw_score", "band", "flagged", "urgent"
 QUERY = {
     "/api/v1/contractors/<contractor_id>/eligibility": "queue=safe-queue",
     "/api/v1/me/eligibility": "queue=safe-queue",
+    "/api/v1/reports/exposure": "from=2026-01-01&to=2026-01-31",
+    "/api/v1/reports/rotations": "from=2026-01-01&to=2026-01-31",
 }
 
 
@@ -141,6 +147,15 @@ def world(app, new_contractor) -> dict[str, int]:
             contractor_id=victim,
         )
         notification = session.scalar(select(Notification.id))
+        run = ReportRun(
+            kind="exposure",
+            content={"kind": "exposure"},
+            sha256="0" * 64,
+            generated_by_name="test",
+            generated_by_role="admin",
+        )
+        session.add(run)
+        session.flush()
         start = db.utcnow() + dt.timedelta(days=2)
         shift = create_shift(
             session,
@@ -158,6 +173,7 @@ def world(app, new_contractor) -> dict[str, int]:
             "token_id": token.id,
             "notification_id": notification,
             "shift_id": shift.id,
+            "run_id": run.id,
             "version": 1,
             "caller": caller,
         }
