@@ -86,6 +86,7 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/exposure-policies/<version>": STAFF,
     "GET /api/v1/reports/exposure": "admin compliance",
     "GET /api/v1/reports/rotations": "admin compliance",
+    "GET /api/v1/reports/exposure.png": "admin compliance",
     "GET /api/v1/reports/runs/<run_id>": "admin compliance",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
@@ -100,6 +101,7 @@ QUERY = {
     "/api/v1/me/eligibility": "queue=safe-queue",
     "/api/v1/reports/exposure": "from=2026-01-01&to=2026-01-31",
     "/api/v1/reports/rotations": "from=2026-01-01&to=2026-01-31",
+    "/api/v1/reports/exposure.png": "from=2026-01-01&to=2026-01-31",
 }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -168,3 +170,11 @@ def test_rotation_report(client, as_role, population) -> None:
     assert (
         client.get(f"/api/v1/reports/rotations?{PERIOD}", headers=as_role("ops")).status_code == 403
     )
+
+
+def test_chart_is_a_png(client, admin, population, tmp_path) -> None:
+    response = client.get(f"/api/v1/reports/exposure.png?{PERIOD}&country=KE", headers=admin)
+    assert response.status_code == 200 and response.content_type == "image/png"
+    assert response.data.startswith(b"\x89PNG\r\n\x1a\n")
+    keep = os.environ.get("WORKFORCE_KEEP_CHART")
+    (Path(keep) if keep else tmp_path / "chart.png").write_bytes(response.data)

@@ -18,8 +18,8 @@ from workforce.auth import roles
 from workforce.errors import InvalidInput
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
-from workforce.reports import services, writers
-from workforce.reports.evidence import get_run
+from workforce.reports import chart, services, writers
+from workforce.reports.evidence import day_start, get_run
 from workforce.reports.exposure import GROUP_KEYS, ExposureArgs
 from workforce.reports.suppression import effective_k
 from workforce.wellbeing import policy
@@ -202,6 +202,31 @@ class ExposureReport(MethodView):
                 headers=_evidence_headers(content),
             )
         return content
+
+
+@blp.route("/reports/exposure.png")
+class ExposureChart(MethodView):
+    @roles(*READERS)
+    @blp.arguments(ChartArgs, location="query", unknown=ma.RAISE)
+    @blp.response(
+        200,
+        {"type": "string", "format": "binary"},
+        content_type="image/png",
+        description="weekly exposure per tier with the daily caps drawn",
+    )
+    def get(self, args: dict[str, Any]) -> Response:
+        """Weekly mean daily minutes per tier with the caps (policy in force at ``to``)."""
+        content = _exposure({**args, "format": "json"}, ("week", "tier"))
+        caps = dict.fromkeys((1, 2, 3))
+        session = db.session()
+        rules = policy.current_policy(session, day_start(args["to"]))
+        for tier in caps:
+            caps[tier] = rules.tier(tier).daily_cap_minutes
+        return Response(
+            chart.exposure_png(content, caps),
+            content_type="image/png",
+            headers=_evidence_headers(content),
+        )
 
 
 @blp.route("/reports/rotations")

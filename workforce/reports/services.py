@@ -78,3 +78,57 @@ def record_run(session: Session, content: dict[str, Any], actor: Actor) -> int:
         actor=actor,
     )
     return run.id
+
+
+def previous_month(now: dt.datetime) -> tuple[dt.date, dt.date]:
+    first = now.astimezone(dt.UTC).date().replace(day=1)
+    last = first - dt.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def monthly_reports(session: Session, now: dt.datetime) -> dict[str, int]:
+    """The previous month's exposure (by country and week) and rotation reports, stored as
+    runs, and one notice to compliance. Idempotent: a month already reported is skipped."""
+    from flask import current_app, has_app_context
+    from sqlalchemy import select
+
+    from workforce.notifications.models import Notification
+    from workforce.notifications.services import notify_once
+    from workforce.reports.suppression import effective_k
+
+    start, end = previous_month(now)
+    key = f"monthly-reports:{start:%Y-%m}"
+    if session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):
+        return {"runs": 0}
+    config = current_app.config if has_app_context() else {}
+    actor = audit.SYSTEM
+    exposure = exposure_content(
+        session,
+        ExposureArgs(start=start, end=end, group_by=("country", "week")),
+        k=effective_k(config.get("REPORT_MIN_GROUP")),
+        actor=actor,
+        now=now,
+    )
+    rotations = rotations_content(
+        session,
+        start,
+        end,
+        country=None,
+        sweep_interval_seconds=int(config.get("SWEEP_INTERVAL_SECONDS", 60)),
+        actor=actor,
+        now=now,
+    )
+    ids = [record_run(session, content, actor) for content in (exposure, rotations)]
+    notify_once(
+        session,
+        kind="monthly_reports",
+        audience="compliance",
+        dedupe_key=key,
+        payload={
+            "period": {"from": start.isoformat(), "to": end.isoformat()},
+            "exposure_run_id": ids[0],
+            "rotations_run_id": ids[1],
+            "sha256": [exposure["sha256"], rotations["sha256"]],
+        },
+    )
+    return {"runs": 2}

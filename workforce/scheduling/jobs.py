@@ -34,6 +34,7 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
     def deliver(session: Session, now: dt.datetime) -> dict[str, int]:
         return deliver_pending(session, now, urls, config["WEBHOOK_SECRET"])
 
+    from workforce.reports.services import monthly_reports
     from workforce.scheduling.services import mark_missed_shifts
 
     return [
@@ -59,5 +60,12 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             # 30 to 35 minutes after the planned start
             {"minutes": 5},
             "mark shifts with no clock-in 30 minutes after their start as missed",
+        ),
+        Job(
+            "monthly-reports",
+            monthly_reports,
+            "cron",
+            {"day": 1, "hour": 3},
+            "the previous month's exposure and rotation reports, stored; compliance notified",
         ),
     ]
