@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_SIGNIN_FAILURES_PER_CLIENT": 20,
     "PORTAL_SIGNIN_FAILURES_PER_EMAIL": 5,
     "PORTAL_SIGNIN_WINDOW_SECONDS": 900,
+    #: Report groups of fewer contractors than this are suppressed (never below 5).
+    "REPORT_MIN_GROUP": 10,
 }
 
 

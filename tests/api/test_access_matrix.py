@@ -25,6 +25,7 @@ from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.pay.services import add_distribution, create_statement
 from workforce.queues.services import create_queue
+from workforce.reports.models import ReportRun
 from workforce.scheduling.services import create_shift
 from workforce.wellbeing.checkins import record_check_in
 from workforce.wellbeing.models import Referral
@@ -115,6 +116,10 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/me/pay-statements": "contractor",
     "GET /api/v1/me/pay-statements/<statement_id>": "contractor",
     "POST /api/v1/contractors/<contractor_id>/portal-invite": "admin ops",
+    "GET /api/v1/reports/exposure": "admin compliance",
+    "GET /api/v1/reports/rotations": "admin compliance",
+    "GET /api/v1/reports/exposure.png": "admin compliance",
+    "GET /api/v1/reports/runs/<run_id>": "admin compliance",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
 }
@@ -126,6 +131,9 @@ WELLBEING_FIELDS = {"answers", "score", "raw_score", "band", "flagged", "urgent"
 QUERY = {
     "/api/v1/contractors/<contractor_id>/eligibility": "queue=safe-queue",
     "/api/v1/me/eligibility": "queue=safe-queue",
+    "/api/v1/reports/exposure": "from=2026-01-01&to=2026-01-31",
+    "/api/v1/reports/rotations": "from=2026-01-01&to=2026-01-31",
+    "/api/v1/reports/exposure.png": "from=2026-01-01&to=2026-01-31",
 }
 
 
@@ -199,6 +207,15 @@ def world(app, new_contractor) -> dict[str, int]:
             victim,
             {"period_start": last_week, "period_end": last_week + dt.timedelta(days=6)},
         )
+        run = ReportRun(
+            kind="exposure",
+            content={"kind": "exposure"},
+            sha256="0" * 64,
+            generated_by_name="test",
+            generated_by_role="admin",
+        )
+        session.add(run)
+        session.flush()
         start = db.utcnow() + dt.timedelta(days=2)
         shift = create_shift(
             session,
@@ -220,6 +237,7 @@ def world(app, new_contractor) -> dict[str, int]:
             "statement_id": statement.id,
             "check_in_id": check_in.id,
             "referral_id": referral,
+            "run_id": run.id,
             "version": 1,
             "caller": caller,
         }

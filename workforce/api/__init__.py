@@ -21,6 +21,7 @@ from workforce.api import (
     portal,
     queues,
     referrals,
+    reports,
     scheduler,
     schedules,
     shifts,
@@ -48,6 +49,7 @@ BLUEPRINTS = (
     pay.blp,
     pay_statements.blp,
     portal.blp,
+    reports.blp,
     audit.blp,
 )
 

@@ -12,6 +12,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from workforce.contractors.credentials import notify_credential_expiry
+from workforce.notifications.delivery import deliver_pending
+from workforce.reports.services import monthly_reports
+from workforce.scheduling.services import mark_missed_shifts
+from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
+
 JobFunc = Callable[[Session, dt.datetime], dict[str, int]]
 
 
@@ -27,16 +33,10 @@ class Job:
 
 def all_jobs(config: dict[str, Any]) -> list[Job]:
     """Every job with its schedule from the configuration."""
-    from workforce.contractors.credentials import notify_credential_expiry
-    from workforce.notifications.delivery import deliver_pending
-
     urls = [url.strip() for url in config["WEBHOOK_URLS"].split(",") if url.strip()]
 
     def deliver(session: Session, now: dt.datetime) -> dict[str, int]:
         return deliver_pending(session, now, urls, config["WEBHOOK_SECRET"])
-
-    from workforce.scheduling.services import mark_missed_shifts
-    from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
 
     return [
         Job(
@@ -75,5 +75,12 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "interval",
             {"hours": 24},
             "delete check-in answers past the retention period; scores stay",
+        ),
+        Job(
+            "monthly-reports",
+            monthly_reports,
+            "cron",
+            {"day": 1, "hour": 3},
+            "the previous month's exposure and rotation reports, stored; compliance notified",
         ),
     ]

@@ -1,0 +1,257 @@
+"""Compliance reports: ``GET /reports/exposure`` (json, csv, xlsx), ``/reports/exposure.png``,
+``/reports/rotations``, ``/reports/runs/{id}``. Every report served is stored as a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app
+from flask.views import MethodView
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workforce import db
+from workforce.api.common import QuerySchema
+from workforce.audit import current_actor
+from workforce.auth import roles
+from workforce.errors import InvalidInput
+from workforce.extensions import Blueprint
+from workforce.harm import HARM_CATEGORIES
+from workforce.reports import chart, services, writers
+from workforce.reports.evidence import day_start, get_run
+from workforce.reports.exposure import GROUP_KEYS, ExposureArgs
+from workforce.reports.suppression import effective_k
+from workforce.wellbeing import policy
+from workforce.wellbeing.policy import ExposurePolicy
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Compliance reports")
+
+READERS = ("admin", "compliance")
+FORMATS = ("json", "csv", "xlsx")
+
+
+class PeriodArgs(QuerySchema):
+    class Meta:
+        unknown = ma.RAISE
+
+    from_ = ma.fields.Date(
+        required=True, data_key="from", metadata={"description": "first local day, YYYY-MM-DD"}
+    )
+    to = ma.fields.Date(required=True, metadata={"description": "last local day (inclusive)"})
+    country = ma.fields.String(
+        validate=ma.validate.Regexp(r"^[A-Z]{2}$"), metadata={"description": "ISO 3166-1"}
+    )
+
+
+class ChartArgs(PeriodArgs):
+    category = ma.fields.String(validate=ma.validate.OneOf(HARM_CATEGORIES))
+
+
+class ExposureReportArgs(ChartArgs):
+    tier = ma.fields.Integer(validate=ma.validate.Range(1, 3))
+    group_by = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(1, 100)),
+        metadata={
+            "description": f"repeat or comma-separate: {', '.join(GROUP_KEYS)}; "
+            "contractor is compliance casework and is audited"
+        },
+    )
+    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(FORMATS))
+
+
+def _raw(*names: str) -> dict[str, ma.fields.Field]:
+    return {name: ma.fields.Raw() for name in names}
+
+
+_EVIDENCE = (
+    "run_id",
+    "kind",
+    "period",
+    "filters",
+    "policy_versions",
+    "generated_at",
+    "generated_by",
+    "sha256",
+)
+ExposureReportSchema = type(
+    "ExposureReport",
+    (ma.Schema,),
+    _raw(*_EVIDENCE, "group_by", "min_group", "metrics", "rows", "total"),
+)
+RotationReportSchema = type(
+    "RotationReport",
+    (ma.Schema,),
+    _raw(
+        *_EVIDENCE,
+        "rotations",
+        "contractors",
+        "breaches",
+        "by_reason",
+        "by_outcome",
+        "by_reason_and_outcome",
+        "reviews_requested",
+        "reviews_overturned",
+        "shifts_reassigned",
+        "shifts_cancelled",
+        "shifts_needing_cover",
+        "breach_to_rotation_median_seconds",
+        "breach_to_rotation_p95_seconds",
+        "sweep_interval_seconds",
+        "late_rotations",
+    ),
+)
+
+
+#: A stored run: one of the two reports, as it was served.
+ReportRunSchema = type(
+    "ReportRun",
+    (ma.Schema,),
+    _raw(*ExposureReportSchema().fields, *RotationReportSchema().fields),
+)
+
+
+def _group_by(raw: list[str] | None) -> tuple[str, ...]:
+    keys: list[str] = []
+    for item in raw or []:
+        for key in item.split(","):
+            key = key.strip()
+            if key not in GROUP_KEYS:
+                raise InvalidInput.field("group_by", f"unknown key {key[:40]!r}: {GROUP_KEYS}")
+            if key not in keys:
+                keys.append(key)
+    return tuple(keys)
+
+
+def _reader() -> Session:
+    """The request's read session, with a policy to cite: the default is created (in its own
+    write transaction) if the table is empty, so the read session itself never writes."""
+    session = db.session()
+    if session.scalar(select(ExposurePolicy.id).limit(1)) is None:
+        with db.get_db().writer() as writer, writer.begin():
+            policy.ensure_default(writer)
+        session.rollback()  # a fresh snapshot that sees it
+    return session
+
+
+def _store(content: dict[str, Any]) -> dict[str, Any]:
+    """Keep the run in its own short write transaction (the request itself only reads)."""
+    with db.get_db().writer() as session, session.begin():
+        services.record_run(session, content, current_actor())
+    return content
+
+
+def _exposure(args: dict[str, Any], group_by: tuple[str, ...]) -> dict[str, Any]:
+    query = ExposureArgs(
+        start=args["from_"],
+        end=args["to"],
+        group_by=group_by,
+        country=args.get("country"),
+        tier=args.get("tier"),
+        category=args.get("category"),
+    )
+    content = services.exposure_content(
+        _reader(),
+        query,
+        k=effective_k(current_app.config["REPORT_MIN_GROUP"]),
+        actor=current_actor(),
+        now=db.utcnow(),
+    )
+    return _store(content)
+
+
+def _evidence_headers(content: dict[str, Any]) -> dict[str, str]:
+    return {
+        "X-Report-Run": str(content["run_id"]),
+        "X-Report-SHA256": content["sha256"],
+        "Cache-Control": "no-store",
+    }
+
+
+@blp.route("/reports/exposure")
+class ExposureReport(MethodView):
+    @roles(*READERS)
+    @blp.arguments(ExposureReportArgs, location="query", unknown=ma.RAISE)
+    @blp.response(200, ExposureReportSchema)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "the report (JSON), or its table as CSV or XLSX",
+                "content": {
+                    "application/json": {"schema": ExposureReportSchema},
+                    "text/csv": {"schema": {"type": "string"}},
+                    writers.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    )
+    def get(self, args: dict[str, Any]) -> Any:
+        """Exposure per group from the daily roll-ups, small groups suppressed; stored as
+        a run. ``format=csv|xlsx`` gives the same rows and total as a table."""
+        content = _exposure(args, _group_by(args.get("group_by")))
+        if args["format"] == "csv":
+            return Response(
+                writers.to_csv(content),
+                content_type="text/csv; charset=utf-8",
+                headers=_evidence_headers(content),
+            )
+        if args["format"] == "xlsx":
+            return Response(
+                writers.to_xlsx(content),
+                content_type=writers.XLSX_TYPE,
+                headers=_evidence_headers(content),
+            )
+        return content
+
+
+@blp.route("/reports/exposure.png")
+class ExposureChart(MethodView):
+    @roles(*READERS)
+    @blp.arguments(ChartArgs, location="query", unknown=ma.RAISE)
+    @blp.response(
+        200,
+        {"type": "string", "format": "binary"},
+        content_type="image/png",
+        description="weekly exposure per tier with the daily caps drawn",
+    )
+    def get(self, args: dict[str, Any]) -> Response:
+        """Weekly mean daily minutes per tier with the caps (policy in force at ``to``)."""
+        content = _exposure({**args, "format": "json"}, ("week", "tier"))
+        caps = dict.fromkeys((1, 2, 3))
+        session = db.session()
+        rules = policy.current_policy(session, day_start(args["to"]))
+        for tier in caps:
+            caps[tier] = rules.tier(tier).daily_cap_minutes
+        return Response(
+            chart.exposure_png(content, caps),
+            content_type="image/png",
+            headers=_evidence_headers(content),
+        )
+
+
+@blp.route("/reports/rotations")
+class RotationReport(MethodView):
+    @roles(*READERS)
+    @blp.arguments(PeriodArgs, location="query", unknown=ma.RAISE)
+    @blp.response(200, RotationReportSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Breaches, rotations by reason and outcome, reviews, shifts, late rotations."""
+        content = services.rotations_content(
+            _reader(),
+            args["from_"],
+            args["to"],
+            country=args.get("country"),
+            sweep_interval_seconds=current_app.config["SWEEP_INTERVAL_SECONDS"],
+            actor=current_actor(),
+            now=db.utcnow(),
+        )
+        return _store(content)
+
+
+@blp.route("/reports/runs/<int:run_id>")
+class ReportRunView(MethodView):
+    @roles(*READERS)
+    @blp.response(200, ReportRunSchema)
+    def get(self, run_id: int) -> dict[str, Any]:
+        """A stored run, exactly as it was served (its ``sha256`` can be recomputed)."""
+        return get_run(db.session(), run_id)
