@@ -35,8 +35,16 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
         return deliver_pending(session, now, urls, config["WEBHOOK_SECRET"])
 
     from workforce.scheduling.services import mark_missed_shifts
+    from workforce.wellbeing.sweep import sweep
 
     return [
+        Job(
+            "rotation-sweep",
+            sweep,
+            "interval",
+            {"seconds": config["SWEEP_INTERVAL_SECONDS"]},
+            "rotate contractors who breached the exposure policy off tier >= 2 queues",
+        ),
         Job(
             "deliver-notifications",
             deliver,
