@@ -25,6 +25,7 @@ from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.services import create_queue
 from workforce.scheduling.services import create_shift
+from workforce.wellbeing.rotation import start_rotation
 
 STAFF = "admin ops compliance wellbeing"
 #: "METHOD path" -> roles allowed ("public": no token at all).
@@ -83,6 +84,13 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/exposure-policies": "admin ops",
     "GET /api/v1/exposure-policies/current": STAFF,
     "GET /api/v1/exposure-policies/<version>": STAFF,
+    "GET /api/v1/rotations": STAFF,
+    "POST /api/v1/rotations": "admin ops",
+    "GET /api/v1/rotations/<rotation_id>": f"{STAFF} contractor",
+    "POST /api/v1/rotations/<rotation_id>/end": "admin ops",
+    "POST /api/v1/rotations/<rotation_id>/review": "admin ops contractor",
+    "POST /api/v1/rotations/sweep": "admin ops",
+    "GET /api/v1/me/rotations": "contractor",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
 }
@@ -151,7 +159,16 @@ def world(app, new_contractor) -> dict[str, int]:
                 "ends_at": start + dt.timedelta(hours=8),
             },
         )
+        rotation = start_rotation(
+            session,
+            contractor_id=victim,
+            reason="daily_limit",
+            started_at=db.utcnow(),
+            ends_at=db.utcnow() + dt.timedelta(hours=24),
+            explanation={"rule": "daily_limit"},
+        )
         return {
+            "rotation_id": rotation.id,
             "contractor_id": victim,
             "credential_id": credential.id,
             "queue_id": queue.id,

@@ -16,6 +16,7 @@ from workforce.api import (
     notifications,
     policies,
     queues,
+    rotations,
     scheduler,
     schedules,
     shifts,
@@ -35,6 +36,7 @@ BLUEPRINTS = (
     schedules.blp,
     exposure.blp,
     policies.blp,
+    rotations.blp,
     audit.blp,
 )
 
