@@ -29,6 +29,7 @@ from workforce.reports.models import ReportRun
 from workforce.scheduling.services import create_shift
 from workforce.wellbeing.checkins import record_check_in
 from workforce.wellbeing.models import Referral
+from workforce.wellbeing.rotation import start_rotation
 
 STAFF = "admin ops compliance wellbeing"
 #: "METHOD path" -> roles allowed ("public": no token at all).
@@ -120,6 +121,13 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/reports/rotations": "admin compliance",
     "GET /api/v1/reports/exposure.png": "admin compliance",
     "GET /api/v1/reports/runs/<run_id>": "admin compliance",
+    "GET /api/v1/rotations": STAFF,
+    "POST /api/v1/rotations": "admin ops",
+    "GET /api/v1/rotations/<rotation_id>": f"{STAFF} contractor",
+    "POST /api/v1/rotations/<rotation_id>/end": "admin ops",
+    "POST /api/v1/rotations/<rotation_id>/review": "admin ops contractor",
+    "POST /api/v1/rotations/sweep": "admin ops",
+    "GET /api/v1/me/rotations": "contractor",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
 }
@@ -226,7 +234,16 @@ def world(app, new_contractor) -> dict[str, int]:
                 "ends_at": start + dt.timedelta(hours=8),
             },
         )
+        rotation = start_rotation(
+            session,
+            contractor_id=victim,
+            reason="daily_limit",
+            started_at=db.utcnow(),
+            ends_at=db.utcnow() + dt.timedelta(hours=24),
+            explanation={"rule": "daily_limit"},
+        )
         return {
+            "rotation_id": rotation.id,
             "contractor_id": victim,
             "credential_id": credential.id,
             "queue_id": queue.id,

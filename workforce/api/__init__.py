@@ -22,6 +22,7 @@ from workforce.api import (
     queues,
     referrals,
     reports,
+    rotations,
     scheduler,
     schedules,
     shifts,
@@ -50,6 +51,7 @@ BLUEPRINTS = (
     pay_statements.blp,
     portal.blp,
     reports.blp,
+    rotations.blp,
     audit.blp,
 )
 

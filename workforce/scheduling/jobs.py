@@ -17,6 +17,7 @@ from workforce.notifications.delivery import deliver_pending
 from workforce.reports.services import monthly_reports
 from workforce.scheduling.services import mark_missed_shifts
 from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
+from workforce.wellbeing.sweep import sweep
 
 JobFunc = Callable[[Session, dt.datetime], dict[str, int]]
 
@@ -39,6 +40,13 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
         return deliver_pending(session, now, urls, config["WEBHOOK_SECRET"])
 
     return [
+        Job(
+            "rotation-sweep",
+            sweep,
+            "interval",
+            {"seconds": config["SWEEP_INTERVAL_SECONDS"]},
+            "rotate contractors who breached the exposure policy off tier >= 2 queues",
+        ),
         Job(
             "deliver-notifications",
             deliver,

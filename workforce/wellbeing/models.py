@@ -35,6 +35,8 @@ ROTATION_REASONS = (
     "manual",
 )
 ROTATION_STATUSES = ("active", "ended", "overturned")
+#: A human review of an automated rotation: asked by the contractor, answered by ops/admin.
+REVIEW_STATUSES = ("requested", "upheld", "overturned")
 
 
 class Rotation(Base):
@@ -60,6 +62,12 @@ class Rotation(Base):
     shifts_cancelled: Mapped[int] = mapped_column(Integer, default=0)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(String(2000))
+    #: None, ``requested`` (the contractor contests it), ``upheld`` or ``overturned``.
+    review_status: Mapped[str | None] = mapped_column(String(12))
+    review_comment: Mapped[str | None] = mapped_column(String(2000))
+    review_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    review_answer: Mapped[str | None] = mapped_column(String(2000))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

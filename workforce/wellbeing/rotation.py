@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from workforce import audit
-from workforce.errors import InvalidInput
+from workforce.db import utcnow
+from workforce.errors import Conflict, InvalidInput, NotFound
+from workforce.harm import ROTATED_TIER
 from workforce.notifications.services import notify_once
 from workforce.wellbeing.models import ROTATION_REASONS, Rotation
 
@@ -44,6 +46,10 @@ def start_rotation(
     Eligibility reads the row at once. The audit event and the contractor's notice carry the
     reason and the dates only: ``explanation`` is for the rotation's readers, and anything
     private (a counsellor's details) never reaches this function.
+
+    The contractor's scheduled shifts on tier >= 2 queues that start inside the window move
+    in the same transaction (:func:`move_shifts`): to the queue's fallback when the
+    contractor is eligible there, else cancelled and flagged ``needs_cover`` for ops.
     """
     if reason not in ROTATION_REASONS:
         raise ValueError(f"unknown rotation reason {reason!r}")
@@ -76,5 +82,249 @@ def start_rotation(
         dedupe_key=f"rotation:{rotation.id}:started",
         payload={"rotation_id": rotation.id, "reason": reason, **dates},
         contractor_id=contractor_id,
+    )
+    move_shifts(session, rotation)
+    return rotation
+
+
+def move_shifts(session: Session, rotation: Rotation) -> tuple[int, int]:
+    """Move the rotated contractor's scheduled tier >= 2 shifts starting inside the rotation:
+    to the queue's fallback (same times) when eligible there, else cancel them and flag
+    ``needs_cover``. Sets the rotation's counts; one audit row and notice per shift.
+
+    Runs in the caller's transaction: a failure anywhere rolls every move back with the
+    rotation itself, so nothing is ever half-moved.
+    """
+    from workforce.contractors.models import Contractor
+    from workforce.queues.eligibility import check
+    from workforce.queues.models import Queue
+    from workforce.scheduling.models import Shift
+
+    contractor = session.get(Contractor, rotation.contractor_id)
+    assert contractor is not None
+    rows = session.execute(
+        select(Shift, Queue)
+        .join(Queue, Queue.id == Shift.queue_id)
+        .where(
+            Shift.contractor_id == rotation.contractor_id,
+            Shift.status == "scheduled",
+            Shift.starts_at >= rotation.started_at,
+            Shift.starts_at < rotation.ends_at,
+            Queue.tier >= ROTATED_TIER,
+        )
+        .order_by(Shift.starts_at)
+        .with_for_update(of=Shift)
+    ).all()
+    moved = cancelled = 0
+    for shift, queue in rows:
+        fallback = session.get(Queue, queue.fallback_queue_id) if queue.fallback_queue_id else None
+        base = {
+            "rotation_id": rotation.id,
+            "shift_id": shift.id,
+            "queue_id": queue.id,
+            "starts_at": shift.starts_at.isoformat(),
+            "ends_at": shift.ends_at.isoformat(),
+        }
+        if fallback is not None and check(session, contractor, fallback, shift.starts_at).eligible:
+            shift.queue_id = fallback.id
+            shift.sequence += 1
+            moved += 1
+            action, summary = "reassigned", {**base, "fallback_queue_id": fallback.id}
+        else:
+            shift.status = "cancelled"
+            shift.needs_cover = True
+            shift.cancel_reason = f"rotation {rotation.id} ({rotation.reason})"
+            shift.sequence += 1
+            cancelled += 1
+            action, summary = "cancelled", base
+        session.flush()
+        audit.record(
+            session,
+            f"shift.rotation_{action}",
+            "shift",
+            shift.id,
+            {"contractor_id": rotation.contractor_id, **summary},
+        )
+        for audience in ("contractor", "ops"):
+            notify_once(
+                session,
+                kind=f"shift.{action}",
+                audience=audience,
+                dedupe_key=f"rotation:{rotation.id}:shift:{shift.id}:{action}:{audience}",
+                payload={**summary, "needs_cover": action == "cancelled"},
+                contractor_id=rotation.contractor_id,
+            )
+    rotation.shifts_reassigned += moved
+    rotation.shifts_cancelled += cancelled
+    session.flush()
+    return moved, cancelled
+
+
+# --- the rotations API's services -----------------------------------------------------
+
+#: A manual rotation lasts this long unless ops give ``ends_at``.
+MANUAL_DEFAULT = dt.timedelta(hours=24)
+#: Reasons a contractor may ask a human to review (automated decisions).
+REVIEWABLE = ("daily_limit", "weekly_limit", "consecutive_days", "planned", "credential_expired")
+
+
+def get_rotation(session: Session, rotation_id: int) -> Rotation:
+    rotation = session.get(Rotation, rotation_id)
+    if rotation is None:
+        raise NotFound(f"rotation {rotation_id} does not exist")
+    return rotation
+
+
+def rotations_query(
+    *,
+    contractor_id: int | None = None,
+    reason: str | None = None,
+    status: str | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> Select[tuple[Rotation]]:
+    """Newest first; ``start``/``end``: rotations overlapping that span."""
+    stmt = select(Rotation).order_by(Rotation.started_at.desc(), Rotation.id.desc())
+    if contractor_id is not None:
+        stmt = stmt.where(Rotation.contractor_id == contractor_id)
+    if reason is not None:
+        stmt = stmt.where(Rotation.reason == reason)
+    if status is not None:
+        stmt = stmt.where(Rotation.status == status)
+    if start is not None:
+        stmt = stmt.where(Rotation.ends_at > start)
+    if end is not None:
+        stmt = stmt.where(Rotation.started_at < end)
+    return stmt
+
+
+def manual_rotation(
+    session: Session,
+    *,
+    contractor_id: int,
+    reason: str,
+    ends_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Rotation:
+    """Ops take a contractor off tier >= 2 queues from now, for a stated reason."""
+    from workforce.contractors.models import Contractor
+
+    now = now or utcnow()
+    contractor = session.get(Contractor, contractor_id)
+    if contractor is None:
+        raise InvalidInput.field("contractor_id", f"contractor {contractor_id} does not exist")
+    if contractor.status == "offboarded":
+        raise Conflict("an offboarded contractor cannot be rotated", code="contractor_offboarded")
+    if active_rotation(session, contractor_id, now) is not None:
+        raise Conflict("the contractor is already on an active rotation", code="rotation_active")
+    return start_rotation(
+        session,
+        contractor_id=contractor_id,
+        reason="manual",
+        started_at=now,
+        ends_at=ends_at or now + MANUAL_DEFAULT,
+        explanation={"rule": "manual", "note": reason},
+    )
+
+
+def end_rotation(
+    session: Session, rotation_id: int, reason: str, now: dt.datetime | None = None
+) -> Rotation:
+    """End an active rotation early; moved or cancelled shifts stay as they are."""
+    now = now or utcnow()
+    rotation = get_rotation(session, rotation_id)
+    if rotation.status != "active" or rotation.ends_at <= now:
+        raise Conflict(f"rotation {rotation_id} has already ended", code="rotation_ended")
+    rotation.status = "ended"
+    rotation.ended_at = now
+    rotation.end_reason = reason
+    if rotation.started_at > now:  # a planned one that had not begun
+        rotation.ends_at = max(now, rotation.started_at) + dt.timedelta(seconds=1)
+    else:
+        rotation.ends_at = max(now, rotation.started_at + dt.timedelta(seconds=1))
+    session.flush()
+    audit.record(
+        session,
+        "rotation.end",
+        "rotation",
+        rotation.id,
+        {"contractor_id": rotation.contractor_id, "reason": reason},
+    )
+    notify_once(
+        session,
+        kind="rotation.ended",
+        audience="contractor",
+        dedupe_key=f"rotation:{rotation.id}:ended",
+        payload={"rotation_id": rotation.id, "ended_at": now.isoformat()},
+        contractor_id=rotation.contractor_id,
+    )
+    return rotation
+
+
+def request_review(
+    session: Session, rotation_id: int, contractor_id: int, comment: str
+) -> Rotation:
+    """The contractor contests an automated rotation; ops and admin are told."""
+    rotation = get_rotation(session, rotation_id)
+    if rotation.contractor_id != contractor_id:
+        raise NotFound(f"rotation {rotation_id} does not exist")
+    if rotation.reason not in REVIEWABLE:
+        raise Conflict("only automated rotations can be contested", code="rotation_not_reviewable")
+    if rotation.review_status is not None:
+        raise Conflict("a review was already requested", code="review_exists")
+    rotation.review_status = "requested"
+    rotation.review_comment = comment
+    rotation.review_requested_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        "rotation.review_request",
+        "rotation",
+        rotation.id,
+        {"contractor_id": contractor_id},
+    )
+    notify_once(
+        session,
+        kind="rotation.review_requested",
+        audience="ops",
+        dedupe_key=f"rotation:{rotation.id}:review_requested",
+        payload={"rotation_id": rotation.id, "contractor_id": contractor_id},
+        contractor_id=contractor_id,
+    )
+    return rotation
+
+
+def answer_review(
+    session: Session, rotation_id: int, outcome: str, comment: str, now: dt.datetime | None = None
+) -> Rotation:
+    """A person's outcome: ``upheld`` keeps the rotation; ``overturned`` ends it now (its
+    moved shifts stay moved: ops re-plan them)."""
+    now = now or utcnow()
+    rotation = get_rotation(session, rotation_id)
+    if rotation.review_status != "requested":
+        raise Conflict("no review is pending for this rotation", code="no_review_pending")
+    rotation.review_status = outcome
+    rotation.review_answer = comment
+    rotation.reviewed_at = now
+    if outcome == "overturned":
+        rotation.status = "overturned"
+        if rotation.ends_at > now:
+            rotation.ended_at = now
+            rotation.ends_at = max(now, rotation.started_at + dt.timedelta(seconds=1))
+    session.flush()
+    audit.record(
+        session,
+        "rotation.review",
+        "rotation",
+        rotation.id,
+        {"contractor_id": rotation.contractor_id, "outcome": outcome},
+    )
+    notify_once(
+        session,
+        kind="rotation.reviewed",
+        audience="contractor",
+        dedupe_key=f"rotation:{rotation.id}:reviewed",
+        payload={"rotation_id": rotation.id, "outcome": outcome},
+        contractor_id=rotation.contractor_id,
     )
     return rotation

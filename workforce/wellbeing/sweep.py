@@ -1,0 +1,309 @@
+"""The rotation sweep: rotate people off tier >= 2 queues when they breach the policy.
+
+Every ``SWEEP_INTERVAL_SECONDS`` (job ``rotation-sweep``) and on ``POST /rotations/sweep``:
+
+1. **Candidates**, two indexed queries: contractors with tier >= 2 roll-ups in the last
+   ``policy.history_days + 1`` days (``ix_exposure_daily_local_day``; a UTC day of slack
+   covers every zone), and contractors with a scheduled tier >= 2 shift starting in the next
+   24 hours (``ix_shifts_status_starts``). Contractors already on an active rotation, and
+   offboarded ones, are skipped. The cost grows with active contractors, never with stored
+   events: nothing reads ``exposure_events``.
+2. **Measure** each candidate with :func:`workforce.wellbeing.limits.standing`, the function
+   eligibility uses, so the sweep and eligibility never disagree. For each policy tier with a
+   cooldown (tiers 2 and 3 by default), in order tier 3 then 2:
+
+   - ``daily_limit``: today's local exposure at tier t and above has reached the daily cap;
+   - ``weekly_limit``: the rolling 7 local days have reached the rolling cap;
+   - ``consecutive_days``: there was exposure today while the days in a row ending
+     yesterday already number ``max_consecutive_days`` (a day past the limit was worked).
+
+   The first breach found (highest tier first: the longest cooldown) starts a rotation of
+   the tier's ``cooldown_hours`` from ``now``. ``explanation`` carries the rule, tier,
+   policy version, measured value, limit, unit and window, and a ``breach_key``
+   (``rule:tier:local day``): a rotation with the same key is never created twice, so a
+   repeated or concurrent sweep (under the job lock) adds nothing.
+3. **Credential expiry**: a candidate whose scheduled tier >= 2 shift in the next 24 hours
+   is on a queue whose required credential has expired (eligibility's
+   ``credential_expired:CODE`` reason at the shift's start) gets a ``credential_expired``
+   rotation for 24 hours, which moves those shifts like any other rotation. The next sweep
+   looks again (one per local day at most).
+4. **Warnings**: at 80 % of a daily or rolling cap, one ``exposure.warning`` notice per
+   contractor, rule, tier and local day.
+
+``breach_at`` is when the cap was crossed as far as roll-ups tell: the end of the contractor's
+latest exposure at that tier (``exposure_runs``), or ``now`` when that is unknown. Roll-ups
+keep no instants, so for a breach noticed long after the last event (a scheduler that was
+stopped) this is the end of the latest exposure, which is on or after the crossing.
+
+Repeated breach of the rolling cap: once a rotation ends, a contractor still over the rolling
+7-day cap is rotated again (a new local day, a new key) until the window falls below it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workforce.contractors.models import Contractor
+from workforce.harm import ROTATED_TIER
+from workforce.notifications.services import notify_once
+from workforce.queues.models import Queue
+from workforce.scheduling.models import Shift
+from workforce.wellbeing.exposure import ExposureDaily
+from workforce.wellbeing.limits import Standing, TierStanding, standing
+from workforce.wellbeing.models import Rotation
+from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
+from workforce.wellbeing.rotation import start_rotation
+
+#: How far ahead shifts make someone a candidate (and are checked for credentials).
+LOOKAHEAD = dt.timedelta(hours=24)
+#: Share of a cap at which the contractor is warned.
+WARNING_SHARE = 0.8
+#: Length of a ``credential_expired`` rotation; the next sweeps look again.
+CREDENTIAL_ROTATION = dt.timedelta(hours=24)
+
+
+def candidates(session: Session, now: dt.datetime, policy: Policy) -> list[int]:
+    """Contractors with recent tier >= 2 exposure or a tier >= 2 shift in the next 24 h,
+    not already on a rotation: two indexed queries plus one for the active rotations."""
+    first_day = now.date() - dt.timedelta(days=policy.history_days + 1)
+    exposed = set(
+        session.scalars(
+            select(ExposureDaily.contractor_id)
+            .where(ExposureDaily.local_day >= first_day, ExposureDaily.tier >= ROTATED_TIER)
+            .distinct()
+        )
+    )
+    shifted = set(
+        session.scalars(
+            select(Shift.contractor_id)
+            .join(Queue, Queue.id == Shift.queue_id)
+            .where(
+                Shift.status == "scheduled",
+                Shift.starts_at >= now,
+                Shift.starts_at < now + LOOKAHEAD,
+                Shift.contractor_id.is_not(None),
+                Queue.tier >= ROTATED_TIER,
+            )
+            .distinct()
+        )
+    )
+    rotated = set(
+        session.scalars(
+            select(Rotation.contractor_id).where(
+                Rotation.status == "active", Rotation.started_at <= now, Rotation.ends_at > now
+            )
+        )
+    )
+    return sorted(c for c in (exposed | shifted) - rotated if c is not None)
+
+
+def breaches(now: Standing) -> list[dict[str, Any]]:
+    """Every rule broken, highest tier first, as explanation dicts (no side effects)."""
+    found = []
+    for t in sorted(POLICY_TIERS, reverse=True):
+        s = now.tiers[t]
+        if now.policy.tier(t).cooldown_hours is None or t < ROTATED_TIER:
+            continue
+        if s.daily_limit_reached:
+            found.append(_explain(now, s, "daily_limit", s.today_seconds // 60, "minutes"))
+        if s.weekly_limit_reached:
+            found.append(_explain(now, s, "weekly_limit", s.rolling_7_day_seconds // 60, "minutes"))
+        if s.consecutive_limit_reached and s.worked_today:
+            found.append(_explain(now, s, "consecutive_days", s.consecutive_days, "days"))
+    return found
+
+
+def _explain(now: Standing, s: TierStanding, rule: str, measured: int, unit: str) -> dict[str, Any]:
+    limit = {
+        "daily_limit": s.daily_cap_minutes,
+        "weekly_limit": s.weekly_cap_minutes,
+        "consecutive_days": s.max_consecutive_days,
+    }[rule]
+    first = now.today - dt.timedelta(days=0 if rule == "daily_limit" else 6)
+    if rule == "consecutive_days":
+        first = now.today - dt.timedelta(days=s.consecutive_days - 1)
+    return {
+        "rule": rule,
+        "tier": s.tier,
+        "policy_version": now.policy.version,
+        "measured": measured,
+        "limit": limit,
+        "unit": unit,
+        "window": {
+            "from": first.isoformat(),
+            "to": now.today.isoformat(),
+            "timezone": now.timezone,
+        },
+        "cooldown_hours": now.policy.tier(s.tier).cooldown_hours,
+        "breach_key": f"{rule}:{s.tier}:{now.today.isoformat()}",
+    }
+
+
+def _warnings(session: Session, now: Standing) -> int:
+    sent = 0
+    for t in POLICY_TIERS:
+        s = now.tiers[t]
+        if t < ROTATED_TIER:
+            continue
+        for rule, measured, cap in (
+            ("daily_limit", s.today_seconds, s.daily_cap_minutes),
+            ("weekly_limit", s.rolling_7_day_seconds, s.weekly_cap_minutes),
+        ):
+            if cap is None or not WARNING_SHARE * cap * 60 <= measured < cap * 60:
+                continue
+            sent += notify_once(
+                session,
+                kind="exposure.warning",
+                audience="contractor",
+                dedupe_key=f"warning:{now.contractor_id}:{rule}:{t}:{now.today.isoformat()}",
+                payload={
+                    "rule": rule,
+                    "tier": t,
+                    "measured_minutes": measured // 60,
+                    "limit_minutes": cap,
+                    "local_day": now.today.isoformat(),
+                    "policy_version": now.policy.version,
+                },
+                contractor_id=now.contractor_id,
+            )
+    return sent
+
+
+def _already(session: Session, contractor_id: int, key: str, since: dt.datetime) -> bool:
+    """A rotation with this breach key exists (keys contain the local day, so only recent
+    rows need reading)."""
+    rows = session.scalars(
+        select(Rotation.explanation).where(
+            Rotation.contractor_id == contractor_id, Rotation.started_at >= since
+        )
+    )
+    return any((explanation or {}).get("breach_key") == key for explanation in rows)
+
+
+def _expired_credentials(
+    session: Session, contractor: Contractor, now: dt.datetime
+) -> dict[str, Any] | None:
+    from workforce.queues.eligibility import check
+
+    shifts = session.execute(
+        select(Shift, Queue)
+        .join(Queue, Queue.id == Shift.queue_id)
+        .where(
+            Shift.contractor_id == contractor.id,
+            Shift.status == "scheduled",
+            Shift.starts_at >= now,
+            Shift.starts_at < now + LOOKAHEAD,
+            Queue.tier >= ROTATED_TIER,
+        )
+        .order_by(Shift.starts_at)
+    ).all()
+    for shift, queue in shifts:
+        if not queue.required_credentials and not queue.language:
+            continue
+        reasons = check(session, contractor, queue, shift.starts_at).reasons
+        expired = [
+            r.split(":", 1)[1]
+            for r in reasons
+            if r.startswith(("credential_expired:", "language_expired:"))
+        ]
+        if expired:
+            return {"queue": queue.slug, "shift_id": shift.id, "codes": expired}
+    return None
+
+
+def sweep(session: Session, now: dt.datetime) -> dict[str, int]:
+    """Apply the policy in force at ``now`` to every candidate (module docstring)."""
+    policy = current_policy(session, now)
+    counts = {
+        "candidates": 0,
+        "rotations": 0,
+        "warnings": 0,
+        "shifts_reassigned": 0,
+        "shifts_cancelled": 0,
+    }
+    ids = candidates(session, now, policy)
+    counts["candidates"] = len(ids)
+    since = now - dt.timedelta(days=2)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        people = session.scalars(
+            select(Contractor).where(Contractor.id.in_(chunk), Contractor.status != "offboarded")
+        ).all()
+        for contractor in sorted(people, key=lambda c: c.id):
+            measured = standing(session, contractor, now, policy)
+            rotation = _rotate_for_breach(session, contractor, measured, now, since)
+            if rotation is None:
+                rotation = _rotate_for_credentials(session, contractor, measured, now, since)
+            if rotation is None:
+                counts["warnings"] += _warnings(session, measured)
+                continue
+            counts["rotations"] += 1
+            counts["shifts_reassigned"] += rotation.shifts_reassigned
+            counts["shifts_cancelled"] += rotation.shifts_cancelled
+    return counts
+
+
+def _rotate_for_breach(
+    session: Session,
+    contractor: Contractor,
+    measured: Standing,
+    now: dt.datetime,
+    since: dt.datetime,
+) -> Rotation | None:
+    for explanation in breaches(measured):
+        if _already(session, contractor.id, explanation["breach_key"], since):
+            continue
+        tier = measured.tiers[explanation["tier"]]
+        breach_at = min(now, tier.run_end) if tier.run_end is not None else now
+        return start_rotation(
+            session,
+            contractor_id=contractor.id,
+            reason=explanation["rule"],
+            started_at=now,
+            ends_at=now + dt.timedelta(hours=explanation["cooldown_hours"]),
+            explanation=explanation,
+            breach_at=breach_at,
+        )
+    return None
+
+
+def _rotate_for_credentials(
+    session: Session,
+    contractor: Contractor,
+    measured: Standing,
+    now: dt.datetime,
+    since: dt.datetime,
+) -> Rotation | None:
+    found = _expired_credentials(session, contractor, now)
+    if found is None:
+        return None
+    key = f"credential_expired:{','.join(found['codes'])}:{measured.today.isoformat()}"
+    if _already(session, contractor.id, key, since):
+        return None
+    explanation = {
+        "rule": "credential_expired",
+        "policy_version": measured.policy.version,
+        "measured": found["codes"],
+        "limit": "verified and unexpired",
+        "unit": "credential",
+        "queue": found["queue"],
+        "window": {
+            "from": now.isoformat(),
+            "to": (now + CREDENTIAL_ROTATION).isoformat(),
+            "timezone": measured.timezone,
+        },
+        "breach_key": key,
+    }
+    return start_rotation(
+        session,
+        contractor_id=contractor.id,
+        reason="credential_expired",
+        started_at=now,
+        ends_at=now + CREDENTIAL_ROTATION,
+        explanation=explanation,
+        breach_at=now,
+    )
