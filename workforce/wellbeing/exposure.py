@@ -727,7 +727,8 @@ def extend_run(
     state: tuple[int, int] | None, intervals: Iterable[tuple[int, int]], gap: int
 ) -> tuple[int, int] | None:
     """Fold exposure intervals (sorted by start; any unit) into the current run
-    ``(start, end)`` (module docstring)."""
+    ``(start, end)`` (module docstring). The plain statement of the rule: ``_update_runs``
+    inlines the same steps for every tier at once, and the tests hold both to a recount."""
     for start, end in intervals:
         if state is None or start >= state[1] + gap:
             state = (start, end)
