@@ -28,11 +28,13 @@ FUZZ = settings(
 
 
 def auth_headers(case, token: str) -> dict[str, str]:
-    """Our token on every request, except a negative case that left ``Authorization`` out
-    on purpose: putting it back would make the request valid, and schemathesis would then
-    report the API for accepting invalid data (the 401 it expects never comes)."""
+    """Our token on every request, except a negative case whose only mutation is the
+    ``Authorization`` header itself: putting the token back would make that request valid,
+    and schemathesis would then report the API for accepting invalid data. Cases with an
+    invalid body keep the token, so the body is validated, not just the authentication."""
     negative = case.meta is not None and case.meta.generation.mode.is_negative
-    if negative and not any(name.lower() == "authorization" for name in case.headers or {}):
+    mutated = getattr(case.meta.phase.data, "parameter", None) if case.meta else None
+    if negative and (mutated or "").lower() == "authorization":
         return {}
     return bearer(token)
 
