@@ -3,6 +3,7 @@ that contradicts the document, for every operation, with every default check."""
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -21,7 +22,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", SPEC_APP)
 EXCLUDED = [positive_data_acceptance]
 
 FUZZ = settings(
-    max_examples=30,
+    max_examples=20,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
@@ -39,9 +40,15 @@ def auth_headers(case, token: str) -> dict[str, str]:
     return bearer(token)
 
 
+@pytest.fixture
+def admin_token(make_token, new_contractor) -> str:
+    """One admin token and one contractor per operation (not per generated case)."""
+    new_contractor()
+    return str(make_token("admin"))
+
+
 @schema.parametrize()
 @FUZZ
-def test_as_admin(case, app, make_token, new_contractor) -> None:
-    new_contractor()
-    headers = auth_headers(case, make_token("admin"))
+def test_as_admin(case, app, admin_token: str) -> None:
+    headers = auth_headers(case, admin_token)
     case.call_and_validate(app=app, headers=headers, excluded_checks=EXCLUDED)
