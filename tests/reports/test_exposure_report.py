@@ -159,9 +159,14 @@ def test_bad_input_is_422(client, admin, query, field) -> None:
     assert field in str(response.json["errors"])
 
 
-def test_rotation_report(client, as_role, population) -> None:
+def test_rotation_report(app, client, as_role, population) -> None:
+    with db.transaction(app) as session:
+        first = session.scalars(select(Rotation).order_by(Rotation.id)).first()
+        first.review_requested_at = first.started_at + dt.timedelta(hours=1)
+        first.review_comment = "I was on a break"
     response = client.get(f"/api/v1/reports/rotations?{PERIOD}", headers=as_role("compliance"))
     body = response.json
+    assert body["reviews_requested"] == 1
     assert body["rotations"] == 2 and body["breaches"] == 2
     assert body["by_reason"]["daily_limit"] == 2
     assert body["by_outcome"]["active"] == 2

@@ -5,8 +5,8 @@ optionally of contractors of one country:
 
 - ``breaches``: automated rotations (those with a ``breach_at``);
 - ``by_reason`` and ``by_outcome`` (status: active, ended, overturned), and both crossed;
-- ``reviews_overturned``: rotations overturned on review. ``reviews_requested`` is null:
-  review requests are not recorded on this branch's rotation model;
+- ``reviews_requested``: rotations whose contractor asked a human to review them;
+  ``reviews_overturned``: rotations overturned on review;
 - ``shifts_reassigned`` and ``shifts_cancelled``: summed over the rotations;
   ``shifts_needing_cover``: shifts starting in the period still flagged ``needs_cover``;
 - ``late_rotations``: automated rotations that started more than one sweep interval
@@ -91,7 +91,7 @@ def rotation_report(
         "by_reason": by_reason,
         "by_outcome": by_outcome,
         "by_reason_and_outcome": crossed,
-        "reviews_requested": None,
+        "reviews_requested": sum(1 for r in rotations if r.review_requested_at is not None),
         "reviews_overturned": by_outcome.get("overturned", 0),
         "shifts_reassigned": sum(r.shifts_reassigned or 0 for r in rotations),
         "shifts_cancelled": sum(r.shifts_cancelled or 0 for r in rotations),
