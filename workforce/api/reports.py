@@ -18,7 +18,7 @@ from workforce.auth import roles
 from workforce.errors import InvalidInput
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
-from workforce.reports import chart, services, writers
+from workforce.reports import chart, services, wellbeing, writers
 from workforce.reports.evidence import day_start, get_run
 from workforce.reports.exposure import GROUP_KEYS, ExposureArgs
 from workforce.reports.suppression import effective_k
@@ -103,12 +103,31 @@ RotationReportSchema = type(
 )
 
 
-#: A stored run: one of the two reports, as it was served.
+WellbeingReportSchema = type(
+    "WellbeingReport", (ma.Schema,), _raw(*_EVIDENCE, "group_by", "min_group", "rows", "total")
+)
+
+#: A stored run: one of the reports, as it was served.
 ReportRunSchema = type(
     "ReportRun",
     (ma.Schema,),
-    _raw(*ExposureReportSchema().fields, *RotationReportSchema().fields),
+    _raw(
+        *ExposureReportSchema().fields,
+        *RotationReportSchema().fields,
+        *WellbeingReportSchema().fields,
+    ),
 )
+
+
+class WellbeingReportArgs(PeriodArgs):
+    country = None  # type: ignore[assignment]  # grouping by country replaces the filter
+    group_by = ma.fields.String(
+        load_default="country", validate=ma.validate.OneOf(wellbeing.GROUPS)
+    )
+
+    class Meta:
+        unknown = ma.RAISE
+        exclude = ("country",)
 
 
 def _group_by(raw: list[str] | None) -> tuple[str, ...]:
@@ -242,6 +261,26 @@ class RotationReport(MethodView):
             args["to"],
             country=args.get("country"),
             sweep_interval_seconds=current_app.config["SWEEP_INTERVAL_SECONDS"],
+            actor=current_actor(),
+            now=db.utcnow(),
+        )
+        return _store(content)
+
+
+@blp.route("/reports/wellbeing")
+class WellbeingReport(MethodView):
+    @roles(*READERS)
+    @blp.arguments(WellbeingReportArgs, location="query", unknown=ma.RAISE)
+    @blp.response(200, WellbeingReportSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Check-in participation and share flagged per country or queue: aggregates only,
+        groups of fewer than ``REPORT_MIN_GROUP`` participants suppressed."""
+        content = services.wellbeing_content(
+            _reader(),
+            args["from_"],
+            args["to"],
+            group_by=args["group_by"],
+            k=effective_k(current_app.config["REPORT_MIN_GROUP"]),
             actor=current_actor(),
             now=db.utcnow(),
         )

@@ -12,6 +12,7 @@ from workforce.audit import Actor
 from workforce.reports.evidence import envelope, policies_in_force, store_run
 from workforce.reports.exposure import ExposureArgs, check_period, exposure_report
 from workforce.reports.rotations import rotation_report
+from workforce.reports.wellbeing import wellbeing_report
 
 
 def exposure_content(
@@ -57,6 +58,29 @@ def rotations_content(
         actor=actor,
         generated_at=now,
         body=body,
+    )
+
+
+def wellbeing_content(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    *,
+    group_by: str,
+    k: int,
+    actor: Actor,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    check_period(start, end)
+    return envelope(
+        "wellbeing",
+        start=start,
+        end=end,
+        filters={},
+        policies=policies_in_force(session, start, end),
+        actor=actor,
+        generated_at=now,
+        body=wellbeing_report(session, start, end, group_by=group_by, k=k),
     )
 
 
