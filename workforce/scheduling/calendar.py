@@ -163,7 +163,9 @@ def _observance_lines(kind: str, onset: str, offset_from: timedelta, obs: _Obser
 
 
 def _date_time(prop: str, moment: datetime, tz_name: str, tz: tzinfo) -> str:
-    local = moment.astimezone(tz)
+    # Through UTC: astimezone() to the zone a value already has keeps its wall time, even a
+    # wall time the clock skips (02:30 on a spring-forward day), which would be written as is.
+    local = moment.astimezone(UTC).astimezone(tz)
     repeated = local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()
     if repeated:  # a TZID form would mean the first occurrence; UTC is unambiguous
         return f"{prop}:{_utc_stamp(moment)}"
