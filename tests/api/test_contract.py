@@ -29,15 +29,15 @@ FUZZ = settings(
 
 
 def auth_headers(case, token: str) -> dict[str, str]:
-    """Our token on every request, except a negative case whose only mutation is the
-    ``Authorization`` header itself: putting the token back would make that request valid,
-    and schemathesis would then report the API for accepting invalid data. Cases with an
-    invalid body keep the token, so the body is validated, not just the authentication."""
-    negative = case.meta is not None and case.meta.generation.mode.is_negative
-    mutated = getattr(case.meta.phase.data, "parameter", None) if case.meta else None
-    if negative and (mutated or "").lower() == "authorization":
-        return {}
-    return bearer(token)
+    """Our token on every request, except a negative case whose mutations include the
+    ``Authorization`` header: putting the token back would make that request valid, and
+    schemathesis would then report the API for accepting invalid data. Cases that only
+    break a body or a query keep the token, so those are validated, not just refused."""
+    if case.meta is None or not case.meta.generation.mode.is_negative:
+        return bearer(token)
+    data = case.meta.phase.data
+    mutated = f"{getattr(data, 'parameter', '')} {getattr(data, 'description', '')}"
+    return {} if "authorization" in mutated.lower() else bearer(token)
 
 
 @pytest.fixture
