@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from workforce.errors import is_concurrency_error, problem
+from workforce.errors import InvalidInput, is_concurrency_error, problem
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -15,6 +17,36 @@ SECURITY_HEADERS = {
 }
 #: The API serves JSON only; the docs UI needs its own scripts and styles.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def _nul_paths(value: Any, path: str) -> list[str]:
+    """Paths of the strings in ``value`` (parsed JSON) that contain a NUL character."""
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = [f"{path}.{key}".lstrip(".") for key in value if "\x00" in str(key)]
+        for key, item in value.items():
+            found += _nul_paths(item, f"{path}.{key}".lstrip("."))
+        return found
+    if isinstance(value, list):
+        return [
+            p
+            for index, item in enumerate(value)
+            for p in _nul_paths(item, f"{path}.{index}".lstrip("."))
+        ]
+    return []
+
+
+def reject_nul_characters() -> None:
+    """No text we store may contain NUL: PostgreSQL refuses it, and no name, email or id
+    needs it. Refused up front, naming the field, for the API and the portal alike."""
+    found = [name for name, value in request.args.items(multi=True) if "\x00" in name + value]
+    if request.form:
+        found += [name for name, value in request.form.items(multi=True) if "\x00" in name + value]
+    if request.is_json and b"\\u0000" in request.get_data(cache=True):
+        found += _nul_paths(request.get_json(silent=True), "")
+    if found:
+        raise InvalidInput({name: ["must not contain NUL characters"] for name in found})
 
 
 def finish_request(response: Response) -> Response:
@@ -68,6 +100,7 @@ def add_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     # Flask runs after_request functions in reverse order of registration:
     # the transaction is settled first, then the headers go on the final response.
+    app.before_request(reject_nul_characters)
     app.after_request(add_headers)
     app.after_request(finish_request)
     app.teardown_request(close_session)

@@ -145,3 +145,16 @@ def test_instants_at_the_ends_of_time_are_422_not_500(client, admin, new_contrac
     )
     body = assert_problem(response, 422, "validation_error")
     assert "at" in body["errors"]
+
+
+def test_nul_characters_are_refused_naming_the_field(client, admin) -> None:
+    """PostgreSQL cannot store NUL; it must be a 422 everywhere, never a 500."""
+    query = client.get("/api/v1/contractors?country=%C2%81%00&search=x", headers=admin)
+    body = assert_problem(query, 422, "validation_error")
+    assert list(body["errors"]) == ["country"]
+    nested = client.post(
+        "/api/v1/contractors",
+        json={"full_name": "A\u0000B", "email": "a@example.org", "country": "KE"},
+        headers=admin,
+    )
+    assert list(assert_problem(nested, 422)["errors"]) == ["full_name"]
