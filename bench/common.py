@@ -46,8 +46,13 @@ QUEUE_WEIGHTS = (10, 30, 10, 20, 10, 15, 5)
 
 
 def database_url(arg: str | None) -> tuple[str, str]:
-    """``(url, label)``: the given URL, WORKFORCE_BENCH_DATABASE_URL, or a fresh SQLite file."""
-    url = arg or os.environ.get("WORKFORCE_BENCH_DATABASE_URL", "")
+    """``(url, label)``: the given URL, WORKFORCE_BENCH_DATABASE_URL, the throwaway
+    WORKFORCE_TEST_DATABASE_URL of scripts/with-postgres, or a fresh SQLite file."""
+    url = (
+        arg
+        or os.environ.get("WORKFORCE_BENCH_DATABASE_URL", "")
+        or os.environ.get("WORKFORCE_TEST_DATABASE_URL", "")
+    )
     if url:
         return url, "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     path = Path(tempfile.mkdtemp(prefix="workforce-bench-")) / "bench.sqlite3"
