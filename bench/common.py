@@ -9,6 +9,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,22 +73,26 @@ def fresh_app(url: str) -> Flask:
     return app
 
 
-def seed_workforce(app: Flask, contractors: int, seed: int = 7) -> dict[str, Any]:
-    """Contractors (bulk, consenting, spread over ZONES) and QUEUES; returns their ids."""
+def seed_workforce(
+    app: Flask, contractors: int, seed: int = 7, zone_of: Callable[[int], str] | None = None
+) -> dict[str, Any]:
+    """Contractors (bulk, consenting, spread over ZONES: at random, or contractor ``n``'s
+    zone is ``zone_of(n)``) and QUEUES; returns their ids."""
     from workforce.auth import create_token
     from workforce.contractors.models import Contractor
     from workforce.queues.models import Queue
 
     rng = random.Random(seed)
+    zone_of = zone_of or (lambda n: rng.choice(ZONES))
     now = db.utcnow()
-    consent = now - dt.timedelta(days=400)
+    consent = now - dt.timedelta(days=800)
     rows = [
         {
             "external_ref": f"ref-{n}",
             "full_name": f"Contractor {n}",
             "email": f"c{n}@example.org",
             "country": "KE",
-            "timezone": rng.choice(ZONES),
+            "timezone": zone_of(n),
             "locale": "en_KE",
             "currency": "KES",
             "status": "active",

@@ -25,9 +25,18 @@ import random
 import time
 from typing import Any
 
-from common import QUEUE_WEIGHTS, QUEUES, ZONES, database_url, describe, dispose, fresh_app
+from common import (
+    QUEUE_WEIGHTS,
+    QUEUES,
+    ZONES,
+    database_url,
+    describe,
+    dispose,
+    fresh_app,
+    seed_workforce,
+)
 from common import percentile as pct
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
 from workforce import db
 
@@ -44,59 +53,14 @@ OFFSETS = {
 
 def seed(app: Any, contractors: int) -> dict[str, Any]:
     """Contractors with zones in a fixed rotation (so SQL knows each offset) and queues."""
-    from workforce.contractors.models import Contractor
-    from workforce.queues.models import Queue
-
-    now = db.utcnow()
-    rows = [
-        {
-            "external_ref": f"ref-{n}",
-            "full_name": f"Contractor {n}",
-            "email": f"c{n}@example.org",
-            "country": "KE",
-            "timezone": ZONES[(n - 1) % len(ZONES)],
-            "locale": "en_KE",
-            "currency": "KES",
-            "status": "active",
-            "sensitive_consent_at": now - dt.timedelta(days=800),
-            "opt_outs": [],
-            "created_at": now,
-            "updated_at": now,
-        }
-        for n in range(1, contractors + 1)
-    ]
+    world = seed_workforce(app, contractors, zone_of=lambda n: ZONES[(n - 1) % len(ZONES)])
     with app.test_request_context(), db.transaction(app) as session:
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(Contractor), rows[start : start + 5000])
-        for slug, tier, categories in QUEUES:
-            session.add(
-                Queue(
-                    slug=slug,
-                    name=slug,
-                    tier=tier,
-                    categories=categories,
-                    required_credentials=[],
-                    active=True,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        session.flush()
-        queues = {
-            slug: (qid, tier, categories)
-            for qid, slug, tier, categories in session.execute(
-                text("SELECT id, slug, tier, categories FROM queues")
-            )
-        }
         session.execute(text("CREATE TABLE bench_zone (cid INTEGER PRIMARY KEY, minutes INTEGER)"))
         session.execute(
             text("INSERT INTO bench_zone (cid, minutes) VALUES (:cid, :minutes)"),
-            [
-                {"cid": n, "minutes": OFFSETS[ZONES[(n - 1) % len(ZONES)]]}
-                for n in range(1, contractors + 1)
-            ],
+            [{"cid": cid, "minutes": OFFSETS[zone]} for cid, zone in world["zones"].items()],
         )
-    return queues
+    return world["queues"]
 
 
 def _queue_case(queues: dict[str, Any], column: str, expr: str) -> str:
@@ -243,7 +207,6 @@ def measure(app: Any, a: argparse.Namespace, rng: random.Random) -> dict[str, li
     from workforce.contractors.models import Contractor
     from workforce.contractors.services import get_contractor
     from workforce.queues import eligibility
-    from workforce.queues.services import queue_by_slug
     from workforce.wellbeing.limits import standing
 
     database = db.get_db(app)
@@ -254,15 +217,11 @@ def measure(app: Any, a: argparse.Namespace, rng: random.Random) -> dict[str, li
     with app.app_context():
         for cid, slug in pairs[:50]:  # warm caches and connections
             with database.reader() as session:
-                eligibility.check(
-                    session, get_contractor(session, cid), queue_by_slug(session, slug), db.utcnow()
-                )
+                eligibility.check_by_slug(session, cid, slug, db.utcnow())
         for cid, slug in pairs:
             start = time.perf_counter()
             with database.reader() as session:
-                contractor = get_contractor(session, cid)
-                queue = queue_by_slug(session, slug)
-                answer = eligibility.check(session, contractor, queue, db.utcnow())
+                answer = eligibility.check_by_slug(session, cid, slug, db.utcnow())
             checks.append(time.perf_counter() - start)
             reasons += bool(answer.reasons)
             with database.reader() as session:

@@ -28,35 +28,24 @@ from sqlalchemy import text
 
 from workforce import db
 
-BASELINE_DDL = {
-    "sqlite": """
-        CREATE TABLE bench_raw_events (
-            id INTEGER PRIMARY KEY,
-            ingest_token_id INTEGER NOT NULL,
-            event_id VARCHAR(128) NOT NULL,
-            contractor_id INTEGER NOT NULL REFERENCES contractors (id),
-            queue_id INTEGER NOT NULL REFERENCES queues (id),
-            tier SMALLINT NOT NULL,
-            category VARCHAR(32),
-            started_at DATETIME NOT NULL,
-            duration_seconds INTEGER NOT NULL CHECK (duration_seconds BETWEEN 0 AND 14400),
-            items INTEGER NOT NULL,
-            received_at DATETIME NOT NULL,
-            UNIQUE (ingest_token_id, event_id))""",
-    "postgresql": """
-        CREATE TABLE bench_raw_events (
-            id BIGSERIAL PRIMARY KEY,
-            ingest_token_id INTEGER NOT NULL,
-            event_id VARCHAR(128) NOT NULL,
-            contractor_id INTEGER NOT NULL REFERENCES contractors (id),
-            queue_id INTEGER NOT NULL REFERENCES queues (id),
-            tier SMALLINT NOT NULL,
-            category VARCHAR(32),
-            started_at TIMESTAMPTZ NOT NULL,
-            duration_seconds INTEGER NOT NULL CHECK (duration_seconds BETWEEN 0 AND 14400),
-            items INTEGER NOT NULL,
-            received_at TIMESTAMPTZ NOT NULL,
-            UNIQUE (ingest_token_id, event_id))""",
+#: The raw events' table without its roll-ups: what a plain bulk insert writes.
+BASELINE_DDL = """
+    CREATE TABLE bench_raw_events (
+        id {id_type} PRIMARY KEY,
+        ingest_token_id INTEGER NOT NULL,
+        event_id VARCHAR(128) NOT NULL,
+        contractor_id INTEGER NOT NULL REFERENCES contractors (id),
+        queue_id INTEGER NOT NULL REFERENCES queues (id),
+        tier SMALLINT NOT NULL,
+        category VARCHAR(32),
+        started_at {time_type} NOT NULL,
+        duration_seconds INTEGER NOT NULL CHECK (duration_seconds BETWEEN 0 AND 14400),
+        items INTEGER NOT NULL,
+        received_at {time_type} NOT NULL,
+        UNIQUE (ingest_token_id, event_id))"""
+BASELINE_TYPES = {
+    "sqlite": {"id_type": "INTEGER", "time_type": "DATETIME"},
+    "postgresql": {"id_type": "BIGSERIAL", "time_type": "TIMESTAMPTZ"},
 }
 COLUMNS = (
     "ingest_token_id, event_id, contractor_id, queue_id, tier, category, started_at, "
@@ -240,7 +229,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     world = seed_workforce(app, args.contractors)
     dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
     with db.get_db(app).engine.begin() as conn:
-        conn.exec_driver_sql(BASELINE_DDL[dialect])
+        conn.exec_driver_sql(BASELINE_DDL.format(**BASELINE_TYPES[dialect]))
     batches = make_batches(world, args.events, args.batch, rng)
     payloads = [json.dumps({"events": b}).encode() for b in batches]
     rows = [baseline_rows(world, b, dialect) for b in batches]

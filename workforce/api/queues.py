@@ -18,7 +18,6 @@ from workforce.api.common import (
 )
 from workforce.auth import roles
 from workforce.contractors.models import CREDENTIAL_KINDS
-from workforce.contractors.services import get_contractor
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
 from workforce.queues import eligibility, services
@@ -135,10 +134,9 @@ class QueueItem(MethodView):
 
 
 def _eligibility(contractor_id: int, args: dict[str, Any]) -> eligibility.Eligibility:
-    session = db.session()
-    contractor = get_contractor(session, contractor_id)
-    queue = services.queue_by_slug(session, args["queue"])
-    return eligibility.check(session, contractor, queue, args.get("at") or db.utcnow())
+    return eligibility.check_by_slug(
+        db.session(), contractor_id, args["queue"], args.get("at") or db.utcnow()
+    )
 
 
 @blp.route("/contractors/<int:contractor_id>/eligibility")

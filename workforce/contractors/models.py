@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String
@@ -11,6 +12,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workforce.db import Base, UTCDateTime, utcnow
 
 CONTRACTOR_STATUSES = ("active", "suspended", "offboarded")
+
+
+class ContractorFacts(Protocol):
+    """What eligibility reads of a contractor: a ``Contractor``, or a row read with plain
+    SQL where loading the ORM object would cost more than the rule itself."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def sensitive_consent_at(self) -> dt.datetime | None: ...
+    @property
+    def opt_outs(self) -> list[str]: ...
 
 
 class Contractor(Base):
@@ -52,6 +69,14 @@ STORED_CREDENTIAL_STATUSES = ("pending", "verified", "rejected", "revoked")
 CREDENTIAL_STATUSES = (*STORED_CREDENTIAL_STATUSES, "expired")
 
 
+def credential_status_on(status: str, expires_on: dt.date | None, day: dt.date) -> str:
+    """A credential's status as of a contractor-local date: verified turns expired by itself
+    the day after ``expires_on``."""
+    if status == "verified" and expires_on is not None and day > expires_on:
+        return "expired"
+    return status
+
+
 class Credential(Base):
     __tablename__ = "credentials"
     __table_args__ = (
@@ -86,11 +111,8 @@ class Credential(Base):
     contractor: Mapped[Contractor] = relationship(lazy="joined", innerjoin=True)
 
     def status_on(self, day: dt.date) -> str:
-        """The status as of a contractor-local date: verified turns expired by itself
-        the day after ``expires_on``."""
-        if self.status == "verified" and self.expires_on is not None and day > self.expires_on:
-            return "expired"
-        return self.status
+        """The status as of a contractor-local date (:func:`credential_status_on`)."""
+        return credential_status_on(self.status, self.expires_on, day)
 
     def status_at(self, at: dt.datetime) -> str:
         """The status at an instant, on the contractor's own calendar."""

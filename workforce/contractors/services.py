@@ -42,10 +42,15 @@ def get_contractor(session: Session, contractor_id: int, *, field: str | None = 
     """The contractor, or 404 (a path id) / 422 naming ``field`` (an id in a body)."""
     contractor = session.get(Contractor, contractor_id)
     if contractor is None:
-        if field:
-            raise InvalidInput.field(field, f"contractor {contractor_id} does not exist")
-        raise NotFound(f"contractor {contractor_id} does not exist")
+        raise missing_contractor(contractor_id, field=field)
     return contractor
+
+
+def missing_contractor(contractor_id: int, *, field: str | None = None) -> Exception:
+    """A path id that names no contractor is a 404; an id in a body, a 422 naming ``field``."""
+    if field:
+        return InvalidInput.field(field, f"contractor {contractor_id} does not exist")
+    return NotFound(f"contractor {contractor_id} does not exist")
 
 
 def _normalise(data: Mapping[str, Any], current: Contractor | None) -> dict[str, Any]:

@@ -4,18 +4,20 @@ API, the shift rules and the rotation engine, with every reason that applies."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workforce.contractors.models import Contractor, Credential
+from workforce.contractors.models import ContractorFacts, credential_status_on
+from workforce.contractors.services import missing_contractor
+from workforce.db import fetch, from_driver_instant
 from workforce.harm import ROTATED_TIER, SENSITIVE_TIER
-from workforce.queues.models import Queue
+from workforce.queues.services import missing_queue
 from workforce.timeutil import load_zone, local_date
 from workforce.wellbeing.limits import standing
-from workforce.wellbeing.rotation import active_rotation
+from workforce.wellbeing.rotation import active_rotation_end
 
 
 @dataclass
@@ -36,13 +38,65 @@ class Eligibility:
         self.reasons.append(reason)
 
 
+class QueueFacts(Protocol):
+    """What eligibility reads of a queue: a ``Queue`` or a :func:`check_by_slug` row."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+    @property
+    def tier(self) -> int: ...
+    @property
+    def categories(self) -> list[str]: ...
+    @property
+    def required_credentials(self) -> list[dict[str, Any]]: ...
+    @property
+    def language(self) -> str | None: ...
+
+
+class _ContractorRow(NamedTuple):
+    id: int
+    status: str
+    timezone: str
+    sensitive_consent_at: dt.datetime | None
+    opt_outs: list[str]
+
+
+class _QueueRow(NamedTuple):
+    slug: str
+    active: bool
+    tier: int
+    categories: list[str]
+    required_credentials: list[dict[str, Any]]
+    language: str | None
+
+
+def _json(value: Any) -> Any:
+    """A JSON column read with plain SQL: text on SQLite, parsed already by psycopg."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _first(session: Session, sql: str, key: Any) -> tuple[Any, ...] | None:
+    rows = fetch(session, sql, (key,))
+    return rows[0] if rows else None
+
+
 def _credential_reasons(
-    credentials: list[Credential], required: list[dict[str, str]], today: dt.date
+    session: Session, contractor_id: int, required: list[dict[str, Any]], today: dt.date
 ) -> list[str]:
+    held: dict[tuple[str, str], set[str]] = {}
+    for kind, code, status, expires_on in fetch(
+        session,
+        "SELECT kind, code, status, expires_on FROM credentials WHERE contractor_id = ?",
+        (contractor_id,),
+    ):
+        if isinstance(expires_on, str):
+            expires_on = dt.date.fromisoformat(expires_on)
+        held.setdefault((kind, code), set()).add(credential_status_on(status, expires_on, today))
     reasons = []
     for need in required:
-        held = [c for c in credentials if (c.kind, c.code) == (need["kind"], need["code"])]
-        states = {c.status_on(today) for c in held}
+        states = held.get((need["kind"], need["code"]), set())
         if "verified" in states:
             continue
         noun = "language" if need["kind"] == "language" else "credential"
@@ -51,7 +105,42 @@ def _credential_reasons(
     return reasons
 
 
-def check(session: Session, contractor: Contractor, queue: Queue, at: dt.datetime) -> Eligibility:
+def check_by_slug(session: Session, contractor_id: int, slug: str, at: dt.datetime) -> Eligibility:
+    """:func:`check` for a contractor id and a queue slug, as platforms ask it for every
+    item they hand out: both read with plain SQL rather than loaded through the ORM.
+    An unknown contractor is a 404, an unknown queue a 422 naming ``queue``."""
+    found = _first(
+        session,
+        "SELECT id, status, timezone, sensitive_consent_at, opt_outs FROM contractors WHERE id = ?",
+        contractor_id,
+    )
+    if found is None:
+        raise missing_contractor(contractor_id)
+    consent = found[3]
+    contractor = _ContractorRow(
+        found[0],
+        found[1],
+        found[2],
+        None if consent is None else from_driver_instant(consent),
+        _json(found[4]) or [],
+    )
+    row = _first(
+        session,
+        "SELECT slug, active, tier, categories, required_credentials, language FROM queues "
+        "WHERE slug = ?",
+        slug,
+    )
+    if row is None:
+        raise missing_queue(slug)
+    queue = _QueueRow(
+        row[0], bool(row[1]), row[2], _json(row[3]) or [], _json(row[4]) or [], row[5]
+    )
+    return check(session, contractor, queue, at)
+
+
+def check(
+    session: Session, contractor: ContractorFacts, queue: QueueFacts, at: dt.datetime
+) -> Eligibility:
     """Every reason that keeps ``contractor`` off ``queue`` at ``at`` (none: eligible)."""
     result = Eligibility(contractor.id, queue.slug, at)
     if contractor.status != "active":
@@ -63,10 +152,7 @@ def check(session: Session, contractor: Contractor, queue: Queue, at: dt.datetim
     if queue.language:
         required.append({"kind": "language", "code": queue.language})
     if required:
-        credentials = list(
-            session.scalars(select(Credential).where(Credential.contractor_id == contractor.id))
-        )
-        for reason in _credential_reasons(credentials, required, today):
+        for reason in _credential_reasons(session, contractor.id, required, today):
             result.deny(reason)
     if queue.tier >= SENSITIVE_TIER:
         if contractor.sensitive_consent_at is None or contractor.sensitive_consent_at > at:
@@ -75,17 +161,17 @@ def check(session: Session, contractor: Contractor, queue: Queue, at: dt.datetim
             if category in contractor.opt_outs:
                 result.deny(f"opted_out:{category}")
     if queue.tier >= ROTATED_TIER:
-        rotation = active_rotation(session, contractor.id, at)
+        rotation = active_rotation_end(session, contractor.id, at)
         if rotation is not None:
             result.deny("rotation_active")
-            result.details["rotation"] = {"id": rotation.id, "ends_at": rotation.ends_at}
+            result.details["rotation"] = {"id": rotation[0], "ends_at": rotation[1]}
     if queue.tier >= SENSITIVE_TIER:
         _exposure_reasons(session, contractor, queue.tier, at, result)
     return result
 
 
 def _exposure_reasons(
-    session: Session, contractor: Contractor, tier: int, at: dt.datetime, result: Eligibility
+    session: Session, contractor: ContractorFacts, tier: int, at: dt.datetime, result: Eligibility
 ) -> None:
     """Limits of the exposure policy, from roll-ups: work on a tier-T queue must respect the
     limits of every tier 1..T, each counting exposure at its tier and above."""

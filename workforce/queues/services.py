@@ -28,8 +28,12 @@ def get_queue(session: Session, queue_id: int) -> Queue:
 def queue_by_slug(session: Session, slug: str, *, field: str = "queue") -> Queue:
     queue = session.scalar(select(Queue).where(Queue.slug == slug))
     if queue is None:
-        raise InvalidInput.field(field, f"no queue has the slug '{slug}'")
+        raise missing_queue(slug, field=field)
     return queue
+
+
+def missing_queue(slug: str, *, field: str = "queue") -> InvalidInput:
+    return InvalidInput.field(field, f"no queue has the slug '{slug}'")
 
 
 def _validate(session: Session, values: dict[str, Any], queue_id: int | None) -> None:

@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from workforce.contractors.models import Contractor
+from workforce.contractors.models import ContractorFacts
+from workforce.db import fetch
 from workforce.timeutil import local_date
 from workforce.wellbeing.exposure import _RUN_COLUMNS, from_us
 from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
@@ -111,7 +112,7 @@ class Standing:
 
 
 def standing(
-    session: Session, contractor: Contractor, at: dt.datetime, policy: Policy | None = None
+    session: Session, contractor: ContractorFacts, at: dt.datetime, policy: Policy | None = None
 ) -> Standing:
     """Measure the contractor against the policy in force at ``at`` (module docstring)."""
     policy = policy or current_policy(session, at)
@@ -129,16 +130,14 @@ def standing(
             continuous_limit_minutes=rules.continuous_limit_minutes,
             break_minutes=rules.break_minutes,
         )
-    # Plain SQL on the session's connection: this runs on every eligibility check.
-    conn = session.connection()
-    postgres = conn.dialect.name == "postgresql"
-    mark = "%s" if postgres else "?"
+    postgres = session.get_bind().dialect.name == "postgresql"
     bounds: tuple[Any, Any] = (first, today) if postgres else (str(first), str(today))
-    found = conn.exec_driver_sql(
-        "SELECT local_day, tier, SUM(seconds) FROM exposure_daily WHERE contractor_id = "
-        f"{mark} AND local_day >= {mark} AND local_day <= {mark} GROUP BY local_day, tier",
+    found = fetch(
+        session,
+        "SELECT local_day, tier, SUM(seconds) FROM exposure_daily WHERE contractor_id = ? "
+        "AND local_day >= ? AND local_day <= ? GROUP BY local_day, tier",
         (contractor.id, *bounds),
-    ).all()
+    )
     rows = [
         (day if postgres else dt.date.fromisoformat(day), tier, total) for day, tier, total in found
     ]
@@ -159,9 +158,9 @@ def standing(
             run += 1
             day -= dt.timedelta(days=1)
         s.consecutive_days_before_today = run
-    runs = conn.exec_driver_sql(
-        f"SELECT {_RUN_COLUMNS} FROM exposure_runs WHERE contractor_id = {mark}", (contractor.id,)
-    ).first()
+    sql = f"SELECT {_RUN_COLUMNS} FROM exposure_runs WHERE contractor_id = ?"
+    found_runs = fetch(session, sql, (contractor.id,))
+    runs = found_runs[0] if found_runs else None
     for s in result.tiers.values():
         i = 2 * (s.tier - 1)
         if runs is None or runs[i] is None or runs[i + 1] is None:

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workforce import audit
-from workforce.db import Base, UTCDateTime, utcnow
+from workforce.db import Base, UTCDateTime, fetch, utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
 
 #: Tiers a policy sets limits for (tier 0 carries no disturbing content).
@@ -302,14 +302,13 @@ def current_policy(session: Session, at: dt.datetime) -> Policy:
     Eligibility asks this on every check, so it costs one index-only query: the parsed
     versions are cached until a newer version appears.
     """
-    conn = session.connection()
-    newest = conn.exec_driver_sql(
-        "SELECT version, created_at FROM exposure_policies ORDER BY version DESC LIMIT 1"
-    ).first()
-    if newest is None:
+    found = fetch(
+        session, "SELECT version, created_at FROM exposure_policies ORDER BY version DESC LIMIT 1"
+    )
+    if not found:
         ensure_default(session)
         return current_policy(session, at)
-    key = (str(conn.engine.url), *newest)
+    key = (str(session.connection().engine.url), *found[0])
     versions = _VERSIONS.get(key)
     if versions is None:
         rows = session.scalars(

@@ -9,26 +9,35 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from workforce import audit
-from workforce.db import utcnow
+from workforce.db import driver_instant, fetch, from_driver_instant, utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
 from workforce.harm import ROTATED_TIER
 from workforce.notifications.services import notify_once
 from workforce.wellbeing.models import ROTATION_REASONS, Rotation
 
 
+def active_rotation_end(
+    session: Session, contractor_id: int, at: dt.datetime
+) -> tuple[int, dt.datetime] | None:
+    """Id and end of the rotation keeping the contractor off tier >= 2 work at ``at``, if
+    any. Plain SQL (index ``ix_rotations_contractor_window``): every eligibility check
+    asks this."""
+    instant = driver_instant(session.get_bind().dialect.name, at)
+    found = fetch(
+        session,
+        "SELECT id, ends_at FROM rotations WHERE contractor_id = ? AND status = 'active' "
+        "AND started_at <= ? AND ends_at > ? ORDER BY ends_at DESC LIMIT 1",
+        (contractor_id, instant, instant),
+    )
+    if not found:
+        return None
+    return found[0][0], from_driver_instant(found[0][1])
+
+
 def active_rotation(session: Session, contractor_id: int, at: dt.datetime) -> Rotation | None:
     """The rotation keeping the contractor off tier >= 2 work at ``at``, if any."""
-    return session.scalar(
-        select(Rotation)
-        .where(
-            Rotation.contractor_id == contractor_id,
-            Rotation.status == "active",
-            Rotation.started_at <= at,
-            Rotation.ends_at > at,
-        )
-        .order_by(Rotation.ends_at.desc())
-        .limit(1)
-    )
+    found = active_rotation_end(session, contractor_id, at)
+    return None if found is None else session.get(Rotation, found[0])
 
 
 def start_rotation(
