@@ -28,14 +28,15 @@ from sqlalchemy import text
 
 from workforce import db
 
-#: The raw events' table without its roll-ups: what a plain bulk insert writes.
+#: The raw events' table (exposure_events, no foreign keys either) without its roll-ups:
+#: what a plain bulk insert writes.
 BASELINE_DDL = """
     CREATE TABLE bench_raw_events (
         id {id_type} PRIMARY KEY,
         ingest_token_id INTEGER NOT NULL,
         event_id VARCHAR(128) NOT NULL,
-        contractor_id INTEGER NOT NULL REFERENCES contractors (id),
-        queue_id INTEGER NOT NULL REFERENCES queues (id),
+        contractor_id INTEGER NOT NULL,
+        queue_id INTEGER NOT NULL,
         tier SMALLINT NOT NULL,
         category VARCHAR(32),
         started_at {time_type} NOT NULL,

@@ -98,8 +98,12 @@ class ExposureEvent(Base):
     #: The idempotency namespace: event ids are unique per ingest token.
     ingest_token_id: Mapped[int] = mapped_column(Integer)
     event_id: Mapped[str] = mapped_column(String(EVENT_ID_MAX))
-    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"))
-    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"))
+    # No foreign keys, on purpose: ingestion resolves both ids in the same transaction
+    # (:func:`resolve`), contractors and queues are never deleted (offboarding and
+    # deactivation are statuses), and per-row foreign-key checks were 60 % of the insert
+    # on PostgreSQL (docs/exposure.md). The roll-ups keep theirs.
+    contractor_id: Mapped[int] = mapped_column(Integer)
+    queue_id: Mapped[int] = mapped_column(Integer)
     #: The queue's tier when the event arrived (a queue's tier may change later).
     tier: Mapped[int] = mapped_column(SmallInteger)
     #: NULL for tier 0 queues, which carry no harm category.
