@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workforce.errors import Conflict
-from workforce.pay.labels import holiday_calendar
+from workforce.pay.labels import STORED_HOLIDAY_LOCALE
 from workforce.pay.policy import DEFAULT_TERMS, Premiums
 from workforce.pay.statements import (
     Calculation,
@@ -26,6 +26,7 @@ from workforce.pay.statements import (
     difference,
     line_amount,
 )
+from workforce.scheduling.public_holidays import holiday_lookup
 from workforce.timeutil import local_day_bounds
 
 D = Decimal
@@ -33,9 +34,7 @@ PREMIUMS = DEFAULT_TERMS.premiums_for("KE")
 
 
 def holidays_of(country: str, subdivision: str | None = None):  # type: ignore[no-untyped-def]
-    calendar = holiday_calendar(country, subdivision)
-    assert calendar is not None
-    return calendar.get
+    return holiday_lookup(country, subdivision, STORED_HOLIDAY_LOCALE)
 
 
 def local(tz: str, *args: int, fold: int = 0) -> datetime:

@@ -24,11 +24,12 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
 from workforce.i18n import parse_locale
+from workforce.scheduling.public_holidays import holiday_calendar
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 DOMAIN = "pay"
 #: Holiday names are stored in this language (every calendar we use has it).
-STORED_HOLIDAY_LANGUAGE = "en_US"
+STORED_HOLIDAY_LOCALE = Locale("en", "US")
 
 
 @cache
@@ -80,57 +81,8 @@ class Wording:
         """``name`` (stored in English) in this locale's language, when the calendar has it."""
         key = (country, subdivision)
         if key not in self._calendars:
-            language = self._holiday_language(country)
-            self._calendars[key] = holiday_calendar(country, subdivision, language)
+            self._calendars[key] = holiday_calendar(country, subdivision, self.locale)
         calendar = self._calendars[key]
         if calendar is None:
             return name
         return calendar.get(day) or name
-
-    def _holiday_language(self, country: str) -> str | None:
-        supported = _supported_languages(country)
-        for candidate in (str(self.locale), self.locale.language):
-            if candidate in supported:
-                return candidate
-        return None
-
-
-@cache
-def _supported_languages(country: str) -> tuple[str, ...]:
-    try:
-        return tuple(holidays.country_holidays(country).supported_languages)
-    except NotImplementedError:
-        return ()
-
-
-def holiday_calendar(
-    country: str, subdivision: str | None, language: str | None = STORED_HOLIDAY_LANGUAGE
-) -> holidays.HolidayBase | None:
-    """Public holidays of ``country`` (and ``subdivision``, e.g. ``US-CA``, when the
-    calendar knows it), or None when there is no calendar for the country at all.
-
-    A fresh object each time: calendars fill themselves in year by year as they are
-    asked, so one shared between threads would be mutated concurrently.
-    """
-    return _calendar(country, subdivision.partition("-")[2] if subdivision else None, language)
-
-
-def _calendar(
-    country: str, subdiv: str | None, language: str | None
-) -> holidays.HolidayBase | None:
-    if language is not None and language not in _supported_languages(country):
-        language = None
-    try:
-        return holidays.country_holidays(country, subdiv=subdiv, language=language)
-    except NotImplementedError:
-        if subdiv is None:
-            return None
-        return _calendar(country, None, language)
-
-
-def holiday_scope(country: str, subdivision: str | None) -> str | None:
-    """Which calendar :func:`holiday_calendar` really uses: ``US-CA``, ``KE``, or None."""
-    calendar = holiday_calendar(country, subdivision)
-    if calendar is None:
-        return None
-    return f"{country}-{calendar.subdiv}" if calendar.subdiv else country

@@ -46,6 +46,7 @@ from workforce.pay.wages import (
 )
 from workforce.queues.models import Queue
 from workforce.scheduling.models import Shift
+from workforce.scheduling.public_holidays import holiday_lookup, holiday_scope
 from workforce.timeutil import load_zone, local_day_bounds, local_week_start
 
 #: A statement covers at most this many local days (two months, whatever their length).
@@ -487,7 +488,7 @@ class Basis:
             "timezone": contractor.timezone,
             "country": contractor.country,
             "subdivision": contractor.subdivision,
-            "holiday_calendar": labels.holiday_scope(contractor.country, contractor.subdivision),
+            "holiday_calendar": holiday_scope(contractor.country, contractor.subdivision),
             **rate.evidence(),
         }
         return cls(
@@ -599,11 +600,6 @@ def _calculate(
     first_day: dt.date,
     last_day: dt.date,
 ) -> Calculation:
-    calendar = labels.holiday_calendar(basis.country, basis.subdivision)
-
-    def holiday(day: dt.date) -> str | None:
-        return calendar.get(day) if calendar is not None else None
-
     return calculate(
         worked_intervals(session, contractor_id, basis.timezone, first_day, last_day),
         first_day=first_day,
@@ -612,7 +608,7 @@ def _calculate(
         currency=basis.currency,
         base_rate=basis.base_rate,
         premiums=basis.terms.premiums_for(basis.country),
-        holidays=holiday,
+        holidays=holiday_lookup(basis.country, basis.subdivision, labels.STORED_HOLIDAY_LOCALE),
     )
 
 
