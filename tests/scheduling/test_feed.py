@@ -152,3 +152,50 @@ def test_only_contractors_have_a_feed(client, ops) -> None:
     assert client.get(f"{API}/me/calendar", headers=ops).status_code == 403
     assert client.post(f"{API}/me/calendar/rotate", headers=ops).status_code == 403
     assert client.get(f"{API}/me/calendar").status_code == 401
+
+
+def test_a_reassigned_shift_stays_in_the_old_feed_as_cancelled(
+    client, ops, as_role, new_contractor, plan
+) -> None:
+    first, second = new_contractor(), new_contractor()
+    shift = plan(first, soon(2)).json
+    uid = f"shift-{shift['id']}@workforce"
+    first_feed = feed_path(client, as_role("contractor", first))
+    second_feed = feed_path(client, as_role("contractor", second))
+    assert str(events(fetch(client, first_feed))[uid]["STATUS"]) == "CONFIRMED"
+
+    response = client.patch(
+        f"{API}/shifts/{shift['id']}", json={"contractor_id": second}, headers=ops
+    )
+    assert response.status_code == 200, response.json
+    old = events(fetch(client, first_feed))[uid]
+    assert str(old["STATUS"]) == "CANCELLED"
+    assert int(old["SEQUENCE"]) == 1  # newer than what the calendar app holds: it drops it
+    assert old.decoded("DTSTART") == dt.datetime.fromisoformat(shift["starts_at"])
+    new = events(fetch(client, second_feed))[uid]
+    assert (str(new["STATUS"]), int(new["SEQUENCE"])) == ("CONFIRMED", 1)
+
+    # given back (moved an hour later on the way): live again for the first, gone for the second
+    later = dt.datetime.fromisoformat(shift["starts_at"]) + dt.timedelta(hours=1)
+    response = client.patch(
+        f"{API}/shifts/{shift['id']}",
+        json={
+            "contractor_id": first,
+            "starts_at": iso(later),
+            "ends_at": iso(later + dt.timedelta(hours=8)),
+        },
+        headers=ops,
+    )
+    assert response.status_code == 200, response.json
+    back = events(fetch(client, first_feed))[uid]
+    assert (str(back["STATUS"]), int(back["SEQUENCE"])) == ("CONFIRMED", 2)
+    assert back.decoded("DTSTART") == later
+    gone = events(fetch(client, second_feed))[uid]
+    assert (str(gone["STATUS"]), int(gone["SEQUENCE"])) == ("CANCELLED", 2)
+
+    # opened for anyone to claim: cancelled for the first again
+    response = client.patch(
+        f"{API}/shifts/{shift['id']}", json={"contractor_id": None}, headers=ops
+    )
+    assert response.status_code == 200, response.json
+    assert str(events(fetch(client, first_feed))[uid]["STATUS"]) == "CANCELLED"

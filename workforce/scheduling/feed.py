@@ -33,7 +33,7 @@ from workforce.contractors.services import get_contractor
 from workforce.errors import NotFound
 from workforce.queues.models import Queue
 from workforce.scheduling.calendar import CalendarEvent, render_calendar
-from workforce.scheduling.models import CalendarFeed, Shift
+from workforce.scheduling.models import CalendarFeed, Shift, ShiftHandover
 from workforce.scheduling.public_holidays import holiday_lookup
 from workforce.timeutil import load_zone, local_date
 
@@ -113,19 +113,59 @@ def _feed_for(session: Session, secret: str) -> CalendarFeed:
     return feed
 
 
+def _uid(shift_id: int) -> str:
+    return f"shift-{shift_id}@workforce"
+
+
+def _handed_over(
+    session: Session, contractor_id: int, window: tuple[dt.datetime, dt.datetime]
+) -> list[CalendarEvent]:
+    """Shifts taken off the contractor and not given back, as cancelled events (the latest
+    handover of each), so their calendar app drops them."""
+    latest: dict[int, tuple[ShiftHandover, Queue]] = {}
+    for handover, queue in session.execute(
+        select(ShiftHandover, Queue)
+        .join(Shift, Shift.id == ShiftHandover.shift_id)
+        .join(Queue, Queue.id == Shift.queue_id)
+        .where(
+            ShiftHandover.contractor_id == contractor_id,
+            ShiftHandover.starts_at >= window[0],
+            ShiftHandover.starts_at < window[1],
+            Shift.contractor_id.is_distinct_from(contractor_id),
+        )
+        .order_by(ShiftHandover.sequence)
+    ):
+        latest[handover.shift_id] = (handover, queue)
+    return [
+        CalendarEvent(
+            uid=_uid(handover.shift_id),
+            start=handover.starts_at,
+            end=handover.ends_at,
+            summary=queue.name,
+            description=f"{queue.name} ({queue.slug}), Workforce shift {handover.shift_id}: "
+            "reassigned",
+            sequence=handover.sequence,
+            cancelled=True,
+            last_modified=handover.created_at,
+        )
+        for handover, queue in latest.values()
+    ]
+
+
 def render_feed(session: Session, secret: str, now: dt.datetime) -> str:
     """The RFC 5545 calendar behind ``secret``, or 404."""
     feed = _feed_for(session, secret)
     contractor = get_contractor(session, feed.contractor_id)
     tz = load_zone(contractor.timezone)
     holidays = holiday_lookup(contractor.country, contractor.subdivision)
+    window = (now - FEED_PAST, now + FEED_FUTURE)
     rows = session.execute(
         select(Shift, Queue)
         .join(Queue, Queue.id == Shift.queue_id)
         .where(
             Shift.contractor_id == contractor.id,
-            Shift.starts_at >= now - FEED_PAST,
-            Shift.starts_at < now + FEED_FUTURE,
+            Shift.starts_at >= window[0],
+            Shift.starts_at < window[1],
         )
         .order_by(Shift.starts_at, Shift.id)
     ).all()
@@ -137,7 +177,7 @@ def render_feed(session: Session, secret: str, now: dt.datetime) -> str:
             description += f"\nPublic holiday: {holiday}"
         events.append(
             CalendarEvent(
-                uid=f"shift-{shift.id}@workforce",
+                uid=_uid(shift.id),
                 start=shift.starts_at,
                 end=shift.ends_at,
                 summary=queue.name,
@@ -147,4 +187,6 @@ def render_feed(session: Session, secret: str, now: dt.datetime) -> str:
                 last_modified=shift.updated_at,
             )
         )
+    events += _handed_over(session, contractor.id, window)
+    events.sort(key=lambda event: (event.start, event.uid))
     return render_calendar(CALENDAR_NAME, contractor.timezone, events, now)

@@ -91,6 +91,26 @@ class Shift(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class ShiftHandover(Base):
+    """A shift taken off a contractor (reassigned to someone else, or opened). Their
+    calendar feed keeps sending it as cancelled, with the shift's new sequence, so their
+    calendar app removes it instead of keeping a shift that is no longer theirs."""
+
+    __tablename__ = "shift_handovers"
+    __table_args__ = (Index("ix_shift_handovers_contractor_starts", "contractor_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    #: Who held the shift before.
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"))
+    #: The shift's times as that contractor had them.
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: The shift's sequence after the change.
+    sequence: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class JobRun(Base):
     """One run of a scheduled job by the active scheduler (standbys record nothing)."""
 

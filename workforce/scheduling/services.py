@@ -38,7 +38,7 @@ from workforce.notifications.services import notify_once
 from workforce.queues import eligibility
 from workforce.queues.models import Queue
 from workforce.scheduling.limits import limits_for
-from workforce.scheduling.models import Shift, ShiftPattern
+from workforce.scheduling.models import Shift, ShiftHandover, ShiftPattern
 from workforce.scheduling.patterns import MAX_DURATION, expand_weekly_pattern
 from workforce.scheduling.rules import (
     Interval,
@@ -366,12 +366,24 @@ def update_shift(session: Session, shift_id: int, changes: Mapping[str, Any]) ->
         overridden = _enforce(
             session, contractor, queue, [Interval(start, end, shift.id)], override_reason
         )
+    handed_over_by = shift.contractor_id if "contractor_id" in changed else None
+    handover = (shift.starts_at, shift.ends_at)
     for name, value in new.items():
         setattr(shift, name, value)
     shift.override_reason = override_reason if overridden else None
     if contractor_id is not None:
         shift.needs_cover = False
     shift.sequence += 1
+    if handed_over_by is not None:
+        session.add(
+            ShiftHandover(
+                shift_id=shift.id,
+                contractor_id=handed_over_by,
+                starts_at=handover[0],
+                ends_at=handover[1],
+                sequence=shift.sequence,
+            )
+        )
     session.flush()
     audit.record(
         session,
