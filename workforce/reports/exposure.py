@@ -11,13 +11,11 @@ with that day's seconds at tier >= 1, >= 2, >= 3 within the group's rows):
    histogram from which the p95 is read (nearest rank, to the minute) in Python.
 
 Rotations (started in the period) are attributed to a group by the contractor's country,
-the contractor, and the ISO week (Monday, UTC) of ``started_at``; with ``tier`` or
-``category`` among the keys they cannot be attributed and are null in the rows (the total
-row still has them). Breach -> rotation is ``started_at - breach_at`` of automated
-rotations. Break compliance is null: the roll-ups keep no record of breaks due or taken
-(only the current run per contractor), so it cannot be derived without raw events.
-``queue`` is not a dimension of the roll-ups (contractor x day x tier x category), so it
-can be neither a filter nor a group key.
+the contractor, and the ISO week (Monday, UTC) of ``started_at``; with ``tier``,
+``category`` or ``queue`` among the keys they cannot be attributed and are null in the rows
+(the total row still has them). Breach -> rotation is ``started_at - breach_at`` of
+automated rotations. Break compliance is ``1 - breaks_missed / breaks_due`` summed over the
+group's roll-up rows (counted at ingest: :mod:`workforce.wellbeing.exposure`).
 """
 
 from __future__ import annotations
@@ -34,13 +32,14 @@ from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
 from workforce.errors import InvalidInput
+from workforce.queues.models import Queue
 from workforce.reports.evidence import day_start
 from workforce.reports.suppression import suppress
 from workforce.wellbeing.exposure import ExposureDaily
 from workforce.wellbeing.models import ROTATION_REASONS, Rotation
 from workforce.wellbeing.policy import POLICY_TIERS, ExposurePolicy, Policy
 
-GROUP_KEYS = ("country", "tier", "category", "week", "contractor")
+GROUP_KEYS = ("country", "queue", "tier", "category", "week", "contractor")
 #: Keys a rotation can be attributed by.
 ROTATION_KEYS = frozenset({"country", "week", "contractor"})
 MAX_DAYS = 366
@@ -54,6 +53,7 @@ METRICS = (
     *(f"rotations_{reason}" for reason in ROTATION_REASONS),
     "breach_to_rotation_median_seconds",
     "breach_to_rotation_p95_seconds",
+    "breaks_due",
     "break_compliance",
 )
 
@@ -64,6 +64,8 @@ class ExposureArgs:
     end: dt.date
     group_by: tuple[str, ...] = ()
     country: str | None = None
+    #: a queue's slug
+    queue: str | None = None
     tier: int | None = None
     category: str | None = None
 
@@ -72,6 +74,7 @@ class ExposureArgs:
             name: value
             for name, value in (
                 ("country", self.country),
+                ("queue", self.queue),
                 ("tier", self.tier),
                 ("category", self.category),
             )
@@ -150,6 +153,8 @@ class Group:
     rotations: dict[str, int] = field(default_factory=dict)
     delays: list[float] = field(default_factory=list)
     rotations_known: bool = True
+    breaks_due: int = 0
+    breaks_missed: int = 0
 
     def metrics(self) -> dict[str, Any]:
         days = self.contractor_days
@@ -173,7 +178,12 @@ class Group:
         )
         p95 = nearest_rank(delays, 0.95) if known else None
         out["breach_to_rotation_p95_seconds"] = None if p95 is None else round(p95, 3)
-        out["break_compliance"] = None
+        out["breaks_due"] = self.breaks_due
+        out["break_compliance"] = (
+            round((self.breaks_due - self.breaks_missed) / self.breaks_due, 4)
+            if self.breaks_due
+            else None
+        )
         return out
 
 
@@ -182,10 +192,12 @@ def _aggregate(
     args: ExposureArgs,
     keys: tuple[str, ...],
     versions: list[tuple[dt.date, Policy]],
+    queues: dict[int, str],
 ) -> dict[tuple[Any, ...], Group]:
     d = ExposureDaily
     exprs: dict[str, Any] = {
         "country": Contractor.country,
+        "queue": d.queue_id,
         "tier": d.tier,
         "category": d.category,
         "week": week_of(session, d.local_day),
@@ -199,11 +211,15 @@ def _aggregate(
         func.sum(d.seconds).label("s1"),
         func.sum(case((d.tier >= 2, d.seconds), else_=0)).label("s2"),
         func.sum(case((d.tier >= 3, d.seconds), else_=0)).label("s3"),
+        func.sum(d.breaks_due).label("due"),
+        func.sum(d.breaks_missed).label("missed"),
     ).where(d.local_day >= args.start, d.local_day <= args.end)
     if "country" in keys or args.country is not None:
         inner = inner.join(Contractor, Contractor.id == d.contractor_id)
     if args.country is not None:
         inner = inner.where(Contractor.country == args.country)
+    if args.queue is not None:
+        inner = inner.where(d.queue_id == _queue_id(queues, args.queue))
     if args.tier is not None:
         inner = inner.where(d.tier == args.tier)
     if args.category is not None:
@@ -224,26 +240,51 @@ def _aggregate(
         func.count(),
         func.sum(sub.c.s1),
         *over,
+        func.sum(sub.c.due),
+        func.sum(sub.c.missed),
     ).group_by(*outer_keys)
     groups: dict[tuple[Any, ...], Group] = {}
     n = len(keys)
+    label = _labeller(keys, queues)
     for row in session.execute(stmt):
-        key = tuple(_iso(v) for v in row[:n])
-        contractors, days, seconds, o1, o2, o3 = row[n:]
+        key = label(row[:n])
+        contractors, days, seconds, o1, o2, o3, due, missed = row[n:]
         groups[key] = Group(
             key=key,
             contractors=contractors,
             contractor_days=days,
             seconds=int(seconds or 0),
             over=[int(o1 or 0), int(o2 or 0), int(o3 or 0)],
+            breaks_due=int(due or 0),
+            breaks_missed=int(missed or 0),
         )
     minute = (sub.c.s1 // 60).label("minute")
     hist = select(*outer_keys, minute, func.count()).group_by(*outer_keys, minute)
     for row in session.execute(hist):
-        key = tuple(_iso(v) for v in row[:n])
+        key = label(row[:n])
         if key in groups:
             groups[key].minutes.append((int(row[n]), int(row[n + 1])))
     return groups
+
+
+def _queue_id(queues: dict[int, str], slug: str) -> int:
+    for qid, known in queues.items():
+        if known == slug:
+            return qid
+    raise InvalidInput.field("queue", f"no queue has the slug {slug[:64]!r}")
+
+
+def _labeller(keys: tuple[str, ...], queues: dict[int, str]) -> Any:
+    """Row values -> the group's key as published: dates as ISO strings, queues by slug."""
+    at = keys.index("queue") if "queue" in keys else -1
+
+    def label(values: Sequence[Any]) -> tuple[Any, ...]:
+        key = [_iso(v) for v in values]
+        if at >= 0:
+            key[at] = queues.get(key[at], key[at])
+        return tuple(key)
+
+    return label
 
 
 def _attach_rotations(
@@ -286,10 +327,13 @@ def exposure_report(
     check_period(args.start, args.end)
     versions = _cap_days(policies)
     keys = args.group_by
-    groups = _aggregate(session, args, keys, versions)
+    queues = dict(session.execute(select(Queue.id, Queue.slug)).tuples().all())
+    if args.queue is not None:
+        _queue_id(queues, args.queue)  # an unknown slug is a 422 before any work
+    groups = _aggregate(session, args, keys, versions, queues)
     _attach_rotations(session, args, keys, groups)
     ordered = [groups[key] for key in sorted(groups, key=lambda key: tuple(map(str, key)))]
-    total: Group = _aggregate(session, args, (), versions).get(()) or Group(key=())
+    total: Group = _aggregate(session, args, (), versions, queues).get(()) or Group(key=())
     # the total's rotations are those of the published groups (so its differences reveal
     # no more than the groups do)
     total.rotations_known = True
