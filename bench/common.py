@@ -72,8 +72,11 @@ def fresh_app(url: str) -> Flask:
     return app
 
 
-def seed_workforce(app: Flask, contractors: int, seed: int = 7) -> dict[str, Any]:
-    """Contractors (bulk, consenting, spread over ZONES) and QUEUES; returns their ids."""
+def seed_workforce(
+    app: Flask, contractors: int, seed: int = 7, countries: tuple[str, ...] = ("KE",)
+) -> dict[str, Any]:
+    """Contractors (bulk, consenting, spread over ZONES and, in turn, ``countries``) and
+    QUEUES; returns their ids."""
     from workforce.auth import create_token
     from workforce.contractors.models import Contractor
     from workforce.queues.models import Queue
@@ -86,7 +89,7 @@ def seed_workforce(app: Flask, contractors: int, seed: int = 7) -> dict[str, Any
             "external_ref": f"ref-{n}",
             "full_name": f"Contractor {n}",
             "email": f"c{n}@example.org",
-            "country": "KE",
+            "country": countries[n % len(countries)],
             "timezone": rng.choice(ZONES),
             "locale": "en_KE",
             "currency": "KES",
