@@ -3,6 +3,7 @@ evidence, stored runs, and bad input."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
@@ -19,6 +20,7 @@ from workforce.queues.services import create_queue
 from workforce.reports.evidence import content_hash
 from workforce.wellbeing.exposure import ExposureDaily
 from workforce.wellbeing.models import Rotation
+from workforce.wellbeing.policy import DEFAULT_POLICY, create_policy
 
 URL = "/api/v1/reports/exposure"
 PERIOD = "from=2026-03-02&to=2026-03-15"
@@ -169,7 +171,13 @@ def test_csv_and_xlsx_match_json(client, admin, population) -> None:
     total = dict(zip(header, values[-1], strict=True))
     assert total["contractors"] == body["total"]["contractors"]
     assert isinstance(total["exposure_hours"], float | int)
-    assert total["exposure_hours"] == body["total"]["exposure_hours"]
+    # every cell, typed: numbers, booleans, blanks for null, as in the JSON
+    assert len(values) == len(body["rows"]) + 1
+    for cells, row in zip(values, [*body["rows"], body["total"]], strict=True):
+        line = dict(zip(header, cells, strict=True))
+        assert line["suppressed"] is row["suppressed"]
+        for metric in body["metrics"]:
+            assert line[metric] == row[metric], metric
     assert response.headers["X-Report-SHA256"]
 
 
@@ -231,3 +239,27 @@ def test_chart_is_a_png(client, admin, population, tmp_path) -> None:
     assert response.data.startswith(b"\x89PNG\r\n\x1a\n")
     keep = os.environ.get("WORKFORCE_KEEP_CHART")
     (Path(keep) if keep else tmp_path / "chart.png").write_bytes(response.data)
+
+
+def test_a_policy_change_in_the_period_caps_each_day_by_its_version(
+    app, client, admin, population
+) -> None:
+    """Version 2 raises tier 1's daily cap to 600 min from 2026-03-09: days before are held
+    to 480, days from then to 600; the report cites both versions."""
+    data = copy.deepcopy(DEFAULT_POLICY)
+    for tier in data["tiers"]:
+        if tier["tier"] == 1:
+            tier["daily_cap_minutes"] = {"value": 600, "note": "test"}
+    data["effective_from"] = dt.datetime(2026, 3, 9, tzinfo=dt.UTC)
+    with app.test_request_context(), db.transaction(app) as session:
+        create_policy(session, data, now=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    body = client.get(f"{URL}?{PERIOD}", headers=admin).json
+    assert [p["version"] for p in body["policy_versions"]] == [1, 2]
+    # tier >= 1 minutes on day d for person n: 300 + 20n + d (days 0..6 before the change)
+    expected = sum(
+        1 for n in range(15) for d in range(10) if 300 + 20 * n + d > (480 if d < 7 else 600)
+    )
+    assert body["total"]["days_over_tier1_cap"] == expected == 6 + 5 * 7
+    for field in ("period", "filters", "generated_at", "generated_by", "sha256", "run_id"):
+        assert body[field] is not None
+    assert body["period"] == {"from": "2026-03-02", "to": "2026-03-15"}
