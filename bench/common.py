@@ -74,10 +74,14 @@ def fresh_app(url: str) -> Flask:
 
 
 def seed_workforce(
-    app: Flask, contractors: int, seed: int = 7, zone_of: Callable[[int], str] | None = None
+    app: Flask,
+    contractors: int,
+    seed: int = 7,
+    countries: tuple[str, ...] = ("KE",),
+    zone_of: Callable[[int], str] | None = None,
 ) -> dict[str, Any]:
-    """Contractors (bulk, consenting, spread over ZONES: at random, or contractor ``n``'s
-    zone is ``zone_of(n)``) and QUEUES; returns their ids."""
+    """Contractors (bulk, consenting, spread over ``countries`` in turn and over ZONES: at
+    random, or contractor ``n``'s zone is ``zone_of(n)``) and QUEUES; returns their ids."""
     from workforce.auth import create_token
     from workforce.contractors.models import Contractor
     from workforce.queues.models import Queue
@@ -91,7 +95,7 @@ def seed_workforce(
             "external_ref": f"ref-{n}",
             "full_name": f"Contractor {n}",
             "email": f"c{n}@example.org",
-            "country": "KE",
+            "country": countries[n % len(countries)],
             "timezone": zone_of(n),
             "locale": "en_KE",
             "currency": "KES",

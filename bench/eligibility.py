@@ -172,11 +172,11 @@ def roll_up(app: Any, tokens: str) -> None:
             local_day = "date(e.started_at, printf('%+d minutes', z.minutes))"
         session.execute(
             text(
-                "INSERT INTO exposure_daily (contractor_id, local_day, tier, category, seconds, "
-                f"items, events) SELECT e.contractor_id, {local_day}, e.tier, e.category, "
-                "SUM(e.duration_seconds), SUM(e.items), COUNT(*) FROM exposure_events e "
-                f"JOIN bench_zone z ON z.cid = e.contractor_id WHERE e.tier >= 1 "
-                f"AND e.ingest_token_id {tokens} GROUP BY 1, 2, 3, 4"
+                "INSERT INTO exposure_daily (contractor_id, local_day, tier, category, queue_id, "
+                f"seconds, items, events) SELECT e.contractor_id, {local_day}, e.tier, "
+                "e.category, e.queue_id, SUM(e.duration_seconds), SUM(e.items), COUNT(*) "
+                "FROM exposure_events e JOIN bench_zone z ON z.cid = e.contractor_id "
+                f"WHERE e.tier >= 1 AND e.ingest_token_id {tokens} GROUP BY 1, 2, 3, 4, 5"
             )
         )
 

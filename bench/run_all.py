@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE))
 
 import eligibility  # noqa: E402
 import ingest  # noqa: E402
+import report  # noqa: E402
 
 #: name -> (module, full-size arguments, quick arguments)
 BENCHES = {
@@ -34,6 +35,7 @@ BENCHES = {
         [],
         ["--contractors", "1000", "--events", "60000", "--checks", "300", "--history", "10"],
     ),
+    "report": (report, [], ["--contractors", "1000", "--events", "300000", "--repeat", "3"]),
 }
 
 

@@ -18,11 +18,20 @@ from workforce.wellbeing.exposure import ExposureDaily, ExposureEvent, ingest
 
 QUEUES = (
     {"slug": "gore", "name": "Gore", "tier": 3, "categories": ["violence_gore", "animal_cruelty"]},
+    # a second queue of the same tier and category: roll-ups must keep the two apart
+    {"slug": "gore-b", "name": "Gore B", "tier": 3, "categories": ["violence_gore"]},
     {"slug": "hate", "name": "Hate", "tier": 2, "categories": ["hate_extremism"]},
     {"slug": "spam", "name": "Spam", "tier": 1, "categories": ["harassment", "sexual_content"]},
     {"slug": "safe", "name": "Safe", "tier": 0},
 )
-CATEGORY = {"gore": "violence_gore", "hate": "hate_extremism", "spam": "harassment", "safe": None}
+CATEGORY = {
+    "gore": "violence_gore",
+    "gore-b": "violence_gore",
+    "hate": "hate_extremism",
+    "spam": "harassment",
+    "safe": None,
+}
+DailyKey = tuple[int, dt.date, int, str, int]
 
 
 def make_queues(app: Flask) -> None:
@@ -74,10 +83,16 @@ def ingest_now(app: Flask, token_id: int, events: list[dict[str, Any]], now: dt.
         return ingest(session, token_id, events, now=now)
 
 
-def daily(app: Flask) -> dict[tuple[int, dt.date, int, str], tuple[int, int, int]]:
+def daily(app: Flask) -> dict[DailyKey, tuple[int, int, int]]:
+    """Roll-ups as (contractor, local day, tier, category, queue id) -> (seconds, items,
+    events)."""
     with db.get_db(app).reader() as session:
         return {
-            (r.contractor_id, r.local_day, r.tier, r.category): (r.seconds, r.items, r.events)
+            (r.contractor_id, r.local_day, r.tier, r.category, r.queue_id): (
+                r.seconds,
+                r.items,
+                r.events,
+            )
             for r in session.scalars(select(ExposureDaily))
         }
 
@@ -87,12 +102,12 @@ def raw_count(app: Flask) -> int:
         return session.scalar(select(func.count()).select_from(ExposureEvent)) or 0
 
 
-def recount(app: Flask) -> dict[tuple[int, dt.date, int, str], tuple[int, int, int]]:
+def recount(app: Flask) -> dict[DailyKey, tuple[int, int, int]]:
     """Roll-ups recomputed from the raw events, independently of the ingestion code: each
     event is cut at the local midnights zoneinfo gives for its contractor's zone."""
     from workforce.contractors.models import Contractor
 
-    totals: dict[tuple[int, dt.date, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    totals: dict[DailyKey, list[int]] = defaultdict(lambda: [0, 0, 0])
     with db.get_db(app).reader() as session:
         zones = {c.id: ZoneInfo(c.timezone) for c in session.scalars(select(Contractor))}
         for e in session.scalars(select(ExposureEvent).where(ExposureEvent.tier >= 1)):
@@ -100,15 +115,17 @@ def recount(app: Flask) -> dict[tuple[int, dt.date, int, str], tuple[int, int, i
             start = e.started_at
             end = start + dt.timedelta(seconds=e.duration_seconds)
             first_day = start.astimezone(zone).date()
-            totals[(e.contractor_id, first_day, e.tier, e.category or "")][1] += e.items
-            totals[(e.contractor_id, first_day, e.tier, e.category or "")][2] += 1
+            first = (e.contractor_id, first_day, e.tier, e.category or "", e.queue_id)
+            totals[first][1] += e.items
+            totals[first][2] += 1
             day, cursor = first_day, start
             while True:
                 midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone)
                 piece_end = min(end, midnight.astimezone(dt.UTC))
                 whole = int(piece_end.timestamp() // 1) - int(cursor.timestamp() // 1)
                 if whole or e.duration_seconds == 0:
-                    totals[(e.contractor_id, day, e.tier, e.category or "")][0] += whole
+                    key = (e.contractor_id, day, e.tier, e.category or "", e.queue_id)
+                    totals[key][0] += whole
                 if piece_end >= end:
                     break
                 cursor, day = piece_end, day + dt.timedelta(days=1)

@@ -46,6 +46,9 @@ class PeriodArgs(QuerySchema):
 
 class ChartArgs(PeriodArgs):
     category = ma.fields.String(validate=ma.validate.OneOf(HARM_CATEGORIES))
+    queue = ma.fields.String(
+        validate=ma.validate.Length(1, 64), metadata={"description": "a queue's slug"}
+    )
 
 
 class ExposureReportArgs(ChartArgs):
@@ -166,6 +169,7 @@ def _exposure(args: dict[str, Any], group_by: tuple[str, ...]) -> dict[str, Any]
         end=args["to"],
         group_by=group_by,
         country=args.get("country"),
+        queue=args.get("queue"),
         tier=args.get("tier"),
         category=args.get("category"),
     )

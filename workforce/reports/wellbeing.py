@@ -55,19 +55,19 @@ def _population(
     )
     for contractor_id, slug, country in shifts:
         groups[slug if group_by == "queue" else country].add(contractor_id)
-    if group_by == "country":  # roll-ups carry no queue; they count towards countries only
-        exposed = session.execute(
-            select(ExposureDaily.contractor_id, Contractor.country)
-            .join(Contractor, Contractor.id == ExposureDaily.contractor_id)
-            .where(
-                ExposureDaily.tier >= ROTATED_TIER,
-                ExposureDaily.local_day >= start,
-                ExposureDaily.local_day <= end,
-            )
-            .distinct()
+    exposed = session.execute(
+        select(ExposureDaily.contractor_id, Queue.slug, Contractor.country)
+        .join(Contractor, Contractor.id == ExposureDaily.contractor_id)
+        .join(Queue, Queue.id == ExposureDaily.queue_id)
+        .where(
+            ExposureDaily.tier >= ROTATED_TIER,
+            ExposureDaily.local_day >= start,
+            ExposureDaily.local_day <= end,
         )
-        for contractor_id, country in exposed:
-            groups[country].add(contractor_id)
+        .distinct()
+    )
+    for contractor_id, slug, country in exposed:
+        groups[slug if group_by == "queue" else country].add(contractor_id)
     return groups
 
 

@@ -6,11 +6,13 @@ Moderation platforms post batches of up to 5,000 events. A batch is validated as
 1. the raw events go in with one bulk statement that skips any ``(ingest token, event_id)``
    already stored (``INSERT ... ON CONFLICT DO NOTHING RETURNING``), so a retried batch,
    whole or partial, adds nothing twice;
-2. only the events that statement really inserted are rolled up: seconds, items and events
-   per contractor x local day x tier x category (:class:`ExposureDaily`), with one upsert
-   per group (``seconds = seconds + excluded.seconds``); an event that crosses the
-   contractor's local midnight is split between the two days;
-3. the contractor's current *run* of continuous exposure is extended (:class:`ExposureRun`).
+2. the contractor's current *run* of continuous exposure is extended (:class:`ExposureRun`),
+   noting the breaks that fall due and those cut short (below);
+3. only the events that statement really inserted are rolled up: seconds, items, events and
+   break counts per contractor x local day x tier x category x queue
+   (:class:`ExposureDaily`), with one upsert per group (``seconds = seconds +
+   excluded.seconds``); an event that crosses the contractor's local midnight is split
+   between the two days.
 
 Nothing here creates one ORM object per event: the hot path is plain tuples and
 dialect-specific bulk SQL (a multi-row ``VALUES`` on SQLite, ``unnest`` arrays on
@@ -23,6 +25,15 @@ event that starts at least one break after the run's end starts a new run; one t
 or comes within a break of the run extends it; one that ended at least a break before the
 run started belongs to an older run and leaves the current one alone (late events do not
 rewrite history). Gaps use the break of the policy in force when the batch is ingested.
+
+**Breaks due and missed (break compliance).** When an event brings a tier-t run to tier t's
+continuous limit (run end - run start >= the limit), a break is due from the run's end E
+until E + tier t's break: ``breaks_due`` of that event's roll-up row counts one. The first
+later event of the same run that has exposure after E (its end > E; it joins the run, so it
+starts before E + break) cuts the break short: ``breaks_missed`` of *its* row counts one, and
+no further break falls due in that run. At most one break per tier per run; a tier-3 event
+can make the breaks of tiers 1, 2 and 3 due at once. docs/reports.md has the definition the
+report uses (share taken = 1 - missed / due).
 """
 
 from __future__ import annotations
@@ -115,7 +126,8 @@ class ExposureEvent(Base):
 
 
 class ExposureDaily(Base):
-    """Seconds, items and events per contractor x local day x tier x category (tier >= 1)."""
+    """Seconds, items, events and breaks per contractor x local day x tier x category x
+    queue (tier >= 1)."""
 
     __tablename__ = "exposure_daily"
     __table_args__ = (Index("ix_exposure_daily_local_day", "local_day"),)
@@ -125,9 +137,16 @@ class ExposureDaily(Base):
     local_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     tier: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The queue the events came from (rows from before migration 0113: see docs/reports.md).
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"), primary_key=True)
     seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     items: Mapped[int] = mapped_column(BigInteger, default=0)
     events: Mapped[int] = mapped_column(Integer, default=0)
+    #: Breaks that fell due with an event of this row (module docstring); on the day the
+    #: event started, like ``items`` and ``events``.
+    breaks_due: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Due breaks cut short by an event of this row.
+    breaks_missed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ExposureRun(Base):
@@ -146,6 +165,11 @@ class ExposureRun(Base):
     tier2_end_us: Mapped[int | None] = mapped_column(BigInteger)
     tier3_start_us: Mapped[int | None] = mapped_column(BigInteger)
     tier3_end_us: Mapped[int | None] = mapped_column(BigInteger)
+    #: The run's end when its break fell due (E > 0); -E once an event cut that break
+    #: short (no further break is due in this run); NULL before the run reaches the limit.
+    tier1_due_us: Mapped[int | None] = mapped_column(BigInteger)
+    tier2_due_us: Mapped[int | None] = mapped_column(BigInteger)
+    tier3_due_us: Mapped[int | None] = mapped_column(BigInteger)
 
     def run(self, tier: int) -> tuple[dt.datetime, dt.datetime] | None:
         """The current run at ``tier`` and above as aware datetimes, if there is one."""
@@ -606,7 +630,8 @@ def _insert_events(
     return inserted
 
 
-DailyKey = tuple[int, int, int, str]
+#: (contractor, local day number, tier, category, queue)
+DailyKey = tuple[int, int, int, str, int]
 _OFFSET_BUCKET_US = 15 * 60 * SECOND_US
 _OFFSETS: dict[tuple[str, int], int | None] = {}
 
@@ -650,12 +675,13 @@ def local_pieces(start_us: int, seconds: int, zone: ZoneInfo) -> Sequence[tuple[
 
 
 def aggregate_daily(events: Iterable[Resolved]) -> dict[DailyKey, list[int]]:
-    """Roll events up in memory: (contractor, local day number, tier, category) ->
-    [seconds, items, events]. Items and the event count go to the day the event started;
-    seconds are split at local midnight."""
+    """Roll events up in memory: (contractor, local day number, tier, category, queue) ->
+    [seconds, items, events, breaks due, breaks missed] (the break counts are added by
+    :func:`add_breaks`). Items and the event count go to the day the event started; seconds
+    are split at local midnight."""
     groups: dict[DailyKey, list[int]] = {}
     offsets = _OFFSETS
-    for _event_id, contractor, _queue_id, tier, category, _at, start_us, seconds, items in events:
+    for _event_id, contractor, queue_id, tier, category, _at, start_us, seconds, items in events:
         if tier == 0:
             continue
         cid, zone, category = contractor.id, contractor.zone, category or ""
@@ -665,10 +691,10 @@ def aggregate_daily(events: Iterable[Resolved]) -> dict[DailyKey, list[int]]:
         if offset is not None and offset == offsets.get((zone.key, end_us // _OFFSET_BUCKET_US)):
             day = (start_us + offset) // DAY_US
             if not seconds or (end_us + offset - 1) // DAY_US == day:
-                key = (cid, day, tier, category)
+                key = (cid, day, tier, category, queue_id)
                 group = groups.get(key)
                 if group is None:
-                    groups[key] = [seconds, items, 1]
+                    groups[key] = [seconds, items, 1, 0, 0]
                 else:
                     group[0] += seconds
                     group[1] += items
@@ -676,16 +702,30 @@ def aggregate_daily(events: Iterable[Resolved]) -> dict[DailyKey, list[int]]:
                 continue
         first = True
         for day, piece in local_pieces(start_us, seconds, zone):
-            key = (cid, day, tier, category)
+            key = (cid, day, tier, category, queue_id)
             group = groups.get(key)
             if group is None:
-                group = groups[key] = [0, 0, 0]
+                group = groups[key] = [0, 0, 0, 0, 0]
             group[0] += piece
             if first:
                 group[1] += items
                 group[2] += 1
                 first = False
     return groups
+
+
+def add_breaks(
+    groups: dict[DailyKey, list[int]], events: Sequence[Resolved], breaks: dict[int, list[int]]
+) -> None:
+    """Add ``breaks`` (index in ``events`` -> [due, missed], from :func:`_update_runs`) to
+    the row of each event's first local day, where its items and count went."""
+    for index, (due, missed) in breaks.items():
+        e = events[index]
+        day = local_pieces(e.start_us, e.duration_seconds, e.contractor.zone)[0][0]
+        key = (e.contractor.id, day, e.tier, e.category or "", e.queue_id)
+        group = groups.setdefault(key, [0, 0, 0, 0, 0])
+        group[3] += due
+        group[4] += missed
 
 
 def _day(number: int) -> dt.date:
@@ -697,32 +737,36 @@ def _upsert_daily(session: Session, groups: dict[DailyKey, list[int]]) -> None:
         return
     keys = sorted(groups)  # one lock order for every writer (PostgreSQL)
     update = (
-        "ON CONFLICT (contractor_id, local_day, tier, category) DO UPDATE SET "
+        "ON CONFLICT (contractor_id, local_day, tier, category, queue_id) DO UPDATE SET "
         "seconds = exposure_daily.seconds + excluded.seconds, "
         "items = exposure_daily.items + excluded.items, "
-        "events = exposure_daily.events + excluded.events"
+        "events = exposure_daily.events + excluded.events, "
+        "breaks_due = exposure_daily.breaks_due + excluded.breaks_due, "
+        "breaks_missed = exposure_daily.breaks_missed + excluded.breaks_missed"
     )
-    columns = "contractor_id, local_day, tier, category, seconds, items, events"
+    columns = (
+        "contractor_id, local_day, tier, category, queue_id, seconds, items, events, "
+        "breaks_due, breaks_missed"
+    )
     cursor = _cursor(session)
     if _is_postgres(session):
         cursor.execute(
             f"INSERT INTO exposure_daily ({columns}) SELECT * FROM unnest(%s::int[], "
-            "%s::date[], %s::smallint[], %s::text[], %s::bigint[], %s::bigint[], %s::int[]) "
-            + update,
+            "%s::date[], %s::smallint[], %s::text[], %s::int[], %s::bigint[], %s::bigint[], "
+            "%s::int[], %s::int[], %s::int[]) " + update,
             (
                 [k[0] for k in keys],
                 [_day(k[1]) for k in keys],
                 [k[2] for k in keys],
                 [k[3] for k in keys],
-                [groups[k][0] for k in keys],
-                [groups[k][1] for k in keys],
-                [groups[k][2] for k in keys],
+                [k[4] for k in keys],
+                *([groups[k][n] for k in keys] for n in range(5)),
             ),
         )
     else:
         cursor.executemany(
-            f"INSERT INTO exposure_daily ({columns}) VALUES (?,?,?,?,?,?,?) " + update,
-            [(k[0], _day(k[1]).isoformat(), k[2], k[3], *groups[k]) for k in keys],
+            f"INSERT INTO exposure_daily ({columns}) VALUES (?,?,?,?,?,?,?,?,?,?) " + update,
+            [(k[0], _day(k[1]).isoformat(), k[2], k[3], k[4], *groups[k]) for k in keys],
         )
     cursor.close()
 
@@ -744,20 +788,26 @@ def extend_run(
 
 
 _RUN_COLUMNS = (
-    "tier1_start_us, tier1_end_us, tier2_start_us, tier2_end_us, tier3_start_us, tier3_end_us"
+    "tier1_start_us, tier1_end_us, tier2_start_us, tier2_end_us, tier3_start_us, tier3_end_us, "
+    "tier1_due_us, tier2_due_us, tier3_due_us"
 )
 
 
-def _update_runs(session: Session, events: Sequence[Resolved], policy: Policy) -> None:
+def _update_runs(
+    session: Session, events: Sequence[Resolved], policy: Policy
+) -> dict[int, list[int]]:
+    """Extend the runs; returns the breaks that fell due or were cut short, as index in
+    ``events`` -> [due, missed] (module docstring)."""
     tracked = [t for t in POLICY_TIERS if policy.tier(t).continuous_limit_minutes]
-    by_contractor: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for e in events:
+    by_contractor: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for index, e in enumerate(events):
         if e.tier >= 1:
             by_contractor[e.contractor.id].append(
-                (e.start_us, e.start_us + e.duration_seconds * SECOND_US, e.tier)
+                (e.start_us, e.start_us + e.duration_seconds * SECOND_US, e.tier, index)
             )
+    breaks: dict[int, list[int]] = {}
     if not tracked or not by_contractor:
-        return
+        return breaks
     ids = sorted(by_contractor)
     postgres = _is_postgres(session)
     cursor = _cursor(session)
@@ -780,25 +830,43 @@ def _update_runs(session: Session, events: Sequence[Resolved], policy: Policy) -
             )
             current.update((row[0], row[1:]) for row in cursor.fetchall())
     # extend_run(), inlined for all tracked tiers in one pass over each person's events
-    # (this loop runs for every event ingested).
-    plan = [(t, 2 * (t - 1), policy.break_seconds(t) * SECOND_US) for t in tracked]
+    # (this loop runs for every event ingested), with the breaks due and missed.
+    plan = [
+        (
+            t,
+            2 * (t - 1),
+            5 + t,
+            policy.break_seconds(t) * SECOND_US,
+            (policy.tier(t).continuous_limit_minutes or 0) * 60 * SECOND_US,
+        )
+        for t in tracked
+    ]
     rows = []
-    empty = (None,) * 6
+    empty = (None,) * 9
     for cid in ids:
         before = current.get(cid, empty)
         state = list(before)
-        for start, end, tier in sorted(by_contractor[cid]):
-            for t, i, gap in plan:
+        for start, end, tier, index in sorted(by_contractor[cid]):
+            for t, i, d, gap, limit in plan:
                 if tier < t:
                     break
                 run_start = state[i]
                 if run_start is None or start >= state[i + 1] + gap:
-                    state[i], state[i + 1] = start, end
+                    state[i], state[i + 1], state[d] = start, end, None
                 elif end + gap > run_start:
                     if start < run_start:
                         state[i] = start
+                    due = state[d]
+                    if due is not None and 0 < due < end:  # exposure during a due break
+                        state[d] = -due
+                        breaks.setdefault(index, [0, 0])[1] += 1
                     if end > state[i + 1]:
                         state[i + 1] = end
+                else:
+                    continue  # an older run's event, reported late
+                if state[d] is None and state[i + 1] - state[i] >= limit:
+                    state[d] = state[i + 1]
+                    breaks.setdefault(index, [0, 0])[0] += 1
         if tuple(state) != before:
             rows.append((cid, *state))
     if rows:
@@ -806,18 +874,19 @@ def _update_runs(session: Session, events: Sequence[Resolved], policy: Policy) -
         if postgres:
             cursor.execute(
                 f"INSERT INTO exposure_runs (contractor_id, {_RUN_COLUMNS}) SELECT * FROM "
-                "unnest(%s::int[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], "
-                f"%s::bigint[], %s::bigint[]) ON CONFLICT (contractor_id) DO UPDATE SET "
-                + assignments,
+                f"unnest(%s::int[], {', '.join(['%s::bigint[]'] * 9)}) "
+                "ON CONFLICT (contractor_id) DO UPDATE SET " + assignments,
                 tuple(list(column) for column in zip(*rows, strict=True)),
             )
         else:
             cursor.executemany(
                 f"INSERT INTO exposure_runs (contractor_id, {_RUN_COLUMNS}) "
-                "VALUES (?,?,?,?,?,?,?) ON CONFLICT (contractor_id) DO UPDATE SET " + assignments,
+                "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (contractor_id) DO UPDATE SET "
+                + assignments,
                 rows,
             )
     cursor.close()
+    return breaks
 
 
 @dataclass(frozen=True)
@@ -843,8 +912,10 @@ def ingest(
     inserted = _insert_events(session, token_id, ordered, now)
     new = [e for event_id, e in unique.items() if event_id in inserted]
     if new:
-        _upsert_daily(session, aggregate_daily(new))
-        _update_runs(session, new, current_policy(session, now))
+        breaks = _update_runs(session, new, current_policy(session, now))
+        groups = aggregate_daily(new)
+        add_breaks(groups, new, breaks)
+        _upsert_daily(session, groups)
         audit.record(
             session,
             "exposure.ingest",

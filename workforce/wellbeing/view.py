@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.units import format_unit
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
@@ -78,15 +78,17 @@ def exposure_view(
             ExposureDaily.local_day,
             ExposureDaily.tier,
             ExposureDaily.category,
-            ExposureDaily.seconds,
-            ExposureDaily.items,
-            ExposureDaily.events,
+            func.sum(ExposureDaily.seconds),
+            func.sum(ExposureDaily.items),
+            func.sum(ExposureDaily.events),
         )
         .where(
             ExposureDaily.contractor_id == contractor.id,
             ExposureDaily.local_day >= start,
             ExposureDaily.local_day <= end,
         )
+        # one entry per day x tier x category, whichever queues the exposure came from
+        .group_by(ExposureDaily.local_day, ExposureDaily.tier, ExposureDaily.category)
         .order_by(ExposureDaily.local_day, ExposureDaily.tier.desc(), ExposureDaily.category)
     ):
         row: dict[str, Any] = {
