@@ -3,20 +3,21 @@
 Moderation platforms post batches of up to 5,000 events. A batch is validated as a whole
 (one bad event rejects it, naming ``events.<index>.<field>``), then in one transaction:
 
-1. the raw events go in with one bulk statement that skips any ``(ingest token, event_id)``
-   already stored (``INSERT ... ON CONFLICT DO NOTHING RETURNING``), so a retried batch,
-   whole or partial, adds nothing twice;
+1. the raw events go in skipping any ``(ingest token, event_id)`` already stored (SQLite:
+   ``INSERT ... ON CONFLICT DO NOTHING RETURNING``; PostgreSQL: ``COPY`` of the ids not
+   found stored, see :func:`_copy_events`), so a retried batch, whole or partial, adds
+   nothing twice;
 2. the contractor's current *run* of continuous exposure is extended (:class:`ExposureRun`),
    noting the breaks that fall due and those cut short (below);
-3. only the events that statement really inserted are rolled up: seconds, items, events and
+3. only the events really inserted are rolled up: seconds, items, events and
    break counts per contractor x local day x tier x category x queue
    (:class:`ExposureDaily`), with one upsert per group (``seconds = seconds +
    excluded.seconds``); an event that crosses the contractor's local midnight is split
    between the two days.
 
 Nothing here creates one ORM object per event: the hot path is plain tuples and
-dialect-specific bulk SQL (a multi-row ``VALUES`` on SQLite, ``unnest`` arrays on
-PostgreSQL). Eligibility, the exposure view, rotations and reports read the roll-ups and
+dialect-specific bulk SQL (a multi-row ``VALUES`` on SQLite, ``COPY`` and ``unnest``
+arrays on PostgreSQL). Eligibility, the exposure view, rotations and reports read the roll-ups and
 runs, never the raw events.
 
 **Runs (the continuous-exposure rule).** For each policy tier t with a continuous limit, a
