@@ -249,7 +249,7 @@ def pay_slip(contractor: Contractor, statement_id: int) -> ResponseReturnValue:
 def _when(value: Any) -> str:
     """An instant from a payload (ISO text) on the reader's clock; unreadable -> as is."""
     try:
-        return format_datetime(dt.datetime.fromisoformat(str(value)), "medium")
+        return format_datetime(dt.datetime.fromisoformat(str(value)), "short")
     except (TypeError, ValueError):
         return str(value)
 
