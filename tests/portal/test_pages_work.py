@@ -11,12 +11,16 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from babel.dates import format_date
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, update
 
 from tests.pay.conftest import PayData
 from tests.portal.conftest import csrf, post_form, text_of
 from workforce import db
 from workforce.auth import create_token
+from workforce.contractors.models import Contractor
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.services import create_queue
@@ -107,6 +111,57 @@ def test_schedule_in_english_on_request_keeps_the_local_clock(app, frozen, porta
     assert "Wednesday, 9 December 2026" in text
     assert "09:00–17:00" in text  # Nairobi time, not 06:00 UTC
     assert "Public holiday:" in text
+
+
+ZONES = [
+    "Africa/Nairobi",
+    "Asia/Manila",
+    "America/Mexico_City",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "Europe/London",
+]
+
+
+def test_a_shift_is_shown_on_its_local_day_at_its_local_time(app, frozen, portal_user) -> None:
+    """Whatever the zone, the fortnight starts on the local Monday and a shift shows under
+    the local date it starts on, at its local start time."""
+    user = portal_user(locale="en_KE", country="KE")
+    gore = queue(app)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        zone=st.sampled_from(ZONES),
+        minutes=st.integers(0, 14 * 24 * 60 - 1),
+        hours=st.integers(1, 12),
+    )
+    def check(zone: str, minutes: int, hours: int) -> None:
+        tz = ZoneInfo(zone)
+        today = NOW.astimezone(tz).date()
+        monday = today - dt.timedelta(days=today.weekday())
+        starts = dt.datetime.combine(monday, dt.time(), tz).astimezone(dt.UTC) + dt.timedelta(
+            minutes=minutes
+        )
+        with db.transaction(app) as session:
+            session.execute(delete(Shift))
+            session.execute(
+                update(Contractor).where(Contractor.id == user.id).values(timezone=zone)
+            )
+        shift(app, user.id, gore, starts, hours)
+        html = user.client.get("/portal/schedule?lang=en").get_data(as_text=True)
+        days = [text_of(part) for part in html.split('<li class="day')[1:]]
+        assert len(days) == 14
+        assert format_date(monday, "full", locale="en_KE") in days[0]
+        local_start = starts.astimezone(tz)
+        index = (local_start.date() - monday).days
+        if index < 14:  # a DST day can push the last minutes past the fortnight
+            assert format_date(local_start.date(), "full", locale="en_KE") in days[index]
+            assert f"{local_start:%H:%M}–" in days[index]
+
+    check()
 
 
 # --- exposure ----------------------------------------------------------------------------------
