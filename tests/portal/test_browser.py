@@ -229,6 +229,18 @@ def test_invite_to_sign_out_in_kiswahili(app, client, ops, new_contractor, live_
     assert fits_the_screen(page)
     shoot(page, "09-rotation-review-requested-sw-320px")
 
+    # The other new pages fit a 320 px screen too.
+    for link, name in (
+        ("Kiwango cha mfiduo", "exposure"),
+        ("Malipo", "pay"),
+        ("Arifa", "notifications"),
+        ("Usajili wa kalenda", "calendar"),
+    ):
+        menu.get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(link)
+        assert fits_the_screen(page), name
+        shoot(page, f"09-{name}-sw-320px")
+
     # Consent and an opt-out.
     page.get_by_role("navigation", name="Menyu kuu").get_by_role(
         "link", name="Wasifu na machaguo"
