@@ -1,18 +1,21 @@
 """End to end in a real browser: Debian's Chromium driven by Playwright against a live server.
 
-invite -> set a password -> sign in -> switch to Kiswahili -> consent and opt-outs ->
-submit a credential -> sign out. Screenshots go to ``test-artifacts/portal/``; its
-``portal.png`` overview is what ``docs/portal.png`` (in the README) is a copy of.
+invite -> set a password -> sign in -> switch to Kiswahili -> see the week -> submit a
+check-in -> ask for a review of a rotation -> consent and opt-outs -> submit a credential ->
+sign out. Screenshots of every step go to ``test-artifacts/portal/``; its ``portal.png`` (the
+schedule at 360 px) is what ``docs/portal.png`` (in the README) is a copy of.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from babel.dates import format_date
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import select
@@ -20,6 +23,11 @@ from werkzeug.serving import make_server
 
 from workforce import db
 from workforce.contractors.models import Contractor, Credential
+from workforce.queues.services import create_queue
+from workforce.scheduling.models import Shift
+from workforce.timeutil import load_zone, local_date
+from workforce.wellbeing.models import CheckIn, Rotation
+from workforce.wellbeing.rotation import start_rotation
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,6 +45,8 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal"
 PHONE = {"width": 390, "height": 844}
 NARROW = {"width": 320, "height": 640}
+#: docs/portal.png: the schedule on a small phone.
+README_SHOT = {"width": 360, "height": 760}
 
 
 @pytest.fixture
@@ -80,18 +90,46 @@ def shoot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def overview(names: list[str], out: str = "portal.png") -> None:
-    """The top of three narrow screenshots side by side (docs/portal.png is a copy)."""
-    from PIL import Image  # matplotlib's dependency
+def readme_shot(page: Page) -> None:
+    """The top of the page at 360 px: ``docs/portal.png`` is a copy of it."""
+    page.set_viewport_size(README_SHOT)
+    page.screenshot(path=str(ARTIFACTS / "portal.png"))
 
-    width, height, gap = NARROW["width"], NARROW["height"], 24
-    sheet = Image.new("RGB", (3 * width + 4 * gap, height + 2 * gap), (214, 222, 218))
-    for i, name in enumerate(names):
-        with Image.open(ARTIFACTS / f"{name}.png") as shot:
-            sheet.paste(
-                shot.convert("RGB").crop((0, 0, width, height)), (gap + i * (width + gap), gap)
+
+def work_for(app: Flask, contractor_id: int) -> dt.date:
+    """Two shifts today (Nairobi) and an automatic rotation to contest; returns today."""
+    now = db.utcnow()
+    nairobi = load_zone("Africa/Nairobi")
+    today = local_date(now, nairobi)
+    with app.test_request_context(), db.transaction(app) as session:
+        ads = create_queue(session, {"slug": "ads", "name": "Matangazo", "tier": 0})
+        for start, hours in ((7, 4), (13, 5)):
+            begins = dt.datetime.combine(today, dt.time(start), nairobi)
+            session.add(
+                Shift(
+                    contractor_id=contractor_id,
+                    queue_id=ads.id,
+                    starts_at=begins,
+                    ends_at=begins + dt.timedelta(hours=hours),
+                    status="scheduled",
+                )
             )
-    sheet.save(ARTIFACTS / out, optimize=True)
+        start_rotation(
+            session,
+            contractor_id=contractor_id,
+            reason="daily_limit",
+            started_at=now,
+            ends_at=now + dt.timedelta(hours=48),
+            explanation={
+                "rule": "daily_limit",
+                "tier": 3,
+                "policy_version": 1,
+                "measured": 250,
+                "limit": 240,
+                "unit": "minutes",
+            },
+        )
+    return today
 
 
 def fits_the_screen(page: Page) -> bool:
@@ -105,6 +143,7 @@ def fits_the_screen(page: Page) -> bool:
 
 def test_invite_to_sign_out_in_kiswahili(app, client, ops, new_contractor, live_server, browser):
     cid = new_contractor(full_name="Grace Wambui", email="grace@example.org", country="KE")
+    today = work_for(app, cid)
     response = client.post(f"/api/v1/contractors/{cid}/portal-invite", headers=ops)
     invite_url = response.json["url"]
     assert invite_url.startswith(live_server + "/portal/invite/")
@@ -147,6 +186,60 @@ def test_invite_to_sign_out_in_kiswahili(app, client, ops, new_contractor, live_
     page.set_viewport_size(NARROW)
     assert fits_the_screen(page)
     shoot(page, "04-home-sw-320px")
+    menu = page.get_by_role("navigation", name="Menyu kuu")
+
+    # The week, in Kiswahili and Nairobi time.
+    menu.get_by_role("link", name="Ratiba yangu").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ratiba yangu")
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("Wiki hii")
+    day = page.locator("li.day.today")
+    expect(day).to_contain_text(format_date(today, "full", locale="sw_KE"))
+    expect(day).to_contain_text("Leo")
+    expect(day).to_contain_text("07:00–11:00")
+    expect(day).to_contain_text("13:00–18:00")
+    assert fits_the_screen(page)
+    shoot(page, "05-schedule-sw-320px")
+    readme_shot(page)
+    page.set_viewport_size(NARROW)
+
+    # A WHO-5 check-in: five questions, one answer each, then the result (hers alone).
+    menu.get_by_role("link", name="Kujipima ustawi").click()
+    page.get_by_role("link", name="WHO-5").click()
+    questions = page.locator("fieldset.question")
+    expect(questions).to_have_count(5)
+    for i in range(5):
+        questions.nth(i).get_by_label("Most of the time").check()
+    assert fits_the_screen(page)
+    shoot(page, "06-checkin-form-sw-320px")
+    page.get_by_role("button", name="Tuma majibu yangu").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Asante kwa kujipima")
+    expect(page.locator("dl.details")).to_contain_text("80 (kati ya 0 na 100)")
+    shoot(page, "07-checkin-result-sw-320px")
+
+    # The rotation: why, in Kiswahili, and a request for a person to review it.
+    menu.get_by_role("link", name="Mizunguko").click()
+    expect(page.locator("#main")).to_contain_text("Mfiduo wako wa leo wa daraja 3 umefikia 250")
+    page.get_by_label("Kwa nini mtu akague uamuzi huu?").fill("Nilipumzika kati ya kazi.")
+    shoot(page, "08-rotation-sw-320px")
+    page.get_by_role("button", name="Omba ukaguzi").click()
+    expect(page.get_by_role("status").first).to_have_text(
+        "Asante. Mtu wa timu ya uendeshaji atakagua mzunguko huu."
+    )
+    expect(page.locator("#main")).to_contain_text("Ukaguzi umeombwa")
+    assert fits_the_screen(page)
+    shoot(page, "09-rotation-review-requested-sw-320px")
+
+    # The other new pages fit a 320 px screen too.
+    for link, name in (
+        ("Kiwango cha mfiduo", "exposure"),
+        ("Malipo", "pay"),
+        ("Arifa", "notifications"),
+        ("Usajili wa kalenda", "calendar"),
+    ):
+        menu.get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(link)
+        assert fits_the_screen(page), name
+        shoot(page, f"09-{name}-sw-320px")
 
     # Consent and an opt-out.
     page.get_by_role("navigation", name="Menyu kuu").get_by_role(
@@ -160,7 +253,7 @@ def test_invite_to_sign_out_in_kiswahili(app, client, ops, new_contractor, live_
     expect(page.get_by_role("status")).to_contain_text("Machaguo yako yamehifadhiwa.")
     expect(page.get_by_label("Kujidhuru na kujiua")).to_be_checked()
     assert fits_the_screen(page)
-    shoot(page, "05-profile-sw-320px")
+    shoot(page, "10-profile-sw-320px")
 
     # A credential, sent for review.
     page.get_by_role("navigation", name="Menyu kuu").get_by_role(
@@ -179,23 +272,29 @@ def test_invite_to_sign_out_in_kiswahili(app, client, ops, new_contractor, live_
     expect(item).to_contain_text("Inasubiri kukaguliwa")
     expect(item).to_contain_text("28 Feb 2027")
     assert fits_the_screen(page)
-    shoot(page, "06-credentials-sw-320px")
+    shoot(page, "11-credentials-sw-320px")
 
     # Sign out; the pages are closed again.
     page.set_viewport_size(PHONE)
     page.get_by_role("button", name="Toka").click()
     expect(page.get_by_role("status")).to_have_text("Umetoka.")
-    shoot(page, "07-signed-out-sw")
+    shoot(page, "12-signed-out-sw")
     page.goto(live_server + "/portal/profile")
     assert urlsplit(page.url).path == "/portal/sign-in"
 
     assert problems == [], problems
-    overview(["04-home-sw-320px", "05-profile-sw-320px", "06-credentials-sw-320px"])
     with db.transaction(app) as session:
         grace = session.get(Contractor, cid)
         assert grace is not None
         assert grace.sensitive_consent_at is not None
         assert grace.opt_outs == ["self_harm"]
+        check_in = session.scalars(select(CheckIn)).one()
+        assert (check_in.contractor_id, check_in.instrument, check_in.score) == (cid, "who5", 80)
+        rotation = session.scalars(select(Rotation)).one()
+        assert (rotation.review_status, rotation.review_comment) == (
+            "requested",
+            "Nilipumzika kati ya kazi.",
+        )
         credential = session.scalars(select(Credential)).one()
         assert (credential.contractor_id, credential.code, credential.status) == (
             cid,

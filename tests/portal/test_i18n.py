@@ -19,9 +19,13 @@ from tests.portal.conftest import accept, csrf_from, post_form, sign_in, text_of
 from workforce import db
 from workforce.contractors.credentials import submit_credential
 from workforce.contractors.models import Credential
+from workforce.notifications.services import notify_once
 from workforce.portal import i18n
 from workforce.portal.i18n import LANGUAGES, TRANSLATIONS_DIR
 from workforce.portal.web import use_language
+from workforce.queues.services import create_queue
+from workforce.scheduling.models import Shift
+from workforce.wellbeing.rotation import start_rotation
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
@@ -112,6 +116,85 @@ def english_leftovers(lang: str, text: str) -> list[str]:
     return leftovers
 
 
+def work_pages(app, user) -> dict[str, str]:
+    """The work pages with something on each: shifts, a rotation, check-ins, notices."""
+    now = db.utcnow()
+    client = user.client
+    with app.test_request_context(), db.transaction(app) as session:
+        queue = create_queue(
+            session,
+            {"slug": "gore", "name": "Gore", "tier": 3, "categories": ["violence_gore"]},
+        )
+        for days, status in ((0, "scheduled"), (1, "cancelled"), (2, "completed")):
+            starts = now + dt.timedelta(days=days)
+            session.add(
+                Shift(
+                    contractor_id=user.id,
+                    queue_id=queue.id,
+                    starts_at=starts,
+                    ends_at=starts + dt.timedelta(hours=2),
+                    status=status,
+                )
+            )
+        rotation = start_rotation(
+            session,
+            contractor_id=user.id,
+            reason="weekly_limit",
+            started_at=now,
+            ends_at=now + dt.timedelta(days=1),
+            explanation={"rule": "weekly_limit", "tier": 2, "measured": 1500, "limit": 1440},
+        )
+        for kind, payload in (
+            ("checkin.reminder", {}),
+            ("rotation.reviewed", {"outcome": "upheld"}),
+            (
+                "exposure.warning",
+                {"rule": "daily_limit", "tier": 3, "measured_minutes": 200, "limit_minutes": 240},
+            ),
+            ("credential.expired", {"code": "RN", "expires_on": "2026-01-31"}),
+            ("shift.cancelled", {"starts_at": now.isoformat()}),
+        ):
+            notify_once(
+                session,
+                kind=kind,
+                audience="contractor",
+                dedupe_key=kind,
+                payload=payload,
+                contractor_id=user.id,
+            )
+    pages = {
+        name: client.get(f"/portal/{path}").get_data(True)
+        for name, path in (
+            ("schedule", "schedule"),
+            ("exposure", "exposure"),
+            ("rotations", "rotations"),
+            ("checkins", "checkins"),
+            ("checkin form", "checkins/pcl5"),
+            ("pay", "pay"),
+            ("notifications", "notifications"),
+            ("calendar", "calendar"),
+        )
+    }
+    pages["review error"] = post_form(
+        client, "/portal/rotations", {"rotation": str(rotation.id), "comment": ""}
+    ).get_data(True)
+    pages["checkin missing"] = post_form(client, "/portal/checkins/gad7", {"q1": "1"}).get_data(
+        True
+    )
+    for name, key, answers in (
+        ("checkin urgent", "phq9", ["0"] * 8 + ["2"]),
+        ("checkin flagged", "gad7", ["3"] * 7),
+    ):
+        done = post_form(
+            client, f"/portal/checkins/{key}", {f"q{i}": a for i, a in enumerate(answers, 1)}
+        )
+        pages[name] = client.get(done.headers["Location"]).get_data(True)
+    pages["checkins history"] = client.get("/portal/checkins").get_data(True)
+    post_form(client, "/portal/rotations", {"rotation": str(rotation.id), "comment": "Please"})
+    pages["review requested"] = client.get("/portal/rotations").get_data(True)
+    return pages
+
+
 @pytest.fixture
 def every_page(app, client, ops, invite, new_contractor, portal_user):
     """Visit every portal page (with data on it) in a language; returns {name: html}."""
@@ -166,6 +249,7 @@ def every_page(app, client, ops, invite, new_contractor, portal_user):
         pages["csrf failure"] = client_.post(
             "/portal/profile", data={"csrf_token": csrf_from(html)[::-1]}
         ).get_data(True)
+        pages.update(work_pages(app, user))
         post_form(client_, "/portal/sign-out", page="/portal/")
         pages["signed out"] = client_.get("/portal/sign-in").get_data(True)
         return pages
@@ -176,7 +260,7 @@ def every_page(app, client, ops, invite, new_contractor, portal_user):
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_every_page_renders_in_the_language(every_page, lang: str) -> None:
     pages = every_page(lang)
-    assert len(pages) == 13
+    assert len(pages) == 27
     for name, html in pages.items():
         assert f'<html lang="{lang}">' in html, (lang, name)
         if lang != "en":

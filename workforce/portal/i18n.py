@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel import units as babel_units
 from babel.support import Translations
 from flask import g, has_request_context
 
@@ -157,6 +158,13 @@ def format_money(amount: Decimal, currency: str) -> str:
 
 def format_number(value: int | Decimal) -> str:
     return babel_numbers.format_decimal(value, locale=current_locale())
+
+
+def format_minutes(value: float | int) -> str:
+    """A duration in minutes ("45 min", "dk 45"), as the exposure view writes it."""
+    return babel_units.format_unit(
+        value, "duration-minute", length="short", locale=current_locale()
+    )
 
 
 def country_name(code: str) -> str:

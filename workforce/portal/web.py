@@ -335,6 +335,7 @@ def install_template_helpers(app: Flask) -> None:
             "time": i18n.format_time,
             "money": i18n.format_money,
             "number": i18n.format_number,
+            "minutes": i18n.format_minutes,
             "country_name": i18n.country_name,
             "currency_name": i18n.currency_name,
             "locale_name": i18n.locale_name,

@@ -1,0 +1,366 @@
+"""Signed-in pages about work: schedule, exposure, rotations, pay, notifications, calendar.
+
+Each page calls the service its ``/api/v1/me/...`` twin calls and only formats the result
+for the reader (their language, their locale's formats, their time zone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from workforce import db
+from workforce.contractors.models import Contractor
+from workforce.errors import Conflict
+from workforce.notifications import services as notification_service
+from workforce.notifications.models import Notification
+from workforce.pay import services as pay_service
+from workforce.pay.slip import render_pdf
+from workforce.portal.i18n import N_, current_locale, format_date, format_datetime
+from workforce.portal.i18n import gettext as _
+from workforce.portal.web import page, render
+from workforce.scheduling import feed
+from workforce.scheduling import schedule as schedule_service
+from workforce.scheduling.public_holidays import holiday_lookup
+from workforce.timeutil import load_zone, local_date
+from workforce.wellbeing import rotation as rotation_service
+from workforce.wellbeing.explain import summary
+from workforce.wellbeing.models import Rotation
+from workforce.wellbeing.view import exposure_view
+
+#: Shifts read for the two weeks shown (a fortnight has far fewer).
+MAX_SHIFTS = 500
+#: Rows shown on the lists (rotations, pay statements, notifications), newest first.
+LIST_LIMIT = 50
+#: The API's limit on a review comment.
+MAX_COMMENT = 2000
+
+SHIFT_STATUS_LABELS = {
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+    "missed": N_("Missed"),
+}
+TIER_LABELS = {
+    1: N_("Tier 1: mildly disturbing content"),
+    2: N_("Tier 2: highly disturbing content"),
+    3: N_("Tier 3: the most disturbing content"),
+}
+ROTATION_REASON_LABELS = {
+    "daily_limit": N_("Daily limit reached"),
+    "weekly_limit": N_("7-day limit reached"),
+    "consecutive_days": N_("Too many days in a row"),
+    "planned": N_("Planned break"),
+    "credential_expired": N_("Credential expired"),
+    "wellbeing": N_("Wellbeing break"),
+    "self_requested": N_("Break you asked for"),
+    "manual": N_("Set by operations"),
+}
+ROTATION_STATUS_LABELS = {
+    "active": N_("Active"),
+    "ended": N_("Ended"),
+    "overturned": N_("Overturned after review"),
+}
+REVIEW_STATUS_LABELS = {
+    "requested": N_("Review requested: a person at operations will answer."),
+    "upheld": N_("Reviewed: the rotation was kept."),
+    "overturned": N_("Reviewed: the rotation was ended."),
+}
+STATEMENT_KIND_LABELS = {
+    "regular": N_("Pay statement"),
+    "adjustment": N_("Adjustment"),
+}
+
+
+# --- schedule --------------------------------------------------------------------------------
+
+
+@dataclass
+class Day:
+    date: dt.date
+    holiday: str | None
+    shifts: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+
+@page(
+    "/schedule",
+    nav=N_("My schedule"),
+    summary=N_("This week and next, in your local time, with public holidays."),
+    order=10,
+)
+def schedule(contractor: Contractor) -> ResponseReturnValue:
+    now = db.utcnow()
+    locale = current_locale()
+    result = schedule_service.schedule(
+        db.session(),
+        contractor.id,
+        start=None,
+        end=None,
+        locale=str(locale),
+        include_cancelled=True,
+        page=1,
+        page_size=MAX_SHIFTS,
+        now=now,
+    )
+    holidays = holiday_lookup(contractor.country, contractor.subdivision, locale)
+    pieces: dict[dt.date, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    for item in result["items"]:
+        for piece in item["days"]:
+            pieces[piece["date"]].append((item, piece))
+    start, end = result["from"], result["to"]
+    days = [
+        Day(day, holidays(day), pieces.get(day, []))
+        for day in (start + dt.timedelta(days=n) for n in range((end - start).days + 1))
+    ]
+    weeks = [
+        (_("This week") if i == 0 else _("Next week"), days[i : i + 7])
+        for i in range(0, len(days), 7)
+    ]
+    return render(
+        "portal/schedule.html",
+        weeks=weeks,
+        today=local_date(now, load_zone(contractor.timezone)),
+        statuses=SHIFT_STATUS_LABELS,
+    )
+
+
+# --- exposure --------------------------------------------------------------------------------
+
+
+@page(
+    "/exposure",
+    nav=N_("Exposure budget"),
+    summary=N_("How much disturbing content is left for today, and when a break is due."),
+    order=20,
+)
+def exposure(contractor: Contractor) -> ResponseReturnValue:
+    view = exposure_view(db.session(), contractor, at=db.utcnow())
+    return render("portal/exposure.html", view=view, tiers=TIER_LABELS)
+
+
+# --- rotations -------------------------------------------------------------------------------
+
+
+def _review_form(form: Any) -> tuple[int | None, str, str | None]:
+    """The rotation asked about, the comment, and what is wrong with them."""
+    raw = form.get("rotation", "")
+    rotation_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    comment = form.get("comment", "").strip()
+    if not comment:
+        return rotation_id, comment, _("Tell us why the rotation should be reviewed.")
+    if len(comment) > MAX_COMMENT:
+        return rotation_id, comment, _("Use at most %(count)s characters.", count=MAX_COMMENT)
+    return rotation_id, comment, None
+
+
+@page(
+    "/rotations",
+    nav=N_("Rotations"),
+    summary=N_("Breaks from sensitive queues, why they happened, and asking for a review."),
+    order=30,
+    methods=("GET", "POST"),
+)
+def rotations(contractor: Contractor) -> ResponseReturnValue:
+    session = db.session()
+    status, error, error_for, comment = 200, None, None, ""
+    if request.method == "POST":
+        error_for, comment, error = _review_form(request.form)
+        status = 422
+        if error is None and error_for is not None:
+            try:
+                rotation_service.request_review(session, error_for, contractor.id, comment)
+            except Conflict as conflict:
+                status = 409
+                error = (
+                    _("A review of this rotation was already requested.")
+                    if conflict.code == "review_exists"
+                    else _("Only automatic rotations can be reviewed.")
+                )
+            else:
+                flash(_("Thank you. A person at operations will review the rotation."), "success")
+                return redirect(url_for("portal.rotations"), 303)
+        elif error_for is None:
+            error = _("Choose one of the options and try again.")
+    now = db.utcnow()
+    locale = str(current_locale())
+    items = session.scalars(
+        rotation_service.rotations_query(contractor_id=contractor.id).limit(LIST_LIMIT)
+    ).all()
+    explained = [(r, summary(r, locale, contractor.timezone)) for r in items]
+    return render(
+        "portal/rotations.html",
+        status,
+        active=[(r, s) for r, s in explained if _is_active(r, now)],
+        past=[(r, s) for r, s in explained if not _is_active(r, now)],
+        reviewable=rotation_service.REVIEWABLE,
+        reasons=ROTATION_REASON_LABELS,
+        statuses=ROTATION_STATUS_LABELS,
+        reviews=REVIEW_STATUS_LABELS,
+        error=error,
+        error_for=error_for,
+        comment=comment,
+        max_comment=MAX_COMMENT,
+    )
+
+
+def _is_active(rotation: Rotation, now: dt.datetime) -> bool:
+    return rotation.status == "active" and rotation.ends_at > now
+
+
+# --- pay -------------------------------------------------------------------------------------
+
+
+@page(
+    "/pay",
+    nav=N_("Pay"),
+    summary=N_("Your pay statements and pay slips."),
+    order=50,
+)
+def pay(contractor: Contractor) -> ResponseReturnValue:
+    statements = (
+        db.session()
+        .scalars(pay_service.statements_query(contractor.id, final_only=True).limit(LIST_LIMIT))
+        .all()
+    )
+    return render("portal/pay.html", statements=statements, kinds=STATEMENT_KIND_LABELS)
+
+
+@page("/pay/<int:statement_id>.pdf")
+def pay_slip(contractor: Contractor, statement_id: int) -> ResponseReturnValue:
+    """The PDF slip, through the portal session: only the contractor's own final ones."""
+    statement = pay_service.visible_statement(db.session(), statement_id)
+    body = render_pdf(statement, contractor, str(current_locale()))
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="pay-statement-{statement.id}.pdf"'
+    )
+    return response
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+def _when(value: Any) -> str:
+    """An instant from a payload (ISO text) on the reader's clock; unreadable -> as is."""
+    try:
+        return format_datetime(dt.datetime.fromisoformat(str(value)), "short")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _day(value: Any) -> str:
+    try:
+        return format_date(dt.date.fromisoformat(str(value)), "long")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def notification_text(notification: Notification) -> tuple[str, str | None]:
+    """What a notification says, in the reader's language, and the page it is about."""
+    kind, p = notification.kind, notification.payload or {}
+    if kind == "checkin.reminder":
+        return _("A wellbeing check-in is open for you. It is voluntary."), "portal.checkins"
+    if kind == "rotation.started":
+        text = _("You are off sensitive queues until %(until)s.", until=_when(p.get("ends_at")))
+        return text, "portal.rotations"
+    if kind == "rotation.ended":
+        return _("Your break from sensitive queues has ended."), "portal.rotations"
+    if kind == "rotation.reviewed":
+        text = (
+            _("A person reviewed your rotation and ended it.")
+            if p.get("outcome") == "overturned"
+            else _("A person reviewed your rotation and kept it.")
+        )
+        return text, "portal.rotations"
+    if kind == "exposure.warning":
+        values = {
+            "tier": p.get("tier"),
+            "measured": p.get("measured_minutes"),
+            "limit": p.get("limit_minutes"),
+        }
+        text = (
+            _(
+                "Close to the 7-day limit at tier %(tier)s: %(measured)s of %(limit)s minutes.",
+                **values,
+            )
+            if p.get("rule") == "weekly_limit"
+            else _(
+                "Close to today's limit at tier %(tier)s: %(measured)s of %(limit)s minutes.",
+                **values,
+            )
+        )
+        return text, "portal.exposure"
+    if kind == "credential.expiring":
+        text = _(
+            "Your credential %(code)s expires on %(date)s.",
+            code=p.get("code"),
+            date=_day(p.get("expires_on")),
+        )
+        return text, "portal.credentials"
+    if kind == "credential.expired":
+        text = _(
+            "Your credential %(code)s expired on %(date)s.",
+            code=p.get("code"),
+            date=_day(p.get("expires_on")),
+        )
+        return text, "portal.credentials"
+    if kind == "shift.reassigned":
+        text = _(
+            "Your shift of %(when)s moved to a queue without sensitive content.",
+            when=_when(p.get("starts_at")),
+        )
+        return text, "portal.schedule"
+    if kind == "shift.cancelled":
+        text = _("Your shift of %(when)s was cancelled.", when=_when(p.get("starts_at")))
+        return text, "portal.schedule"
+    return _("You have a new message from operations."), None
+
+
+@page(
+    "/notifications",
+    nav=N_("Notifications"),
+    summary=N_("Messages about your work, newest first."),
+    order=60,
+    methods=("GET", "POST"),
+)
+def notifications(contractor: Contractor) -> ResponseReturnValue:
+    session = db.session()
+    if request.method == "POST":
+        raw = request.form.get("notification", "")
+        if raw.isdigit() and len(raw) < 10:
+            notification_service.mark_read(session, contractor.id, int(raw))
+            return redirect(url_for("portal.notifications"), 303)
+        flash(_("Choose one of the options and try again."), "warning")
+        return redirect(url_for("portal.notifications"), 303)
+    rows = session.scalars(
+        notification_service.contractor_notifications(contractor.id, unread=False).limit(LIST_LIMIT)
+    ).all()
+    return render(
+        "portal/notifications.html",
+        items=[(n, *notification_text(n)) for n in rows],
+    )
+
+
+# --- calendar --------------------------------------------------------------------------------
+
+
+@page(
+    "/calendar",
+    nav=N_("Calendar subscription"),
+    summary=N_("Your shifts in your phone's calendar."),
+    order=65,
+    methods=("GET", "POST"),
+)
+def calendar(contractor: Contractor) -> ResponseReturnValue:
+    session = db.session()
+    if request.method == "POST":
+        feed.rotate_feed(session, contractor.id, db.utcnow())
+        flash(_("Your calendar has a new address. The old one no longer works."), "success")
+        return redirect(url_for("portal.calendar"), 303)
+    return render("portal/calendar.html", urls=feed.feed_url(session, contractor.id))
