@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE))
 
 import eligibility  # noqa: E402
 import ingest  # noqa: E402
+import simulate  # noqa: E402
 
 #: name -> (module, full-size arguments, quick arguments)
 BENCHES = {
@@ -33,6 +34,11 @@ BENCHES = {
         eligibility,
         [],
         ["--contractors", "1000", "--events", "60000", "--checks", "300", "--history", "10"],
+    ),
+    "simulate": (
+        simulate,
+        [],
+        ["--contractors", "300", "--days", "2", "--interval", "600", "--history-factor", "3"],
     ),
 }
 
