@@ -371,6 +371,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             posted += answer.get_json()["accepted"]
         result = run_job(app, job, clock)
         sweep_seconds.append(result.seconds)
+        if len(sweep_seconds) % (86400 // args.interval) == 0:
+            print(f"  day {len(sweep_seconds) * args.interval // 86400} simulated", flush=True)
         for key, value in result.effects.items():
             counts[key] += value
         if result.effects.get("rotations"):
