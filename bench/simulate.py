@@ -35,6 +35,7 @@ import datetime as dt
 import heapq
 import random
 import statistics
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -317,6 +318,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     app = fresh_app(url)
     app.config["SWEEP_INTERVAL_SECONDS"] = args.interval
+    # a lock of its own: another run on this machine must not make this one a standby
+    app.config["LOCK_DIR"] = tempfile.mkdtemp(prefix="workforce-simulate-locks-")
     client = app.test_client()
     interval = dt.timedelta(seconds=args.interval)
     world = seed_workforce(app, args.contractors, seed=args.seed)
@@ -370,6 +373,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             assert answer.status_code == 200, answer.get_json()
             posted += answer.get_json()["accepted"]
         result = run_job(app, job, clock)
+        assert result.ran, "the sweep stood by: another process holds its lock"
         sweep_seconds.append(result.seconds)
         if len(sweep_seconds) % (86400 // args.interval) == 0:
             print(f"  day {len(sweep_seconds) * args.interval // 86400} simulated", flush=True)
