@@ -26,6 +26,7 @@ sys.path.insert(0, str(HERE))
 import eligibility  # noqa: E402
 import ingest  # noqa: E402
 import report  # noqa: E402
+import simulate  # noqa: E402
 
 #: name -> (module, full-size arguments, quick arguments)
 BENCHES = {
@@ -36,6 +37,11 @@ BENCHES = {
         ["--contractors", "1000", "--events", "60000", "--checks", "300", "--history", "10"],
     ),
     "report": (report, [], ["--contractors", "1000", "--events", "300000", "--repeat", "3"]),
+    "simulate": (
+        simulate,
+        [],
+        ["--contractors", "300", "--days", "2", "--interval", "600", "--history-factor", "3"],
+    ),
 }
 
 

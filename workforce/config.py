@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "LOCK_DIR": "",
     #: Rotation sweep cadence; the breach-to-rotation target is one interval + 10 s.
     "SWEEP_INTERVAL_SECONDS": 60,
+    #: UTC hours (APScheduler cron syntax: "1", "1,13", "*/6") at which planned rotations
+    #: are made; daily by default, and idempotent, so more often only makes them sooner.
+    "PLANNED_ROTATION_HOURS": "1",
     #: Failed authentications allowed per client address per minute before 429.
     "AUTH_FAILURES_PER_MINUTE": 30,
     #: How often the outbox is posted to the webhooks.

@@ -3,6 +3,7 @@ once (one is active per run, the other a standby), and stopping them loses nothi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -13,10 +14,15 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.webhook_server import webhook_receiver
+from tests.wellbeing.exposure_helpers import event, ingest_now, ingest_token, make_queues
 from workforce import db
+from workforce.contractors.services import create_contractor
 from workforce.notifications.services import notify_once
+from workforce.scheduling.models import JobRun
+from workforce.wellbeing.models import Rotation
 
 pytestmark = [
     pytest.mark.slow,
@@ -27,22 +33,28 @@ pytestmark = [
 
 
 def start_scheduler(
-    database_url: str, lock_dir: Path, hook_url: str, log: IO[bytes]
+    database_url: str, lock_dir: Path, log: IO[bytes], **settings: str
 ) -> subprocess.Popen[bytes]:
+    """A real ``flask --app workforce scheduler``; ``settings`` are ``WORKFORCE_*`` values."""
     env = {
         **os.environ,
         "WORKFORCE_DATABASE_URL": database_url,
         "WORKFORCE_LOCK_DIR": str(lock_dir),
-        "WORKFORCE_WEBHOOK_URLS": hook_url,
-        "WORKFORCE_WEBHOOK_SECRET": "k",
-        "WORKFORCE_DELIVERY_INTERVAL_SECONDS": "1",
+        **{f"WORKFORCE_{name}": value for name, value in settings.items()},
     }
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "workforce", "scheduler"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        process.wait(timeout=20)
 
 
 def test_two_scheduler_processes_deliver_each_notification_once(app, tmp_path) -> None:
@@ -51,16 +63,82 @@ def test_two_scheduler_processes_deliver_each_notification_once(app, tmp_path) -
             notify_once(session, kind="test", audience="ops", dedupe_key=f"k{n}", payload={"n": n})
     with webhook_receiver() as hook, (tmp_path / "scheduler.log").open("wb") as log:
         url = app.config["DATABASE_URL"]
-        processes = [start_scheduler(url, tmp_path, hook.url, log) for _ in range(2)]
+        hook_settings = {
+            "WEBHOOK_URLS": hook.url,
+            "WEBHOOK_SECRET": "k",
+            "DELIVERY_INTERVAL_SECONDS": "1",
+        }
+        processes = [start_scheduler(url, tmp_path, log, **hook_settings) for _ in range(2)]
         try:
             deadline = time.monotonic() + 60
             while len(hook.calls) < 20 and time.monotonic() < deadline:
                 time.sleep(0.2)
             time.sleep(2.5)  # more runs of both schedulers: nothing may arrive twice
         finally:
-            for process in processes:
-                process.send_signal(signal.SIGTERM)
-            for process in processes:
-                process.wait(timeout=20)
+            stop(processes)
         delivered = [json.loads(body)["payload"]["n"] for _headers, body in hook.calls]
     assert sorted(delivered) == list(range(20)), (tmp_path / "scheduler.log").read_text()
+
+
+def over_the_cap(app, count: int) -> list[int]:
+    """``count`` contractors with 275 minutes of tier-3 work ending a minute ago (the daily
+    cap is 240), in a zone where it is about noon, so the local day holds all of it."""
+    now = db.utcnow()
+    zone = f"Etc/GMT{-(12 - now.hour):+d}"  # Etc/GMT-3 is UTC+3
+    make_queues(app)
+    with app.app_context(), db.transaction(app) as session:
+        ids = [
+            create_contractor(
+                session,
+                {
+                    "full_name": f"P{n}",
+                    "email": f"p{n}@example.org",
+                    "country": "KE",
+                    "timezone": zone,
+                },
+            ).id
+            for n in range(count)
+        ]
+    events = [
+        event(f"{cid}-{k}", cid, now - dt.timedelta(minutes=1 + 60 * (5 - k)), 55 * 60)
+        for cid in ids
+        for k in range(5)
+    ]
+    ingest_now(app, ingest_token(app), events, now)
+    return ids
+
+
+def test_two_scheduler_processes_rotate_each_person_once(app, tmp_path) -> None:
+    """Both processes sweep every second against one database (advisory lock on
+    PostgreSQL, file lock on SQLite): each breach is one rotation, and both took part."""
+    ids = over_the_cap(app, 30)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    url = app.config["DATABASE_URL"]
+    with logs[0].open("wb") as a, logs[1].open("wb") as b:
+        processes = [
+            start_scheduler(url, tmp_path, log, SWEEP_INTERVAL_SECONDS="1") for log in (a, b)
+        ]
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with db.get_db(app).reader() as session:
+                    if session.scalar(select(func.count(Rotation.id))) >= len(ids):
+                        break
+                time.sleep(0.2)
+            time.sleep(3.5)  # three more sweeps of each: nothing may be rotated twice
+        finally:
+            stop(processes)
+    texts = [log.read_text() for log in logs]
+    with db.get_db(app).reader() as session:
+        rotated = session.execute(
+            select(Rotation.contractor_id, Rotation.reason, func.count())
+            .group_by(Rotation.contractor_id, Rotation.reason)
+            .order_by(Rotation.contractor_id)
+        ).all()
+        runs = session.scalars(select(JobRun).where(JobRun.job_id == "rotation-sweep")).all()
+    assert [tuple(row) for row in rotated] == [(cid, "daily_limit", 1) for cid in ids], texts
+    assert len(runs) >= 4 and all(run.succeeded for run in runs)
+    assert sum(run.effects["rotations"] for run in runs) == len(ids)
+    for text in texts:  # each process ran the sweep or stood by, every second
+        assert "scheduler starting" in text
+        assert text.count("job rotation-sweep ran") + text.count("job rotation-sweep: standby") >= 3

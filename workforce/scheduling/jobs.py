@@ -17,6 +17,7 @@ from workforce.notifications.delivery import deliver_pending
 from workforce.reports.services import monthly_reports
 from workforce.scheduling.services import mark_missed_shifts
 from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
+from workforce.wellbeing.planned import plan_rotations
 from workforce.wellbeing.sweep import sweep
 
 JobFunc = Callable[[Session, dt.datetime], dict[str, int]]
@@ -46,6 +47,13 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "interval",
             {"seconds": config["SWEEP_INTERVAL_SECONDS"]},
             "rotate contractors who breached the exposure policy off tier >= 2 queues",
+        ),
+        Job(
+            "planned-rotations",
+            plan_rotations,
+            "cron",
+            {"hour": config["PLANNED_ROTATION_HOURS"], "minute": 0},
+            "plan a week off tiers 2-3 after the policy's run of weeks with tier-3 work",
         ),
         Job(
             "deliver-notifications",

@@ -44,6 +44,7 @@ def run_job(app: Flask, job: Job, now: dt.datetime | None = None) -> RunResult:
             job_lock(app, session, job.id) as held,
         ):
             if not held:
+                log.info("job %s: standby, another scheduler holds its lock", job.id)
                 return RunResult(job.id, False, {}, time.perf_counter() - started)
             effects = job.func(session, now or started_at)
             session.add(

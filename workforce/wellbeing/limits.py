@@ -14,12 +14,15 @@ Definitions (tier t = exposure at tier t *and above*, see :mod:`workforce.wellbe
   break length.
 
 Three indexed queries: the policy in force, the roll-ups of the last few days (primary key
-prefix ``contractor_id, local_day``), and the contractor's runs (primary key).
+prefix ``contractor_id, local_day``), and the contractor's runs (primary key);
+:func:`standings` measures many contractors with the same two queries over all of them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -116,8 +119,67 @@ def standing(
 ) -> Standing:
     """Measure the contractor against the policy in force at ``at`` (module docstring)."""
     policy = policy or current_policy(session, at)
-    zone = ZoneInfo(contractor.timezone)
-    today = local_date(at, zone)
+    today = local_date(at, ZoneInfo(contractor.timezone))
+    first = today - dt.timedelta(days=policy.history_days)
+    days = _daily_rows(session, [contractor.id], first, today)
+    runs = _run_rows(session, [contractor.id])
+    return _measure(contractor, at, policy, days.get(contractor.id, []), runs.get(contractor.id))
+
+
+def standings(
+    session: Session, contractors: Sequence[ContractorFacts], at: dt.datetime, policy: Policy
+) -> dict[int, Standing]:
+    """:func:`standing` of many contractors with two queries in all (the rotation sweep):
+    the roll-ups of the days any of their zones may call recent, and their runs rows."""
+    ids = [c.id for c in contractors]
+    if not ids:
+        return {}  # "IN ()" is an error on PostgreSQL
+    # local dates are within a day of the UTC date
+    first = at.date() - dt.timedelta(days=policy.history_days + 1)
+    days = _daily_rows(session, ids, first, at.date() + dt.timedelta(days=1))
+    runs = _run_rows(session, ids)
+    return {c.id: _measure(c, at, policy, days.get(c.id, []), runs.get(c.id)) for c in contractors}
+
+
+def _daily_rows(
+    session: Session, ids: Sequence[int], first: dt.date, last: dt.date
+) -> dict[int, list[tuple[dt.date, int, int]]]:
+    """``contractor -> [(local_day, tier, seconds)]`` between two local days."""
+    # Plain DB-API SQL: this runs on every eligibility check.
+    postgres = session.get_bind().dialect.name == "postgresql"
+    bounds: tuple[Any, Any] = (first, last) if postgres else (str(first), str(last))
+    found = fetch(
+        session,
+        "SELECT contractor_id, local_day, tier, SUM(seconds) FROM exposure_daily WHERE "
+        f"contractor_id IN ({', '.join('?' * len(ids))}) AND local_day >= ? "
+        "AND local_day <= ? GROUP BY contractor_id, local_day, tier",
+        (*ids, *bounds),
+    )
+    rows: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
+    for contractor_id, day, tier, total in found:
+        local_day = day if postgres else dt.date.fromisoformat(day)
+        rows[contractor_id].append((local_day, tier, int(total or 0)))
+    return rows
+
+
+def _run_rows(session: Session, ids: Sequence[int]) -> dict[int, Sequence[Any]]:
+    marks = ", ".join("?" * len(ids))
+    found = fetch(
+        session,
+        f"SELECT contractor_id, {_RUN_COLUMNS} FROM exposure_runs WHERE contractor_id IN ({marks})",
+        tuple(ids),
+    )
+    return {row[0]: row[1:] for row in found}
+
+
+def _measure(
+    contractor: ContractorFacts,
+    at: dt.datetime,
+    policy: Policy,
+    rows: Sequence[tuple[dt.date, int, int]],
+    runs: Sequence[Any] | None,
+) -> Standing:
+    today = local_date(at, ZoneInfo(contractor.timezone))
     first = today - dt.timedelta(days=policy.history_days)
     result = Standing(contractor.id, at, contractor.timezone, today, policy)
     for t in POLICY_TIERS:
@@ -130,23 +192,14 @@ def standing(
             continuous_limit_minutes=rules.continuous_limit_minutes,
             break_minutes=rules.break_minutes,
         )
-    postgres = session.get_bind().dialect.name == "postgresql"
-    bounds: tuple[Any, Any] = (first, today) if postgres else (str(first), str(today))
-    found = fetch(
-        session,
-        "SELECT local_day, tier, SUM(seconds) FROM exposure_daily WHERE contractor_id = ? "
-        "AND local_day >= ? AND local_day <= ? GROUP BY local_day, tier",
-        (contractor.id, *bounds),
-    )
-    rows = [
-        (day if postgres else dt.date.fromisoformat(day), tier, total) for day, tier, total in found
-    ]
     # seconds[t][day]: exposure at tier t and above on that local day
     seconds: dict[int, dict[dt.date, int]] = {t: {} for t in POLICY_TIERS}
     for day, tier, total in rows:
+        if not first <= day <= today:
+            continue
         for t in POLICY_TIERS:
             if tier >= t and total:
-                seconds[t][day] = seconds[t].get(day, 0) + int(total)
+                seconds[t][day] = seconds[t].get(day, 0) + total
     week_start = today - dt.timedelta(days=6)
     for t, s in result.tiers.items():
         per_day = seconds[t]
@@ -158,9 +211,6 @@ def standing(
             run += 1
             day -= dt.timedelta(days=1)
         s.consecutive_days_before_today = run
-    sql = f"SELECT {_RUN_COLUMNS} FROM exposure_runs WHERE contractor_id = ?"
-    found_runs = fetch(session, sql, (contractor.id,))
-    runs = found_runs[0] if found_runs else None
     for s in result.tiers.values():
         i = 2 * (s.tier - 1)
         if runs is None or runs[i] is None or runs[i + 1] is None:

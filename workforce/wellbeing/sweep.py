@@ -8,8 +8,9 @@ Every ``SWEEP_INTERVAL_SECONDS`` (job ``rotation-sweep``) and on ``POST /rotatio
    24 hours (``ix_shifts_status_starts``). Contractors already on an active rotation, and
    offboarded ones, are skipped. The cost grows with active contractors, never with stored
    events: nothing reads ``exposure_events``.
-2. **Measure** each candidate with :func:`workforce.wellbeing.limits.standing`, the function
-   eligibility uses, so the sweep and eligibility never disagree. For each policy tier with a
+2. **Measure** each candidate with :func:`workforce.wellbeing.limits.standings` (the
+   measure eligibility uses, so the sweep and eligibility never disagree; two queries per
+   500 candidates). For each policy tier with a
    cooldown (tiers 2 and 3 by default), in order tier 3 then 2:
 
    - ``daily_limit``: today's local exposure at tier t and above has reached the daily cap;
@@ -23,12 +24,12 @@ Every ``SWEEP_INTERVAL_SECONDS`` (job ``rotation-sweep``) and on ``POST /rotatio
    (``rule:tier:local day``): a rotation with the same key is never created twice, so a
    repeated or concurrent sweep (under the job lock) adds nothing.
 3. **Credential expiry**: a candidate whose scheduled tier >= 2 shift in the next 24 hours
-   is on a queue whose required credential has expired (eligibility's
+   (one query per 500 candidates) is on a queue whose required credential has expired (eligibility's
    ``credential_expired:CODE`` reason at the shift's start) gets a ``credential_expired``
    rotation for 24 hours, which moves those shifts like any other rotation. The next sweep
    looks again (one per local day at most).
 4. **Warnings**: at 80 % of a daily or rolling cap, one ``exposure.warning`` notice per
-   contractor, rule, tier and local day.
+   contractor, rule, tier and local day (one query per 500 candidates finds those sent).
 
 ``breach_at`` is when the cap was crossed as far as roll-ups tell: the end of the contractor's
 latest exposure at that tier (``exposure_runs``), or ``now`` when that is unknown. Roll-ups
@@ -42,6 +43,7 @@ Repeated breach of the rolling cap: once a rotation ends, a contractor still ove
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import select
@@ -49,11 +51,12 @@ from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
 from workforce.harm import ROTATED_TIER
+from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.models import Queue
 from workforce.scheduling.models import Shift
 from workforce.wellbeing.exposure import ExposureDaily
-from workforce.wellbeing.limits import Standing, TierStanding, standing
+from workforce.wellbeing.limits import Standing, TierStanding, standings
 from workforce.wellbeing.models import Rotation
 from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
 from workforce.wellbeing.rotation import start_rotation
@@ -143,8 +146,9 @@ def _explain(now: Standing, s: TierStanding, rule: str, measured: int, unit: str
     }
 
 
-def _warnings(session: Session, now: Standing) -> int:
-    sent = 0
+def _warnings(now: Standing) -> list[dict[str, Any]]:
+    """The ``exposure.warning`` notices due (arguments of ``notify_once``; no side effects)."""
+    due = []
     for t in POLICY_TIERS:
         s = now.tiers[t]
         if t < ROTATED_TIER:
@@ -155,22 +159,37 @@ def _warnings(session: Session, now: Standing) -> int:
         ):
             if cap is None or not WARNING_SHARE * cap * 60 <= measured < cap * 60:
                 continue
-            sent += notify_once(
-                session,
-                kind="exposure.warning",
-                audience="contractor",
-                dedupe_key=f"warning:{now.contractor_id}:{rule}:{t}:{now.today.isoformat()}",
-                payload={
-                    "rule": rule,
-                    "tier": t,
-                    "measured_minutes": measured // 60,
-                    "limit_minutes": cap,
-                    "local_day": now.today.isoformat(),
-                    "policy_version": now.policy.version,
-                },
-                contractor_id=now.contractor_id,
+            due.append(
+                {
+                    "kind": "exposure.warning",
+                    "audience": "contractor",
+                    "dedupe_key": f"warning:{now.contractor_id}:{rule}:{t}:{now.today.isoformat()}",
+                    "payload": {
+                        "rule": rule,
+                        "tier": t,
+                        "measured_minutes": measured // 60,
+                        "limit_minutes": cap,
+                        "local_day": now.today.isoformat(),
+                        "policy_version": now.policy.version,
+                    },
+                    "contractor_id": now.contractor_id,
+                }
             )
-    return sent
+    return due
+
+
+def _send_warnings(session: Session, due: list[dict[str, Any]]) -> int:
+    """Queue the warnings not sent yet: one query finds those already in the outbox."""
+    if not due:
+        return 0
+    sent = set(
+        session.scalars(
+            select(Notification.dedupe_key).where(
+                Notification.dedupe_key.in_([notice["dedupe_key"] for notice in due])
+            )
+        )
+    )
+    return sum(notify_once(session, **notice) for notice in due if notice["dedupe_key"] not in sent)
 
 
 def _already(session: Session, contractor_id: int, key: str, since: dt.datetime) -> bool:
@@ -184,16 +203,29 @@ def _already(session: Session, contractor_id: int, key: str, since: dt.datetime)
     return any((explanation or {}).get("breach_key") == key for explanation in rows)
 
 
-def _expired_credentials(
-    session: Session, contractor: Contractor, now: dt.datetime
-) -> dict[str, Any] | None:
-    from workforce.queues.eligibility import check
-
-    shifts = session.execute(
+def _credential_shifts(
+    session: Session, contractor_ids: list[int], now: dt.datetime
+) -> dict[int, list[tuple[Shift, Queue]]]:
+    """Scheduled tier >= 2 shifts in the next 24 h on queues that require a credential or a
+    language, per contractor, for a chunk of candidates: one query."""
+    found: dict[int, list[tuple[Shift, Queue]]] = defaultdict(list)
+    queues = [
+        queue_id
+        for queue_id, credentials, language in session.execute(
+            select(Queue.id, Queue.required_credentials, Queue.language).where(
+                Queue.tier >= ROTATED_TIER
+            )
+        )
+        if credentials or language
+    ]
+    if not queues:
+        return found
+    rows = session.execute(
         select(Shift, Queue)
         .join(Queue, Queue.id == Shift.queue_id)
         .where(
-            Shift.contractor_id == contractor.id,
+            Shift.queue_id.in_(queues),
+            Shift.contractor_id.in_(contractor_ids),
             Shift.status == "scheduled",
             Shift.starts_at >= now,
             Shift.starts_at < now + LOOKAHEAD,
@@ -201,9 +233,17 @@ def _expired_credentials(
         )
         .order_by(Shift.starts_at)
     ).all()
+    for shift, queue in rows:
+        found[shift.contractor_id or 0].append((shift, queue))
+    return found
+
+
+def _expired_credentials(
+    session: Session, contractor: Contractor, shifts: list[tuple[Shift, Queue]]
+) -> dict[str, Any] | None:
+    from workforce.queues.eligibility import check
+
     for shift, queue in shifts:
-        if not queue.required_credentials and not queue.language:
-            continue
         reasons = check(session, contractor, queue, shift.starts_at).reasons
         expired = [
             r.split(":", 1)[1]
@@ -233,17 +273,23 @@ def sweep(session: Session, now: dt.datetime) -> dict[str, int]:
         people = session.scalars(
             select(Contractor).where(Contractor.id.in_(chunk), Contractor.status != "offboarded")
         ).all()
+        measures = standings(session, people, now, policy)
+        due: list[dict[str, Any]] = []
+        credential_shifts = _credential_shifts(session, chunk, now)
         for contractor in sorted(people, key=lambda c: c.id):
-            measured = standing(session, contractor, now, policy)
+            measured = measures[contractor.id]
             rotation = _rotate_for_breach(session, contractor, measured, now, since)
+            if rotation is None and credential_shifts.get(contractor.id):
+                rotation = _rotate_for_credentials(
+                    session, contractor, measured, credential_shifts[contractor.id], now, since
+                )
             if rotation is None:
-                rotation = _rotate_for_credentials(session, contractor, measured, now, since)
-            if rotation is None:
-                counts["warnings"] += _warnings(session, measured)
+                due += _warnings(measured)
                 continue
             counts["rotations"] += 1
             counts["shifts_reassigned"] += rotation.shifts_reassigned
             counts["shifts_cancelled"] += rotation.shifts_cancelled
+        counts["warnings"] += _send_warnings(session, due)
     return counts
 
 
@@ -275,10 +321,11 @@ def _rotate_for_credentials(
     session: Session,
     contractor: Contractor,
     measured: Standing,
+    shifts: list[tuple[Shift, Queue]],
     now: dt.datetime,
     since: dt.datetime,
 ) -> Rotation | None:
-    found = _expired_credentials(session, contractor, now)
+    found = _expired_credentials(session, contractor, shifts)
     if found is None:
         return None
     key = f"credential_expired:{','.join(found['codes'])}:{measured.today.isoformat()}"
