@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, func, select
+from sqlalchemy import BigInteger, String, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
@@ -237,7 +237,11 @@ def _aggregate(
     by = [d.contractor_id, d.local_day, *(columns[k] for k in fine)]
     stmt = (
         select(
-            *by,
+            d.contractor_id,
+            # the day as the driver gives it (a string on SQLite), parsed once per day below
+            # instead of once per row by SQLAlchemy's Date processor
+            type_coerce(d.local_day, String),
+            *by[2:],
             # PostgreSQL sums BIGINT to NUMERIC: cast back, or every value is a Decimal
             *(
                 cast(func.sum(value), BigInteger)
@@ -279,8 +283,14 @@ def _aggregate(
     # Core rather than ORM execution, fetched in chunks: no per-row ORM or driver call for
     # what can be millions of rows
     rows = (row for chunk in session.connection().execute(stmt).partitions(10_000) for row in chunk)
+    dates: dict[Any, dt.date] = {}
     for row in rows:
-        cid, day = row[0], row[1]
+        cid, raw_day = row[0], row[1]
+        day = dates.get(raw_day)
+        if day is None:
+            day = dates[raw_day] = (
+                raw_day if isinstance(raw_day, dt.date) else dt.date.fromisoformat(raw_day)
+            )
         day_caps = caps.get(day)
         if day_caps is None:
             day_caps = caps[day] = _caps(day, versions)
