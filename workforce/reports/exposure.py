@@ -2,9 +2,10 @@
 
 One statement reads the period's contractor-days: the roll-ups summed per contractor x
 local day (x tier, category or queue when those are among the keys, since they divide a
-contractor-day), in primary-key order, with that day's seconds at tier >= 1, >= 2, >= 3
-and its break counts. The database streams this along its primary key without sorting;
-one pass in Python then adds each contractor-day to its group and to the total row:
+contractor-day), with that day's seconds at tier >= 1, >= 2, >= 3 and its break counts
+(SQLite streams this along the primary key without sorting; ordered only when tier,
+category or queue divide a contractor-day, so that its rows come together for the total).
+One pass in Python then adds each contractor-day to its group and to the total row:
 distinct contractors, contractor-days, seconds, contractor-days over each tier's daily cap
 (the cap of the policy version in force at 00:00 UTC of the local day; "over" is strictly
 more than the cap; tier t's cap counts exposure at tier t and above within the group, as
@@ -256,8 +257,9 @@ def _aggregate(
         )
         .where(d.local_day >= args.start, d.local_day <= args.end)
         .group_by(*by)
-        .order_by(*by)
     )
+    if fine:  # the total sums each contractor-day's rows: they must come together
+        stmt = stmt.order_by(*by)
     if args.country is not None:
         stmt = stmt.where(
             d.contractor_id.in_(select(Contractor.id).where(Contractor.country == args.country))
