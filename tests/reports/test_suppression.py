@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import empty_tables
+from workforce import db
+from workforce.contractors.services import create_contractor
+from workforce.queues.services import create_queue
+from workforce.reports.evidence import policies_in_force
+from workforce.reports.exposure import ExposureArgs, exposure_report
 from workforce.reports.suppression import effective_k, recoverable, suppress
+from workforce.wellbeing.exposure import ExposureDaily
+
+DAY = dt.date(2026, 3, 2)
 
 
 def test_k_is_never_below_five() -> None:
@@ -82,3 +93,70 @@ def test_two_way_table_with_row_column_and_grand_totals(table, k) -> None:
     col_totals = [[r * cols + c for r in range(rows)] for c in range(cols)]
     totals = [*row_totals, *col_totals, list(range(rows * cols))]
     _published_sums_reveal_nothing(counts, values, totals, k)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(st.tuples(st.integers(1, 14), st.sampled_from(["q1", "q2"])), min_size=1, max_size=6),
+    st.sampled_from(["country", "queue"]),
+    st.integers(5, 12),
+)
+def test_exposure_report_over_random_populations(app, groups, key, k) -> None:
+    """Whole reports over random populations (one country per entry, people working one of
+    two queues): no visible row under k; from the total and the visible rows, the seconds
+    of hidden rows come back only as a sum of two or more."""
+    empty_tables(app)
+    with app.test_request_context(), db.transaction(app) as session:
+        queues = {
+            slug: create_queue(
+                session, {"slug": slug, "name": slug, "tier": 2, "categories": ["self_harm"]}
+            ).id
+            for slug in ("q1", "q2")
+        }
+        for index, (people, slug) in enumerate(groups):
+            country = "ABCDEF"[index] + "X"
+            for n in range(people):
+                person = create_contractor(
+                    session,
+                    {
+                        "full_name": f"P{index}-{n}",
+                        "email": f"p{index}-{n}@example.org",
+                        "country": "KE",
+                        "timezone": "Africa/Nairobi",
+                    },
+                )
+                person.country = country  # any two letters: groups need not be real countries
+                session.add(
+                    ExposureDaily(
+                        contractor_id=person.id,
+                        local_day=DAY,
+                        tier=2,
+                        category="self_harm",
+                        queue_id=queues[slug],
+                        seconds=60 * (10 + 7 * n + index),
+                        items=1,
+                        events=1,
+                    )
+                )
+    with db.get_db(app).reader() as session:
+        body = exposure_report(
+            session,
+            ExposureArgs(start=DAY, end=DAY, group_by=(key,)),
+            policies_in_force(session, DAY, DAY),
+            k,
+        )
+    rows, total = body["rows"], body["total"]
+    for row in rows:
+        assert row["suppressed"] or row["contractors"] >= k
+    hidden = [row for row in rows if row["suppressed"]]
+    if total["suppressed"]:
+        assert total["contractors"] is None
+        return
+    assert len(hidden) != 1  # total minus the visible rows never isolates one row
+    if hidden:
+        visible = sum(row["exposure_hours"] for row in rows if not row["suppressed"])
+        assert total["exposure_hours"] - visible > 0  # what is left is shared by 2+ rows

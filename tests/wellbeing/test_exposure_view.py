@@ -19,7 +19,8 @@ def person(app, new_contractor):
     cid = new_contractor(country="PH")
     token = ingest_token(app)
     events = [
-        event("a", cid, MIDNIGHT + dt.timedelta(hours=1), 30 * 60),
+        # another tier-3 queue carrying violence_gore: the view and limits add it up
+        event("a", cid, MIDNIGHT + dt.timedelta(hours=1), 30 * 60, queue="gore-b"),
         event("b", cid, MIDNIGHT + dt.timedelta(hours=2), 10 * 60, queue="spam", items=7),
         event("c", cid, MIDNIGHT - dt.timedelta(days=1, minutes=-60), 65 * 60),  # yesterday
         # a 65-minute tier-3 run ending 10 minutes before NOW: a break is due
@@ -40,6 +41,7 @@ def test_staff_view(client, person, as_role) -> None:
     assert (view["from"], view["to"], view["today"]) == ("2026-05-10", "2026-05-12", "2026-05-12")
     assert view["timezone"] == "Asia/Manila"
     rows = {(r["date"], r["tier"], r["category"]): r for r in view["days"]}
+    assert len(rows) == len(view["days"])  # one entry per day, tier and category
     assert rows[("2026-05-12", 3, "violence_gore")]["minutes"] == 95.0
     assert rows[("2026-05-12", 1, "harassment")]["items"] == 7
     assert rows[("2026-05-11", 3, "violence_gore")]["seconds"] == 65 * 60

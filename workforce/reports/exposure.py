@@ -2,9 +2,10 @@
 
 One statement reads the period's contractor-days: the roll-ups summed per contractor x
 local day (x tier, category or queue when those are among the keys, since they divide a
-contractor-day), in primary-key order, with that day's seconds at tier >= 1, >= 2, >= 3
-and its break counts. The database streams this along its primary key without sorting;
-one pass in Python then adds each contractor-day to its group and to the total row:
+contractor-day), with that day's seconds at tier >= 1, >= 2, >= 3 and its break counts
+(SQLite streams this along the primary key without sorting; ordered only when tier,
+category or queue divide a contractor-day, so that its rows come together for the total).
+One pass in Python then adds each contractor-day to its group and to the total row:
 distinct contractors, contractor-days, seconds, contractor-days over each tier's daily cap
 (the cap of the policy version in force at 00:00 UTC of the local day; "over" is strictly
 more than the cap; tier t's cap counts exposure at tier t and above within the group, as
@@ -30,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BigInteger, String, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
@@ -158,18 +159,35 @@ class Group:
     def add_day(
         self, cid: int, caps: tuple[int | None, ...], levels: Sequence[int], due: int, missed: int
     ) -> None:
-        """One contractor-day: ``levels`` = seconds at tier >= 1, >= 2, >= 3."""
+        """One contractor-day: ``levels`` = seconds at tier >= 1, >= 2, >= 3 (this runs
+        for every contractor-day of the period: no loops inside)."""
         self.members.add(cid)
         self.contractor_days += 1
-        seconds = int(levels[0])
+        seconds = levels[0]
         self.seconds += seconds
         minutes = self.minutes
         minutes[seconds // 60] = minutes.get(seconds // 60, 0) + 1
-        for i, cap in enumerate(caps):
-            if cap is not None and levels[i] > cap:
-                self.over[i] += 1
-        self.breaks_due += int(due)
-        self.breaks_missed += int(missed)
+        over = self.over
+        cap1, cap2, cap3 = caps
+        if cap1 is not None and seconds > cap1:
+            over[0] += 1
+        if cap2 is not None and levels[1] > cap2:
+            over[1] += 1
+        if cap3 is not None and levels[2] > cap3:
+            over[2] += 1
+        self.breaks_due += due
+        self.breaks_missed += missed
+
+    def merge(self, other: Group) -> None:
+        """Add a group whose contractor-days are disjoint from this one's."""
+        self.members |= other.members
+        self.contractor_days += other.contractor_days
+        self.seconds += other.seconds
+        self.over = [a + b for a, b in zip(self.over, other.over, strict=True)]
+        for minute, count in other.minutes.items():
+            self.minutes[minute] = self.minutes.get(minute, 0) + count
+        self.breaks_due += other.breaks_due
+        self.breaks_missed += other.breaks_missed
 
     def metrics(self) -> dict[str, Any]:
         days = self.contractor_days
@@ -220,17 +238,28 @@ def _aggregate(
     by = [d.contractor_id, d.local_day, *(columns[k] for k in fine)]
     stmt = (
         select(
-            *by,
-            func.sum(d.seconds),
-            func.sum(case((d.tier >= 2, d.seconds), else_=0)),
-            func.sum(case((d.tier >= 3, d.seconds), else_=0)),
-            func.sum(d.breaks_due),
-            func.sum(d.breaks_missed),
+            d.contractor_id,
+            # the day as the driver gives it (a string on SQLite), parsed once per day below
+            # instead of once per row by SQLAlchemy's Date processor
+            type_coerce(d.local_day, String),
+            *by[2:],
+            # PostgreSQL sums BIGINT to NUMERIC: cast back, or every value is a Decimal
+            *(
+                cast(func.sum(value), BigInteger)
+                for value in (
+                    d.seconds,
+                    case((d.tier >= 2, d.seconds), else_=0),
+                    case((d.tier >= 3, d.seconds), else_=0),
+                    d.breaks_due,
+                    d.breaks_missed,
+                )
+            ),
         )
         .where(d.local_day >= args.start, d.local_day <= args.end)
         .group_by(*by)
-        .order_by(*by)
     )
+    if fine:  # the total sums each contractor-day's rows: they must come together
+        stmt = stmt.order_by(*by)
     if args.country is not None:
         stmt = stmt.where(
             d.contractor_id.in_(select(Contractor.id).where(Contractor.country == args.country))
@@ -253,9 +282,17 @@ def _aggregate(
     levels, due, missed = [0, 0, 0], 0, 0
     n = len(fine)
     slots = [(k, fine.index(k) if k in fine else -1) for k in keys]
-    # Core rather than ORM execution: no per-row ORM processing of up to millions of rows
-    for row in session.connection().execute(stmt):
-        cid, day = row[0], row[1]
+    # Core rather than ORM execution, fetched in chunks: no per-row ORM or driver call for
+    # what can be millions of rows
+    rows = (row for chunk in session.connection().execute(stmt).partitions(10_000) for row in chunk)
+    dates: dict[Any, dt.date] = {}
+    for row in rows:
+        cid, raw_day = row[0], row[1]
+        day = dates.get(raw_day)
+        if day is None:
+            day = dates[raw_day] = (
+                raw_day if isinstance(raw_day, dt.date) else dt.date.fromisoformat(raw_day)
+            )
         day_caps = caps.get(day)
         if day_caps is None:
             day_caps = caps[day] = _caps(day, versions)
@@ -279,8 +316,7 @@ def _aggregate(
         row_due, row_missed = row[5 + n] or 0, row[6 + n] or 0
         group.add_day(cid, day_caps, row_levels, row_due, row_missed)
         if not n:
-            total.add_day(cid, day_caps, row_levels, row_due, row_missed)
-            continue
+            continue  # the groups partition the contractor-days: merged into the total below
         if current != (cid, day):
             if current is not None:
                 total.add_day(current[0], caps[current[1]], levels, due, missed)
@@ -290,6 +326,9 @@ def _aggregate(
         missed += row_missed
     if current is not None:
         total.add_day(current[0], caps[current[1]], levels, due, missed)
+    if not n:
+        for group in groups.values():
+            total.merge(group)
     return groups, total
 
 
