@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load over real HTTP: gunicorn on loopback driven by wrk (Debian), reads (eligibility,
 # /me/schedule) and ingestion, each beside a trivial endpoint (/health) on the same server
-# as the baseline. Prints requests/s, p50/p99 latency and the ratio to the baseline.
+# as the baseline. Prints requests/s, p50/p99 latency and the ratio to the baseline, then
+# eligibility again paced at about 70 % of the saturated rate just measured (issue 10's
+# target: p99 < 20 ms there).
 # Usage: bench/load.sh [seconds per run, default 15] [connections, default 8]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +40,30 @@ run health "$BASE/health"
 run eligibility -H "Authorization: Bearer $INGEST_TOKEN" "$BASE/contractors/$CONTRACTOR_ID/eligibility?queue=hate"
 run schedule -H "Authorization: Bearer $CONTRACTOR_TOKEN" "$BASE/me/schedule"
 run ingest-100 -s bench/ingest.lua "$BASE/exposure-events"
+
+# Eligibility at ~70 % of saturation: wrk paces each connection with a delay (bench/paced.lua)
+# found in two short calibration runs: rate = connections / (latency + delay).
+ELIGIBILITY="$BASE/contractors/$CONTRACTOR_ID/eligibility?queue=hate"
+paced() {  # delay in ms, seconds -> "rps p50 p99 non2xx socket_errors"
+  DELAY_MS=$1 AUTH=$INGEST_TOKEN wrk -t2 -c"$CONNECTIONS" -d"$2s" -s bench/paced.lua \
+    "$ELIGIBILITY" | awk '/^PACED/ {print $2, $3, $4, $5, $6}'
+}
+next_delay() {  # current delay, measured rps, target rps -> the delay that gives the target
+  python3 -c 'import sys; c, d, r, t = map(float, sys.argv[1:]); print(max(0, round(c * 1000 / t - (c * 1000 / r - d))))' \
+    "$CONNECTIONS" "$1" "$2" "$3"
+}
+MAX=$(cat "$WORK/eligibility.rps")
+TARGET=$(python3 -c "print(0.7 * $MAX)")
+DELAY=$(python3 -c "print(round($CONNECTIONS * 1000 / $TARGET))")
+for _ in 1 2; do
+  read -r RPS _ <<<"$(paced "$DELAY" 5)"
+  DELAY=$(next_delay "$DELAY" "$RPS" "$TARGET")
+done
+read -r RPS P50 P99 NON2XX SOCKET <<<"$(paced "$DELAY" "$DURATION")"
+printf '%-14s %10s req/s   p50 %6s ms   p99 %6s ms   errors: %s non-2xx, %s socket   (%s%% of %s req/s; %s ms delay)\n' \
+  "eligibility@70%" "$RPS" "$P50" "$P99" "$NON2XX" "$SOCKET" \
+  "$(python3 -c "print(round(100 * $RPS / $MAX))")" "$MAX" "$DELAY"
+
 for name in eligibility schedule ingest-100; do
   python3 -c "import sys; print(f'ratio {sys.argv[1]:<12} {float(sys.argv[2]) / float(sys.argv[3]):.3f} of /health')" \
     "$name" "$(cat "$WORK/$name.rps")" "$(cat "$WORK/health.rps")"

@@ -8,7 +8,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from workforce import db
 from workforce.auth import roles
@@ -69,3 +69,38 @@ def test_a_deadlock_is_retried(app, make_token, new_contractor) -> None:
         statuses = list(pool.map(call, [(first, second), (second, first)]))
     assert statuses == [200, 200]
     assert sum(runs.values()) == 3  # the deadlock victim ran a second time
+
+
+def test_a_serialization_failure_is_retried(app, make_token, new_contractor) -> None:
+    if db.get_db(app).is_sqlite:
+        pytest.skip("SQLite serialises writers: there are no serialization failures")
+    target = new_contractor()
+    both_read = threading.Barrier(2, timeout=10)
+    runs: Counter[str] = Counter()
+
+    @roles("admin")
+    def update_from_snapshot(name: str) -> dict[str, bool]:
+        runs[name] += 1
+        session = db.session()
+        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        session.get(Contractor, target)  # takes the snapshot
+        if runs[name] == 1:
+            both_read.wait()  # both hold a snapshot from before either write
+        session.execute(update(Contractor).where(Contractor.id == target).values(full_name=name))
+        return {"ok": True}
+
+    app.add_url_rule("/test/snapshot/<name>", view_func=update_from_snapshot, methods=["POST"])
+    token = make_token("admin")
+
+    def call(name: str) -> int:
+        response = app.test_client().post(
+            f"/test/snapshot/{name}", headers={"Authorization": f"Bearer {token}"}
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = list(pool.map(call, ["a", "b"]))
+    # the second writer saw "could not serialize access due to concurrent update" (40001)
+    # and ran again from the start on a fresh snapshot
+    assert statuses == [200, 200]
+    assert sorted(runs.values()) == [1, 2]

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from workforce import audit, db
 from workforce.db import Base, UTCDateTime, get_db, utcnow
 from workforce.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from workforce.http import reject_nul_characters
 from workforce.ratelimit import FailureWindow, failure_window
 
 ROLES = ("admin", "ops", "compliance", "wellbeing", "contractor", "ingest")
@@ -205,6 +206,7 @@ def roles(*allowed: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 raise Forbidden(
                     f"the {principal.role} role may not do this", code="role_not_allowed"
                 )
+            reject_nul_characters()
             # The outermost wrapper of every API view is also its transaction boundary.
             return db.commit_request(lambda: view(*args, **kwargs))
 

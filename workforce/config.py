@@ -49,6 +49,13 @@ DEFAULTS: dict[str, Any] = {
     "SHIFT_LIMITS": {},
     #: Days a check-in's answers are kept; then a job deletes them and keeps the score.
     "CHECKIN_RETENTION_DAYS": 365,
+    #: Days raw exposure events are kept (the roll-ups keep their totals); 0 keeps them.
+    "EXPOSURE_EVENT_RETENTION_DAYS": 90,
+    #: The retention job deletes at most BATCH_SIZE x MAX_BATCHES events per run.
+    "EXPOSURE_EVENT_RETENTION_BATCH_SIZE": 10000,
+    "EXPOSURE_EVENT_RETENTION_MAX_BATCHES": 50,
+    #: How often the retention job runs.
+    "EXPOSURE_EVENT_RETENTION_INTERVAL_SECONDS": 300,
     #: PCL-5 total at or above which PTSD is probable; the literature's range is 31-33.
     "PCL5_CUTOFF": 33,
     #: Portal session cookie: always ``Secure`` when true (set it behind a TLS proxy);

@@ -49,6 +49,13 @@ def reject_nul_characters() -> None:
         raise InvalidInput({name: ["must not contain NUL characters"] for name in found})
 
 
+def reject_nul_characters_outside_api() -> None:
+    """The portal's guard; API views run :func:`reject_nul_characters` themselves, once the
+    caller is authenticated and authorised (401, then 403, then 422)."""
+    if not request.path.startswith("/api/"):
+        reject_nul_characters()
+
+
 def finish_request(response: Response) -> Response:
     """Commit if the view succeeded, roll back otherwise; a failed commit becomes a problem."""
     session = g.pop("db_session", None)
@@ -100,7 +107,7 @@ def add_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     # Flask runs after_request functions in reverse order of registration:
     # the transaction is settled first, then the headers go on the final response.
-    app.before_request(reject_nul_characters)
+    app.before_request(reject_nul_characters_outside_api)
     app.after_request(add_headers)
     app.after_request(finish_request)
     app.teardown_request(close_session)

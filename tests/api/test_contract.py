@@ -1,15 +1,22 @@
 """Schemathesis, in-process, over our own OpenAPI document: no server error and no answer
-that contradicts the document, for every operation, with every default check."""
+that contradicts the document, for every operation, with every default check, as every
+role. A role the access matrix does not allow on an operation must be refused with 403
+(401 when the case broke the token itself)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from tests.api.test_access_matrix import MATRIX
 from tests.conftest import bearer
 from workforce import create_app
+from workforce.auth import ROLES
+from workforce.http import SECURITY_HEADERS
 
 # The document does not depend on the data: one app (never connected) to read it from;
 # every call goes to the test's own app and database.
@@ -26,6 +33,11 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
+#: The other roles run fewer cases (the suite runs twice in CI): generated ones only, not
+#: the explicit coverage cases (boundary values of every parameter) that admin already
+#: sends; a role's refusal is decided before any input is parsed.
+FUZZ_OTHER_ROLES = settings(FUZZ, max_examples=8, phases=[Phase.generate])
+OTHER_ROLES = [role for role in ROLES if role != "admin"]
 
 
 def auth_headers(case, token: str) -> dict[str, str]:
@@ -40,6 +52,22 @@ def auth_headers(case, token: str) -> dict[str, str]:
     return {} if "authorization" in mutated.lower() else bearer(token)
 
 
+def assert_security_headers(response) -> None:
+    """Every answer, success or error, carries the security headers (issue 10)."""
+    got = {name: response.headers.get(name.lower(), [None])[0] for name in SECURITY_HEADERS}
+    assert got == SECURITY_HEADERS, f"{response.status_code}: {got}"
+
+
+def refused(case, role: str) -> bool:
+    """Whether the access matrix refuses ``role`` this case's operation (a case that
+    changed the method is answered 405 before any role is asked)."""
+    if case.method.upper() != case.operation.method.upper():
+        return False
+    path = re.sub(r"\{(\w+)\}", r"<\1>", case.operation.path)
+    allowed = MATRIX[f"{case.method.upper()} {path}"]
+    return allowed != "public" and role not in allowed.split()
+
+
 @pytest.fixture
 def admin_token(make_token, new_contractor) -> str:
     """One admin token and one contractor per operation (not per generated case)."""
@@ -51,4 +79,37 @@ def admin_token(make_token, new_contractor) -> str:
 @FUZZ
 def test_as_admin(case, app, admin_token: str) -> None:
     headers = auth_headers(case, admin_token)
-    case.call_and_validate(app=app, headers=headers, excluded_checks=EXCLUDED)
+    response = case.call_and_validate(app=app, headers=headers, excluded_checks=EXCLUDED)
+    assert_security_headers(response)
+
+
+@pytest.fixture
+def role_tokens(app, make_token, new_contractor) -> dict[str, str]:
+    """A token of each other role, made once per operation (a contractor token is bound to a
+    contractor of its own)."""
+    # Each case goes out once per role: negative cases that break the Authorization header
+    # would add up to the failed-authentication limit (tested in tests/api/test_errors.py).
+    app.config["AUTH_FAILURES_PER_MINUTE"] = 1_000_000
+    contractor_id = new_contractor()
+    return {
+        role: str(make_token(role, contractor_id if role == "contractor" else None))
+        for role in OTHER_ROLES
+    }
+
+
+@schema.parametrize()
+@FUZZ_OTHER_ROLES
+def test_as_every_other_role(case, app, role_tokens: dict[str, str]) -> None:
+    """Each generated case is sent as every role: one app and database per operation."""
+    for role, token in role_tokens.items():
+        headers = auth_headers(case, token)
+        try:
+            response = case.call_and_validate(app=app, headers=headers, excluded_checks=EXCLUDED)
+        except BaseException as error:
+            error.add_note(f"as the {role} role")
+            raise
+        assert_security_headers(response)
+        if refused(case, role):
+            # 404: the path itself did not match (e.g. a negative id), before any role
+            expected = {403, 404} if headers else {401, 404}
+            assert response.status_code in expected, f"{role}: {response.status_code}"

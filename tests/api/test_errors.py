@@ -158,3 +158,11 @@ def test_nul_characters_are_refused_naming_the_field(client, admin) -> None:
         headers=admin,
     )
     assert list(assert_problem(nested, 422)["errors"]) == ["full_name"]
+
+
+def test_nul_characters_are_checked_after_authentication_and_role(client, as_role) -> None:
+    """401, then 403, then 422: who may not call an operation learns nothing about input."""
+    url = "/api/v1/contractors?search=a%00b"
+    assert_problem(client.get(url), 401)
+    assert_problem(client.get(url, headers=as_role("ingest")), 403, "role_not_allowed")
+    assert_problem(client.get(url, headers=as_role("ops")), 422, "validation_error")

@@ -18,6 +18,7 @@ from workforce.reports.services import monthly_reports
 from workforce.scheduling.services import mark_missed_shifts
 from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
 from workforce.wellbeing.planned import plan_rotations
+from workforce.wellbeing.retention import delete_old_events
 from workforce.wellbeing.sweep import sweep
 
 JobFunc = Callable[[Session, dt.datetime], dict[str, int]]
@@ -91,6 +92,18 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "interval",
             {"hours": 24},
             "delete check-in answers past the retention period; scores stay",
+        ),
+        Job(
+            "exposure-event-retention",
+            partial(
+                delete_old_events,
+                retention_days=config["EXPOSURE_EVENT_RETENTION_DAYS"],
+                batch_size=config["EXPOSURE_EVENT_RETENTION_BATCH_SIZE"],
+                max_batches=config["EXPOSURE_EVENT_RETENTION_MAX_BATCHES"],
+            ),
+            "interval",
+            {"seconds": config["EXPOSURE_EVENT_RETENTION_INTERVAL_SECONDS"]},
+            "delete raw exposure events past the retention age; the roll-ups stay",
         ),
         Job(
             "monthly-reports",

@@ -105,6 +105,8 @@ class ExposureEvent(Base):
     __table_args__ = (
         UniqueConstraint("ingest_token_id", "event_id"),
         CheckConstraint("duration_seconds BETWEEN 0 AND 14400", name="duration_range"),
+        #: The retention job finds the oldest events through it (wellbeing/retention.py).
+        Index("ix_exposure_events_started_at", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
