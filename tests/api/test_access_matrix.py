@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from tests.pay.data import ke_distribution
 from workforce import db
 from workforce.auth import ROLES, create_token
 from workforce.contractors.credentials import submit_credential
@@ -196,20 +197,7 @@ def world(app, new_contractor) -> dict[str, int]:
         referral = session.scalar(select(Referral.id))
         distribution, _ = add_distribution(
             session,
-            {
-                "country": "KE",
-                "year": 2026,
-                "currency": "KES",
-                "period": "month",
-                "percentiles": {
-                    "p10": "14000",
-                    "p25": "19000",
-                    "p50": "27000",
-                    "p75": "42000",
-                    "p90": "70000",
-                },
-                "source": "test figures",
-            },
+            ke_distribution(),
         )
         last_week = db.utcnow().date() - dt.timedelta(days=10)
         statement = create_statement(

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.api.test_access_matrix import MATRIX, WELLBEING_FIELDS, api_routes, wellbeing_keys
+from tests.pay.data import ke_distribution
 from tests.wellbeing.exposure_helpers import consent, make_queues
 from workforce import db
 from workforce.notifications.models import Notification
@@ -121,20 +122,7 @@ def world(app, client, new_contractor, as_role) -> dict[str, list[int]]:
         client.post(
             f"{API}/pay/wage-distributions",
             headers=admin,
-            json={
-                "country": "KE",
-                "year": 2026,
-                "currency": "KES",
-                "period": "month",
-                "percentiles": {
-                    "p10": "14000",
-                    "p25": "19000",
-                    "p50": "27000",
-                    "p75": "42000",
-                    "p90": "70000",
-                },
-                "source": "test figures",
-            },
+            json=ke_distribution(),
         )
     )
     day = now.date()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.pay.data import ke_distribution
 from workforce import db
 from workforce.pay import services
 from workforce.pay.imports import import_wages
@@ -35,18 +36,7 @@ class PayData:
 
     def distribution(self, **fields: Any) -> int:
         data = {
-            "country": "KE",
-            "year": 2026,
-            "currency": "KES",
-            "period": "month",
-            "percentiles": {
-                "p10": "14000",
-                "p25": "19000",
-                "p50": "27000",
-                "p75": "42000",
-                "p90": "70000",
-            },
-            "source": "test figures",
+            **ke_distribution(),
             **fields,
         }
         return int(self._run(lambda s: services.add_distribution(s, data)[0].id))
