@@ -53,9 +53,10 @@ test-sqlite: $(STAMP) translations browser
 test-postgres: $(STAMP) translations browser
 	scripts/with-postgres $(BIN)/python -m pytest -q
 
-## bench: the benchmarks of bench/ (figures go to docs/benchmarks.md)
+## bench: the benchmarks of bench/, then the HTTP load test (figures go to docs/benchmarks.md)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+	bench/load.sh 15 4
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
