@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -203,16 +204,20 @@ class ShiftClaim(MethodView):
         return services.claim_shift(db.session(), shift_id, auth.me())
 
 
+def _clock(action: Callable[..., Shift], shift_id: int) -> Shift:
+    """Clock in or out a shift the caller may see; staff act on the contractor's behalf."""
+    session = db.session()
+    _visible(services.get_shift(session, shift_id))
+    return action(session, shift_id, on_behalf=auth.principal().role != "contractor")
+
+
 @blp.route("/shifts/<int:shift_id>/clock-in")
 class ShiftClockIn(MethodView):
     @roles(*WRITE, "contractor")
     @blp.response(200, ShiftSchema)
     def post(self, shift_id: int) -> Shift:
         """Clock in now (ops and admins on the contractor's behalf, audited as such)."""
-        session = db.session()
-        _visible(services.get_shift(session, shift_id))
-        on_behalf = auth.principal().role != "contractor"
-        return services.clock_in(session, shift_id, on_behalf=on_behalf)
+        return _clock(services.clock_in, shift_id)
 
 
 @blp.route("/shifts/<int:shift_id>/clock-out")
@@ -221,10 +226,7 @@ class ShiftClockOut(MethodView):
     @blp.response(200, ShiftSchema)
     def post(self, shift_id: int) -> Shift:
         """Clock out now; 409 ``not_clocked_in`` before a clock-in."""
-        session = db.session()
-        _visible(services.get_shift(session, shift_id))
-        on_behalf = auth.principal().role != "contractor"
-        return services.clock_out(session, shift_id, on_behalf=on_behalf)
+        return _clock(services.clock_out, shift_id)
 
 
 @blp.route("/shifts/<int:shift_id>/correct")
