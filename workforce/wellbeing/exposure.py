@@ -8,7 +8,8 @@ Moderation platforms post batches of up to 5,000 events. A batch is validated as
    found stored, see :func:`_copy_events`), so a retried batch, whole or partial, adds
    nothing twice;
 2. the contractor's current *run* of continuous exposure is extended (:class:`ExposureRun`),
-   noting the breaks that fall due and those cut short (below);
+   noting the breaks that fall due and those cut short (below), and its ``changes``
+   count moves (the rotation sweep measures again only those whose count moved);
 3. only the events really inserted are rolled up: seconds, items, events and
    break counts per contractor x local day x tier x category x queue
    (:class:`ExposureDaily`), with one upsert per group (``seconds = seconds +
@@ -174,6 +175,9 @@ class ExposureRun(Base):
     tier1_due_us: Mapped[int | None] = mapped_column(BigInteger)
     tier2_due_us: Mapped[int | None] = mapped_column(BigInteger)
     tier3_due_us: Mapped[int | None] = mapped_column(BigInteger)
+    #: Batches that added to this contractor's roll-ups: the rotation sweep measures again
+    #: only those whose count moved (:mod:`workforce.wellbeing.sweep`).
+    changes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     def run(self, tier: int) -> tuple[dt.datetime, dt.datetime] | None:
         """The current run at ``tier`` and above as aware datetimes, if there is one."""
@@ -861,7 +865,7 @@ def _update_runs(
                 (e.start_us, e.start_us + e.duration_seconds * SECOND_US, e.tier, index)
             )
     breaks: dict[int, list[int]] = {}
-    if not tracked or not by_contractor:
+    if not by_contractor:
         return breaks
     ids = sorted(by_contractor)
     postgres = _is_postgres(session)
@@ -922,24 +926,26 @@ def _update_runs(
                 if state[d] is None and state[i + 1] - state[i] >= limit:
                     state[d] = state[i + 1]
                     breaks.setdefault(index, [0, 0])[0] += 1
-        if tuple(state) != before:
-            rows.append((cid, *state))
-    if rows:
-        assignments = ", ".join(f"{name} = excluded.{name}" for name in _RUN_COLUMNS.split(", "))
-        if postgres:
-            cursor.execute(
-                f"INSERT INTO exposure_runs (contractor_id, {_RUN_COLUMNS}) SELECT * FROM "
-                f"unnest(%s::int[], {', '.join(['%s::bigint[]'] * 9)}) "
-                "ON CONFLICT (contractor_id) DO UPDATE SET " + assignments,
-                tuple(list(column) for column in zip(*rows, strict=True)),
-            )
-        else:
-            cursor.executemany(
-                f"INSERT INTO exposure_runs (contractor_id, {_RUN_COLUMNS}) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (contractor_id) DO UPDATE SET "
-                + assignments,
-                rows,
-            )
+        rows.append((cid, *state))
+    # Every row is written, changed or not: ``changes`` tells the rotation sweep whose
+    # roll-ups moved since it last measured them (a late event can add to a day's total
+    # without moving the run).
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in _RUN_COLUMNS.split(", "))
+    assignments += ", changes = exposure_runs.changes + 1"
+    if postgres:
+        cursor.execute(
+            f"INSERT INTO exposure_runs (contractor_id, {_RUN_COLUMNS}, changes) SELECT *, 1 "
+            f"FROM unnest(%s::int[], {', '.join(['%s::bigint[]'] * 9)}) "
+            "ON CONFLICT (contractor_id) DO UPDATE SET " + assignments,
+            tuple(list(column) for column in zip(*rows, strict=True)),
+        )
+    else:
+        cursor.executemany(
+            f"INSERT INTO exposure_runs (contractor_id, {_RUN_COLUMNS}, changes) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT (contractor_id) DO UPDATE SET "
+            + assignments,
+            rows,
+        )
     cursor.close()
     return breaks
 

@@ -1,5 +1,6 @@
-"""Rotations: periods in which a contractor is kept off sensitive (tier >= 2) queues; and the
-private wellbeing records: check-ins, referrals, counsellors' follow-ups, rotation notes.
+"""Rotations: periods in which a contractor is kept off sensitive (tier >= 2) queues, and
+what the rotation sweep last measured of each contractor; and the private wellbeing
+records: check-ins, referrals, counsellors' follow-ups, rotation notes.
 
 Everything below ``Rotation`` is readable only by the contractor it is about and the
 ``wellbeing`` role (README, "Wellbeing and privacy"). Ops read rotations, never these tables.
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -37,6 +39,20 @@ ROTATION_REASONS = (
 ROTATION_STATUSES = ("active", "ended", "overturned")
 #: A human review of an automated rotation: asked by the contractor, answered by ops/admin.
 REVIEW_STATUSES = ("requested", "upheld", "overturned")
+
+
+class SweepMark(Base):
+    """What the rotation sweep last measured of a contractor: the runs row's ``changes``
+    count and the policy version then; the next sweeps skip the contractor until either
+    moves, or until ``recheck_us`` (microseconds since the epoch, UTC) when a new local day
+    alone can change the outcome. No row: measure at the next sweep."""
+
+    __tablename__ = "sweep_marks"
+
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger)
+    policy_version: Mapped[int] = mapped_column(Integer)
+    recheck_us: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Rotation(Base):

@@ -2,12 +2,23 @@
 
 Every ``SWEEP_INTERVAL_SECONDS`` (job ``rotation-sweep``) and on ``POST /rotations/sweep``:
 
-1. **Candidates**, two indexed queries: contractors with tier >= 2 roll-ups in the last
-   ``policy.history_days + 1`` days (``ix_exposure_daily_local_day``; a UTC day of slack
-   covers every zone), and contractors with a scheduled tier >= 2 shift starting in the next
-   24 hours (``ix_shifts_status_starts``). Contractors already on an active rotation, and
-   offboarded ones, are skipped. The cost grows with active contractors, never with stored
-   events: nothing reads ``exposure_events``.
+1. **Candidates**: contractors whose exposure moved since the sweep last measured them
+   (:func:`changed`: each ingest batch bumps the contractor's ``exposure_runs.changes``;
+   ``sweep_marks`` holds the count last measured and the policy version then), everyone
+   again when a new policy version is in force, those due a *recheck* (below), and
+   contractors with a scheduled tier >= 2 shift in the next 24 hours on a queue that needs a
+   credential or a language (step 3). Contractors already on an active rotation, and
+   offboarded ones, are skipped. So a sweep measures the people who worked since the last
+   one: its cost grows with active contractors, never with stored events (nothing reads
+   ``exposure_events``), and a repeated sweep measures nobody.
+
+   Why nothing is missed: every rule below changes only with new exposure, except two that
+   a new local day alone can change while the rolling 7 days stay high, a rolling-cap
+   breach rotating again once a rotation is over (a new local day, a new breach key) and the
+   daily rolling-cap warning. A contractor measured at 80 % or more of a rolling cap is
+   marked for a recheck at their next local midnight. A contractor rotated keeps no mark,
+   so they are measured again as soon as the rotation is over. A mark is written with the
+   count read *before* measuring: a batch committed meanwhile moves the count past it.
 2. **Measure** each candidate with :func:`workforce.wellbeing.limits.standings` (the
    measure eligibility uses, so the sweep and eligibility never disagree; two queries per
    500 candidates). For each policy tier with a
@@ -45,19 +56,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
+from workforce.db import fetch
 from workforce.harm import ROTATED_TIER
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.models import Queue
 from workforce.scheduling.models import Shift
-from workforce.wellbeing.exposure import ExposureDaily
+from workforce.wellbeing.exposure import to_us
 from workforce.wellbeing.limits import Standing, TierStanding, standings
-from workforce.wellbeing.models import Rotation
+from workforce.wellbeing.models import Rotation, SweepMark
 from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
 from workforce.wellbeing.rotation import start_rotation
 
@@ -69,31 +82,55 @@ WARNING_SHARE = 0.8
 CREDENTIAL_ROTATION = dt.timedelta(hours=24)
 
 
-def candidates(session: Session, now: dt.datetime, policy: Policy) -> list[int]:
-    """Contractors with recent tier >= 2 exposure or a tier >= 2 shift in the next 24 h,
-    not already on a rotation: two indexed queries plus one for the active rotations."""
-    first_day = now.date() - dt.timedelta(days=policy.history_days + 1)
-    exposed = set(
-        session.scalars(
-            select(ExposureDaily.contractor_id)
-            .where(ExposureDaily.local_day >= first_day, ExposureDaily.tier >= ROTATED_TIER)
-            .distinct()
-        )
+def changed(session: Session, now: dt.datetime, policy: Policy) -> dict[int, int]:
+    """Contractors to measure again -> their runs row's ``changes``: those whose roll-ups
+    moved since the sweep last measured them, measured under another policy version, due
+    a recheck, or never measured. One scan of ``exposure_runs`` (a row per contractor)."""
+    rows = fetch(
+        session,
+        "SELECT r.contractor_id, r.changes FROM exposure_runs r "
+        "LEFT JOIN sweep_marks m ON m.contractor_id = r.contractor_id "
+        "WHERE m.contractor_id IS NULL OR m.changes <> r.changes OR m.policy_version <> ? "
+        "OR m.recheck_us <= ?",
+        (policy.version, to_us(now)),
     )
-    shifted = set(
-        session.scalars(
-            select(Shift.contractor_id)
-            .join(Queue, Queue.id == Shift.queue_id)
-            .where(
-                Shift.status == "scheduled",
-                Shift.starts_at >= now,
-                Shift.starts_at < now + LOOKAHEAD,
-                Shift.contractor_id.is_not(None),
-                Queue.tier >= ROTATED_TIER,
+    return dict(rows)
+
+
+def _credential_queues(session: Session) -> list[int]:
+    """Tier >= 2 queues that require a credential or a language."""
+    return [
+        queue_id
+        for queue_id, credentials, language in session.execute(
+            select(Queue.id, Queue.required_credentials, Queue.language).where(
+                Queue.tier >= ROTATED_TIER
             )
-            .distinct()
         )
+        if credentials or language
+    ]
+
+
+def _upcoming(queues: list[int], now: dt.datetime) -> Any:
+    """Scheduled shifts on ``queues`` starting in the next 24 hours."""
+    return (
+        Shift.queue_id.in_(queues),
+        Shift.status == "scheduled",
+        Shift.starts_at >= now,
+        Shift.starts_at < now + LOOKAHEAD,
     )
+
+
+def candidates(
+    session: Session, now: dt.datetime, policy: Policy, queues: list[int]
+) -> tuple[dict[int, int], list[int]]:
+    """(:func:`changed`, everyone to measure): those plus contractors with a shift in the
+    next 24 h on ``queues`` (:func:`_credential_queues`), less those on a rotation."""
+    moved = changed(session, now, policy)
+    shifted: set[int | None] = set()
+    if queues:
+        shifted = set(
+            session.scalars(select(Shift.contractor_id).where(*_upcoming(queues, now)).distinct())
+        )
     rotated = set(
         session.scalars(
             select(Rotation.contractor_id).where(
@@ -101,7 +138,8 @@ def candidates(session: Session, now: dt.datetime, policy: Policy) -> list[int]:
             )
         )
     )
-    return sorted(c for c in (exposed | shifted) - rotated if c is not None)
+    ids = sorted(c for c in (moved.keys() | shifted) - rotated if c is not None)
+    return moved, ids
 
 
 def breaches(now: Standing) -> list[dict[str, Any]]:
@@ -204,33 +242,17 @@ def _already(session: Session, contractor_id: int, key: str, since: dt.datetime)
 
 
 def _credential_shifts(
-    session: Session, contractor_ids: list[int], now: dt.datetime
+    session: Session, queues: list[int], contractor_ids: list[int], now: dt.datetime
 ) -> dict[int, list[tuple[Shift, Queue]]]:
-    """Scheduled tier >= 2 shifts in the next 24 h on queues that require a credential or a
-    language, per contractor, for a chunk of candidates: one query."""
+    """Scheduled shifts in the next 24 h on ``queues`` (:func:`_credential_queues`), per
+    contractor, for a chunk of candidates: one query."""
     found: dict[int, list[tuple[Shift, Queue]]] = defaultdict(list)
-    queues = [
-        queue_id
-        for queue_id, credentials, language in session.execute(
-            select(Queue.id, Queue.required_credentials, Queue.language).where(
-                Queue.tier >= ROTATED_TIER
-            )
-        )
-        if credentials or language
-    ]
     if not queues:
         return found
     rows = session.execute(
         select(Shift, Queue)
         .join(Queue, Queue.id == Shift.queue_id)
-        .where(
-            Shift.queue_id.in_(queues),
-            Shift.contractor_id.in_(contractor_ids),
-            Shift.status == "scheduled",
-            Shift.starts_at >= now,
-            Shift.starts_at < now + LOOKAHEAD,
-            Queue.tier >= ROTATED_TIER,
-        )
+        .where(*_upcoming(queues, now), Shift.contractor_id.in_(contractor_ids))
         .order_by(Shift.starts_at)
     ).all()
     for shift, queue in rows:
@@ -265,7 +287,8 @@ def sweep(session: Session, now: dt.datetime) -> dict[str, int]:
         "shifts_reassigned": 0,
         "shifts_cancelled": 0,
     }
-    ids = candidates(session, now, policy)
+    queues = _credential_queues(session)
+    moved, ids = candidates(session, now, policy, queues)
     counts["candidates"] = len(ids)
     since = now - dt.timedelta(days=2)
     for start in range(0, len(ids), 500):
@@ -275,7 +298,9 @@ def sweep(session: Session, now: dt.datetime) -> dict[str, int]:
         ).all()
         measures = standings(session, people, now, policy)
         due: list[dict[str, Any]] = []
-        credential_shifts = _credential_shifts(session, chunk, now)
+        credential_shifts = _credential_shifts(session, queues, chunk, now)
+        # measured and left alone until their roll-ups move (offboarded people included)
+        marks = {cid: _mark(cid, moved[cid], policy, None) for cid in chunk if cid in moved}
         for contractor in sorted(people, key=lambda c: c.id):
             measured = measures[contractor.id]
             rotation = _rotate_for_breach(session, contractor, measured, now, since)
@@ -284,13 +309,59 @@ def sweep(session: Session, now: dt.datetime) -> dict[str, int]:
                     session, contractor, measured, credential_shifts[contractor.id], now, since
                 )
             if rotation is None:
+                if contractor.id in marks:
+                    marks[contractor.id] = _mark(
+                        contractor.id, moved[contractor.id], policy, _recheck_us(measured)
+                    )
                 due += _warnings(measured)
                 continue
+            # no mark: measured again as soon as the rotation is over
+            marks.pop(contractor.id, None)
             counts["rotations"] += 1
             counts["shifts_reassigned"] += rotation.shifts_reassigned
             counts["shifts_cancelled"] += rotation.shifts_cancelled
         counts["warnings"] += _send_warnings(session, due)
+        _save_marks(session, chunk, list(marks.values()))
     return counts
+
+
+def _mark(cid: int, changes: int, policy: Policy, recheck_us: int | None) -> dict[str, Any]:
+    return {"cid": cid, "changes": changes, "version": policy.version, "recheck": recheck_us}
+
+
+def _recheck_us(measured: Standing) -> int | None:
+    """The next local midnight when the rolling 7 days are at a warning's share of a cap or
+    more: a new local day alone may then warn again or rotate again (a new breach key) with
+    no new exposure. Otherwise ``None``: only new exposure can change the outcome."""
+    for t, s in measured.tiers.items():
+        cap = s.weekly_cap_minutes
+        if (
+            t >= ROTATED_TIER
+            and cap is not None
+            and s.rolling_7_day_seconds >= WARNING_SHARE * cap * 60
+        ):
+            midnight = dt.datetime.combine(
+                measured.today + dt.timedelta(days=1), dt.time(), ZoneInfo(measured.timezone)
+            )
+            return to_us(midnight)
+    return None
+
+
+def _save_marks(session: Session, chunk: list[int], marks: list[dict[str, Any]]) -> None:
+    """Write the chunk's marks; the rest of the chunk (rotated contractors) keep none."""
+    kept = {mark["cid"] for mark in marks}
+    if dropped := [cid for cid in chunk if cid not in kept]:
+        session.execute(delete(SweepMark).where(SweepMark.contractor_id.in_(dropped)))
+    if marks:
+        session.execute(
+            text(
+                "INSERT INTO sweep_marks (contractor_id, changes, policy_version, recheck_us) "
+                "VALUES (:cid, :changes, :version, :recheck) ON CONFLICT (contractor_id) DO "
+                "UPDATE SET changes = excluded.changes, policy_version = excluded.policy_version,"
+                " recheck_us = excluded.recheck_us"
+            ),
+            marks,
+        )
 
 
 def _rotate_for_breach(
