@@ -18,7 +18,7 @@ from workforce import db
 from workforce.audit import AuditEvent
 from workforce.queues.services import create_queue
 from workforce.reports.evidence import content_hash
-from workforce.wellbeing.exposure import ExposureDaily
+from workforce.wellbeing.exposure import ExposureDaily, rebuild_contractor_days
 from workforce.wellbeing.models import Rotation
 from workforce.wellbeing.policy import DEFAULT_POLICY, create_policy
 
@@ -73,6 +73,8 @@ def population(app, new_contractor) -> dict[str, list[int]]:
                         events=1,
                     )
                 )
+        session.flush()
+        rebuild_contractor_days(session)
         breach = dt.datetime(2026, 3, 4, 10, tzinfo=dt.UTC)
         for delay in (30, 90):
             session.add(

@@ -14,7 +14,7 @@ from workforce.queues.services import create_queue
 from workforce.reports.evidence import policies_in_force
 from workforce.reports.exposure import ExposureArgs, exposure_report
 from workforce.reports.suppression import effective_k, recoverable, suppress
-from workforce.wellbeing.exposure import ExposureDaily
+from workforce.wellbeing.exposure import ExposureDaily, rebuild_contractor_days
 
 DAY = dt.date(2026, 3, 2)
 
@@ -142,6 +142,8 @@ def test_exposure_report_over_random_populations(app, groups, key, k) -> None:
                         events=1,
                     )
                 )
+        session.flush()
+        rebuild_contractor_days(session)
     with db.get_db(app).reader() as session:
         body = exposure_report(
             session,

@@ -14,7 +14,7 @@ from workforce import db
 from workforce.auth import create_token
 from workforce.contractors.services import set_consent
 from workforce.queues.services import create_queue
-from workforce.wellbeing.exposure import ExposureDaily, ExposureEvent, ingest
+from workforce.wellbeing.exposure import ContractorDay, ExposureDaily, ExposureEvent, ingest
 
 QUEUES = (
     {"slug": "gore", "name": "Gore", "tier": 3, "categories": ["violence_gore", "animal_cruelty"]},
@@ -130,3 +130,38 @@ def recount(app: Flask) -> dict[DailyKey, tuple[int, int, int]]:
                     break
                 cursor, day = piece_end, day + dt.timedelta(days=1)
     return {key: (s, i, n) for key, (s, i, n) in totals.items()}
+
+
+def contractor_days(app: Flask) -> dict[tuple[int, dt.date], tuple[int, ...]]:
+    """The per-day roll-up: (contractor, local day) -> (seconds at tier >= 1, >= 2, >= 3,
+    breaks due, breaks missed), days with nothing left out."""
+    with db.get_db(app).reader() as session:
+        return {
+            (r.contractor_id, r.local_day): values
+            for r in session.scalars(select(ContractorDay))
+            if any(
+                values := (
+                    r.tier1_seconds,
+                    r.tier2_seconds,
+                    r.tier3_seconds,
+                    r.breaks_due,
+                    r.breaks_missed,
+                )
+            )
+        }
+
+
+def per_contractor_day(
+    seconds: dict[DailyKey, int], breaks: dict[DailyKey, tuple[int, int]] | None = None
+) -> dict[tuple[int, dt.date], tuple[int, ...]]:
+    """Roll-up rows (seconds, and due and missed breaks) summed as :func:`contractor_days`
+    reports them."""
+    days: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for (cid, day, tier, _category, _queue), value in seconds.items():
+        row = days[(cid, day)]
+        for t in (1, 2, 3):
+            row[t - 1] += value if tier >= t else 0
+    for (cid, day, *_rest), (due, missed) in (breaks or {}).items():
+        days[(cid, day)][3] += due
+        days[(cid, day)][4] += missed
+    return {key: tuple(row) for key, row in days.items() if any(row)}

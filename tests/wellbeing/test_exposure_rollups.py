@@ -12,11 +12,13 @@ from sqlalchemy import select
 
 from tests.conftest import empty_tables
 from tests.wellbeing.exposure_helpers import (
+    contractor_days,
     daily,
     event,
     ingest_now,
     ingest_token,
     make_queues,
+    per_contractor_day,
     recount,
 )
 from workforce import db
@@ -100,7 +102,13 @@ def test_rollups_equal_a_recount_from_raw_events(app, events, cuts, repeat) -> N
                 accepted += ingest_now(app, tokens[token], mine, NOW).accepted
     distinct = {(t, body["event_id"]) for t, body in bodies}
     assert accepted == len(distinct)
-    assert daily(app) == recount(app)
+    expected = recount(app)
+    assert daily(app) == expected
+    # the per-day roll-up: the raw seconds, and the breaks of the detailed rows, per day
+    assert contractor_days(app) == per_contractor_day(
+        {key: seconds for key, (seconds, _items, _events) in expected.items()},
+        _stored_breaks(app),
+    )
 
 
 @settings(
@@ -256,7 +264,10 @@ def test_breaks_due_and_missed_equal_a_recount_from_raw_events(app, work, batch_
         cursor += dt.timedelta(seconds=seconds)
     for start in range(0, len(bodies), batch_size):
         ingest_now(app, tokens[0], bodies[start : start + batch_size], NOW)
-    assert _stored_breaks(app) == _breaks_from_raw_events(app, _policy(app))
+    expected = _breaks_from_raw_events(app, _policy(app))
+    assert _stored_breaks(app) == expected
+    seconds = {key: value[0] for key, value in recount(app).items()}
+    assert contractor_days(app) == per_contractor_day(seconds, expected)
 
 
 def test_a_break_taken_and_a_break_missed(app) -> None:

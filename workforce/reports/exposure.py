@@ -1,10 +1,10 @@
-"""The exposure report: roll-ups (``exposure_daily``) grouped by SQL, never raw events.
+"""The exposure report: roll-ups grouped by SQL, never raw events.
 
-One statement reads the period's contractor-days: the roll-ups summed per contractor x
-local day (x tier, category or queue when those are among the keys, since they divide a
-contractor-day), with that day's seconds at tier >= 1, >= 2, >= 3 and its break counts
-(SQLite streams this along the primary key without sorting; ordered only when tier,
-category or queue divide a contractor-day, so that its rows come together for the total).
+One statement reads the period's contractor-days with each day's seconds at tier >= 1,
+>= 2, >= 3 and its break counts: the per-day roll-up (``contractor_days``) as it is, or,
+when tier, category or queue are among the keys or filters (they divide a contractor-day),
+the roll-ups (``exposure_daily``) summed per contractor x local day x those keys, ordered
+so that a contractor-day's rows come together for the total.
 One pass in Python then adds each contractor-day to its group and to the total row:
 distinct contractors, contractor-days, seconds, contractor-days over each tier's daily cap
 (the cap of the policy version in force at 00:00 UTC of the local day; "over" is strictly
@@ -27,11 +27,23 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, String, case, cast, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    FromClause,
+    Select,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
@@ -39,7 +51,7 @@ from workforce.errors import InvalidInput
 from workforce.queues.models import Queue
 from workforce.reports.evidence import day_start
 from workforce.reports.suppression import suppress
-from workforce.wellbeing.exposure import ExposureDaily
+from workforce.wellbeing.exposure import ContractorDay, ExposureDaily
 from workforce.wellbeing.models import ROTATION_REASONS, Rotation
 from workforce.wellbeing.policy import POLICY_TIERS, ExposurePolicy, Policy
 
@@ -127,12 +139,8 @@ def _cap_days(policies: list[ExposurePolicy]) -> list[tuple[dt.date, Policy]]:
     return out
 
 
-def _caps(day: dt.date, versions: list[tuple[dt.date, Policy]]) -> tuple[int | None, ...]:
-    """Each tier's daily cap in seconds on ``day`` (the first version before it began)."""
-    rules = versions[0][1]
-    for first, version in versions:
-        if first <= day:
-            rules = version
+def _tier_caps(rules: Policy) -> tuple[int | None, ...]:
+    """Each tier's daily cap in seconds under one policy version."""
     return tuple(
         None if (cap := rules.tier(t).daily_cap_minutes) is None else cap * 60 for t in POLICY_TIERS
     )
@@ -141,51 +149,45 @@ def _caps(day: dt.date, versions: list[tuple[dt.date, Policy]]) -> tuple[int | N
 @dataclass
 class Group:
     key: tuple[Any, ...]
-    members: set[int] = field(default_factory=set)
+    #: distinct contractors
+    contractors: int = 0
     contractor_days: int = 0
     seconds: int = 0
     over: list[int] = field(default_factory=lambda: [0, 0, 0])
-    minutes: dict[int, int] = field(default_factory=dict)
+    #: contractor-days per whole minute of exposure (for the p95)
+    minutes: Counter[int] = field(default_factory=Counter)
     rotations: dict[str, int] = field(default_factory=dict)
     delays: list[float] = field(default_factory=list)
     rotations_known: bool = True
     breaks_due: int = 0
     breaks_missed: int = 0
 
-    @property
-    def contractors(self) -> int:
-        return len(self.members)
-
-    def add_day(
-        self, cid: int, caps: tuple[int | None, ...], levels: Sequence[int], due: int, missed: int
+    def add(
+        self,
+        contractors: int,
+        days: int,
+        seconds: int,
+        over: Sequence[int],
+        breaks: tuple[int, int],
+        minutes: Iterable[int],
     ) -> None:
-        """One contractor-day: ``levels`` = seconds at tier >= 1, >= 2, >= 3 (this runs
-        for every contractor-day of the period: no loops inside)."""
-        self.members.add(cid)
-        self.contractor_days += 1
-        seconds = levels[0]
+        """Contractor-days: how many contractors and days, their seconds, how many days were
+        over each tier's cap, breaks due and missed, and each day's whole minutes."""
+        self.contractors += contractors
+        self.contractor_days += days
         self.seconds += seconds
-        minutes = self.minutes
-        minutes[seconds // 60] = minutes.get(seconds // 60, 0) + 1
-        over = self.over
-        cap1, cap2, cap3 = caps
-        if cap1 is not None and seconds > cap1:
-            over[0] += 1
-        if cap2 is not None and levels[1] > cap2:
-            over[1] += 1
-        if cap3 is not None and levels[2] > cap3:
-            over[2] += 1
-        self.breaks_due += due
-        self.breaks_missed += missed
+        self.over = [a + b for a, b in zip(self.over, over, strict=True)]
+        self.breaks_due += breaks[0]
+        self.breaks_missed += breaks[1]
+        self.minutes.update(minutes)
 
     def merge(self, other: Group) -> None:
-        """Add a group whose contractor-days are disjoint from this one's."""
-        self.members |= other.members
+        """Add a group whose contractor-days are disjoint from this one's (its contractors
+        are not: the caller counts them)."""
         self.contractor_days += other.contractor_days
         self.seconds += other.seconds
         self.over = [a + b for a, b in zip(self.over, other.over, strict=True)]
-        for minute, count in other.minutes.items():
-            self.minutes[minute] = self.minutes.get(minute, 0) + count
+        self.minutes.update(other.minutes)
         self.breaks_due += other.breaks_due
         self.breaks_missed += other.breaks_missed
 
@@ -220,8 +222,141 @@ class Group:
         return out
 
 
-#: Keys that divide a contractor-day (read per roll-up row rather than per day).
+#: Keys that divide a contractor-day.
 _FINE_KEYS = ("tier", "category", "queue")
+
+
+def _days(args: ExposureArgs, fine: Sequence[str], queues: dict[int, str]) -> FromClause:
+    """The period's contractor-days (x the fine keys among ``fine``) with their seconds at
+    tier >= 1, >= 2, >= 3 and breaks: the per-day roll-up as it is when nothing divides a
+    day, else the detailed roll-ups summed (filtered by queue, tier and category)."""
+    if not fine and args.queue is None and args.tier is None and args.category is None:
+        return ContractorDay.__table__
+    d = ExposureDaily
+    columns = {"tier": d.tier, "category": d.category, "queue": d.queue_id}
+    by = [d.contractor_id, d.local_day, *(columns[k] for k in fine)]
+    stmt = (
+        select(
+            *by,
+            # PostgreSQL sums BIGINT to NUMERIC: cast back, or every value is a Decimal
+            *(
+                cast(func.sum(value), BigInteger).label(name)
+                for name, value in (
+                    ("tier1_seconds", d.seconds),
+                    ("tier2_seconds", case((d.tier >= 2, d.seconds), else_=0)),
+                    ("tier3_seconds", case((d.tier >= 3, d.seconds), else_=0)),
+                    ("breaks_due", d.breaks_due),
+                    ("breaks_missed", d.breaks_missed),
+                )
+            ),
+        )
+        .where(d.local_day >= args.start, d.local_day <= args.end)
+        .group_by(*by)
+    )
+    if args.queue is not None:
+        stmt = stmt.where(d.queue_id == _queue_id(queues, args.queue))
+    if args.tier is not None:
+        stmt = stmt.where(d.tier == args.tier)
+    if args.category is not None:
+        stmt = stmt.where(d.category == args.category)
+    return stmt.subquery("days")
+
+
+def _cap(day: ColumnElement[Any], versions: list[tuple[dt.date, Policy]], tier: int) -> Any:
+    """Tier ``tier``'s daily cap in seconds on ``day`` as SQL: the newest version that
+    began by then (:func:`_cap_days`), the oldest before any did; NULL when the version has
+    none (no day is over it)."""
+    caps = [(first, _tier_caps(version)[tier - 1]) for first, version in versions]
+    oldest = literal(caps[0][1], BigInteger)
+    newest_first = [(day >= first, cap) for first, cap in reversed(caps[1:])]
+    return case(*newest_first, else_=oldest) if newest_first else oldest
+
+
+def _week(session: Session, day: ColumnElement[Any]) -> ColumnElement[str]:
+    """The ISO week's Monday of ``day`` as YYYY-MM-DD."""
+    # literal arguments: the same expression is selected and grouped by, and PostgreSQL
+    # would not see two differently numbered parameters as the same expression
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(
+            func.date_trunc(literal_column("'week'"), day), literal_column("'YYYY-MM-DD'")
+        )
+    return func.date(day, literal_column("'weekday 0'"), literal_column("'-6 days'"))
+
+
+def _scoped(stmt: Select[Any], days: FromClause, args: ExposureArgs, join: bool) -> Select[Any]:
+    """``stmt`` over the period's ``days`` (of ``args.country``'s contractors)."""
+    c = days.c
+    stmt = stmt.select_from(days).where(c.local_day >= args.start, c.local_day <= args.end)
+    if join or args.country is not None:
+        stmt = stmt.join(Contractor, Contractor.id == c.contractor_id)
+    if args.country is not None:
+        stmt = stmt.where(Contractor.country == args.country)
+    return stmt
+
+
+def _grouped(
+    session: Session,
+    args: ExposureArgs,
+    keys: Sequence[str],
+    days: FromClause,
+    versions: list[tuple[dt.date, Policy]],
+    queues: dict[int, str],
+) -> dict[tuple[Any, ...], Group]:
+    """The groups of ``keys`` from one statement over ``days``: distinct contractors,
+    contractor-days, seconds, days over each cap, breaks and every day's whole minutes."""
+    c = days.c
+    postgres = session.get_bind().dialect.name == "postgresql"
+    named = {"country": Contractor.country, "contractor": c.contractor_id}
+    by = [
+        _week(session, c.local_day)
+        if k == "week"
+        else named[k]
+        if k in named
+        else c["queue_id" if k == "queue" else k]
+        for k in keys
+    ]
+    levels = (c.tier1_seconds, c.tier2_seconds, c.tier3_seconds)
+    minute = c.tier1_seconds // 60
+    stmt = select(
+        *by,
+        func.count(func.distinct(c.contractor_id)),
+        func.count(),
+        *(
+            cast(func.sum(value), BigInteger)
+            for value in (
+                c.tier1_seconds,
+                *(
+                    case((level > _cap(c.local_day, versions, tier), 1), else_=0)
+                    for tier, level in zip(POLICY_TIERS, levels, strict=True)
+                ),
+                c.breaks_due,
+                c.breaks_missed,
+            )
+        ),
+        # every day's whole minutes, for the p95 (a list on PostgreSQL, text on SQLite)
+        func.array_agg(minute) if postgres else func.group_concat(minute),
+    ).group_by(*by)
+    stmt = _scoped(stmt, days, args, "country" in keys)
+    groups: dict[tuple[Any, ...], Group] = {}
+    n = len(keys)
+    queue_at = keys.index("queue") if "queue" in keys else -1
+    for row in session.connection().execute(stmt):
+        contractors, count, seconds, over1, over2, over3, due, missed, minutes = row[n:]
+        if not count:
+            continue  # no keys: the one row of an empty period
+        key = tuple(row[:n])
+        if queue_at >= 0:
+            key = (*key[:queue_at], queues.get(key[queue_at]), *key[queue_at + 1 :])
+        group = groups[key] = Group(key=key)
+        group.add(
+            contractors,
+            count,
+            seconds,
+            (over1, over2, over3),
+            (due, missed),
+            minutes if postgres else map(int, minutes.split(",")),
+        )
+    return groups
 
 
 def _aggregate(
@@ -231,104 +366,21 @@ def _aggregate(
     versions: list[tuple[dt.date, Policy]],
     queues: dict[int, str],
 ) -> tuple[dict[tuple[Any, ...], Group], Group]:
-    """The groups and the total row, from one pass over the contractor-days."""
-    d = ExposureDaily
+    """The groups and the total row. When the groups partition the contractor-days the
+    total adds them up (counting its distinct contractors apart); when tier, category or
+    queue divide a day, it is summed over whole days on its own."""
     fine = [k for k in _FINE_KEYS if k in keys]
-    columns = {"tier": d.tier, "category": d.category, "queue": d.queue_id}
-    by = [d.contractor_id, d.local_day, *(columns[k] for k in fine)]
-    stmt = (
-        select(
-            d.contractor_id,
-            # the day as the driver gives it (a string on SQLite), parsed once per day below
-            # instead of once per row by SQLAlchemy's Date processor
-            type_coerce(d.local_day, String),
-            *by[2:],
-            # PostgreSQL sums BIGINT to NUMERIC: cast back, or every value is a Decimal
-            *(
-                cast(func.sum(value), BigInteger)
-                for value in (
-                    d.seconds,
-                    case((d.tier >= 2, d.seconds), else_=0),
-                    case((d.tier >= 3, d.seconds), else_=0),
-                    d.breaks_due,
-                    d.breaks_missed,
-                )
-            ),
-        )
-        .where(d.local_day >= args.start, d.local_day <= args.end)
-        .group_by(*by)
-    )
-    if fine:  # the total sums each contractor-day's rows: they must come together
-        stmt = stmt.order_by(*by)
-    if args.country is not None:
-        stmt = stmt.where(
-            d.contractor_id.in_(select(Contractor.id).where(Contractor.country == args.country))
-        )
-    if args.queue is not None:
-        stmt = stmt.where(d.queue_id == _queue_id(queues, args.queue))
-    if args.tier is not None:
-        stmt = stmt.where(d.tier == args.tier)
-    if args.category is not None:
-        stmt = stmt.where(d.category == args.category)
-    countries: dict[int, str] = {}
-    if "country" in keys:
-        countries = dict(session.execute(select(Contractor.id, Contractor.country)).tuples().all())
-    caps: dict[dt.date, tuple[int | None, ...]] = {}
-    weeks: dict[dt.date, str] = {}
-    groups: dict[tuple[Any, ...], Group] = {}
+    days = _days(args, fine, queues)
+    groups = _grouped(session, args, keys, days, versions, queues)
+    if fine:
+        whole_days = _grouped(session, args, (), _days(args, [], queues), versions, queues)
+        return groups, whole_days.get((), Group(key=()))
     total = Group(key=())
-    # the total's current contractor-day, summed over its rows when fine keys divide it
-    current: tuple[int, dt.date] | None = None
-    levels, due, missed = [0, 0, 0], 0, 0
-    n = len(fine)
-    slots = [(k, fine.index(k) if k in fine else -1) for k in keys]
-    # Core rather than ORM execution, fetched in chunks: no per-row ORM or driver call for
-    # what can be millions of rows
-    rows = (row for chunk in session.connection().execute(stmt).partitions(10_000) for row in chunk)
-    dates: dict[Any, dt.date] = {}
-    for row in rows:
-        cid, raw_day = row[0], row[1]
-        day = dates.get(raw_day)
-        if day is None:
-            day = dates[raw_day] = (
-                raw_day if isinstance(raw_day, dt.date) else dt.date.fromisoformat(raw_day)
-            )
-        day_caps = caps.get(day)
-        if day_caps is None:
-            day_caps = caps[day] = _caps(day, versions)
-            weeks[day] = (day - dt.timedelta(days=day.weekday())).isoformat()
-        parts = []
-        for name, at in slots:
-            if at >= 0:
-                value = row[2 + at]
-                parts.append(queues.get(value, value) if name == "queue" else value)
-            elif name == "country":
-                parts.append(countries.get(cid))
-            elif name == "week":
-                parts.append(weeks[day])
-            else:
-                parts.append(cid)
-        key = tuple(parts)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = Group(key=key)
-        row_levels = (row[2 + n] or 0, row[3 + n] or 0, row[4 + n] or 0)
-        row_due, row_missed = row[5 + n] or 0, row[6 + n] or 0
-        group.add_day(cid, day_caps, row_levels, row_due, row_missed)
-        if not n:
-            continue  # the groups partition the contractor-days: merged into the total below
-        if current != (cid, day):
-            if current is not None:
-                total.add_day(current[0], caps[current[1]], levels, due, missed)
-            current, levels, due, missed = (cid, day), [0, 0, 0], 0, 0
-        levels = [a + b for a, b in zip(levels, row_levels, strict=True)]
-        due += row_due
-        missed += row_missed
-    if current is not None:
-        total.add_day(current[0], caps[current[1]], levels, due, missed)
-    if not n:
-        for group in groups.values():
-            total.merge(group)
+    for group in groups.values():
+        total.merge(group)
+    if groups:
+        distinct = select(func.count(func.distinct(days.c.contractor_id)))
+        total.contractors = session.scalar(_scoped(distinct, days, args, False)) or 0
     return groups, total
 
 

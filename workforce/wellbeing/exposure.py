@@ -14,7 +14,9 @@ Moderation platforms post batches of up to 5,000 events. A batch is validated as
    break counts per contractor x local day x tier x category x queue
    (:class:`ExposureDaily`), with one upsert per group (``seconds = seconds +
    excluded.seconds``); an event that crosses the contractor's local midnight is split
-   between the two days.
+   between the two days; the same seconds and break counts summed per contractor x local
+   day (:class:`ContractorDay`, what the exposure report reads when no tier, category or
+   queue divides a day: a tenth of the rows).
 
 Nothing here creates one ORM object per event: the hot path is plain tuples and
 dialect-specific bulk SQL (a multi-row ``VALUES`` on SQLite, ``COPY`` and ``unnest``
@@ -60,6 +62,11 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    case,
+    delete,
+    func,
+    insert,
+    select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -152,6 +159,23 @@ class ExposureDaily(Base):
     breaks_due: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Due breaks cut short by an event of this row.
     breaks_missed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ContractorDay(Base):
+    """The roll-ups of one contractor x local day summed: seconds at tier >= 1, >= 2 and
+    >= 3, breaks due and missed. Written in the same upsert pass as :class:`ExposureDaily`
+    (always the sum of its rows for the day: :func:`rebuild_contractor_days`); the exposure
+    report reads it (day first, so a period is one range of the key)."""
+
+    __tablename__ = "contractor_days"
+
+    local_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), primary_key=True)
+    tier1_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    tier2_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    tier3_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    breaks_due: Mapped[int] = mapped_column(Integer, default=0)
+    breaks_missed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ExposureRun(Base):
@@ -830,6 +854,75 @@ def _upsert_daily(session: Session, groups: dict[DailyKey, list[int]]) -> None:
     cursor.close()
 
 
+def _upsert_contractor_days(session: Session, groups: dict[DailyKey, list[int]]) -> None:
+    """Add the batch's roll-up groups, summed per contractor x local day, to
+    :class:`ContractorDay`."""
+    days: dict[tuple[int, int], list[int]] = {}
+    for (cid, day, tier, _category, _queue), (seconds, _i, _e, due, missed) in groups.items():
+        row = days.get((day, cid))
+        if row is None:
+            row = days[(day, cid)] = [0, 0, 0, 0, 0]
+        row[0] += seconds
+        if tier >= 2:
+            row[1] += seconds
+            if tier >= 3:
+                row[2] += seconds
+        row[3] += due
+        row[4] += missed
+    if not days:
+        return
+    keys = sorted(days)  # one lock order for every writer (PostgreSQL)
+    columns = ", ".join(_DAY_COLUMNS)
+    update = "ON CONFLICT (local_day, contractor_id) DO UPDATE SET " + ", ".join(
+        f"{name} = contractor_days.{name} + excluded.{name}" for name in _DAY_COLUMNS[2:]
+    )
+    cursor = _cursor(session)
+    if _is_postgres(session):
+        cursor.execute(
+            f"INSERT INTO contractor_days ({columns}) SELECT * FROM unnest(%s::date[], "
+            "%s::int[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::int[]) " + update,
+            (
+                [_day(k[0]) for k in keys],
+                [k[1] for k in keys],
+                *([days[k][n] for k in keys] for n in range(5)),
+            ),
+        )
+    else:
+        cursor.executemany(
+            f"INSERT INTO contractor_days ({columns}) VALUES (?,?,?,?,?,?,?) " + update,
+            [(_day(k[0]).isoformat(), k[1], *days[k]) for k in keys],
+        )
+    cursor.close()
+
+
+_DAY_COLUMNS = (
+    "local_day",
+    "contractor_id",
+    "tier1_seconds",
+    "tier2_seconds",
+    "tier3_seconds",
+    "breaks_due",
+    "breaks_missed",
+)
+
+
+def rebuild_contractor_days(session: Session) -> None:
+    """Recompute :class:`ContractorDay` from :class:`ExposureDaily` (for roll-ups written
+    other than by :func:`ingest`: benchmarks, fixtures)."""
+    session.execute(delete(ContractorDay))
+    d = ExposureDaily
+    totals = select(
+        d.local_day,
+        d.contractor_id,
+        func.sum(d.seconds),
+        func.sum(case((d.tier >= 2, d.seconds), else_=0)),
+        func.sum(case((d.tier >= 3, d.seconds), else_=0)),
+        func.sum(d.breaks_due),
+        func.sum(d.breaks_missed),
+    ).group_by(d.local_day, d.contractor_id)
+    session.execute(insert(ContractorDay).from_select(list(_DAY_COLUMNS), totals))
+
+
 def extend_run(
     state: tuple[int, int] | None, intervals: Iterable[tuple[int, int]], gap: int
 ) -> tuple[int, int] | None:
@@ -977,6 +1070,7 @@ def ingest(
         groups = aggregate_daily(new)
         add_breaks(groups, new, breaks)
         _upsert_daily(session, groups)
+        _upsert_contractor_days(session, groups)
         audit.record(
             session,
             "exposure.ingest",
