@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
 
 import pytest
 from sqlalchemy import select
@@ -141,8 +143,8 @@ def test_a_break_as_long_as_the_policy_ends_the_run(app, setup) -> None:
 
 def _statements_run(session, work) -> int:
     """How many statements ``work()`` sends to the database, counted by the database
-    driver (SQLite's trace callback) or the server (PostgreSQL's per-transaction table
-    scans): eligibility reads with plain DB-API cursors, below SQLAlchemy's events."""
+    driver (SQLite's trace callback, libpq's protocol trace): eligibility reads with plain
+    DB-API cursors, below SQLAlchemy's events."""
     raw = session.connection().connection.driver_connection
     if session.get_bind().dialect.name == "sqlite":
         statements: list[str] = []
@@ -153,17 +155,15 @@ def _statements_run(session, work) -> int:
             raw.set_trace_callback(None)
         return len(statements)
 
-    def scans() -> int:
-        with raw.cursor() as cursor:
-            cursor.execute(
-                "SELECT COALESCE(SUM(seq_scan + COALESCE(idx_scan, 0)), 0) "
-                "FROM pg_stat_xact_user_tables"
-            )
-            return int(cursor.fetchone()[0])
-
-    before = scans()
-    work()
-    return scans() - before
+    # PostgreSQL: libpq's protocol trace, one Parse or Query message per statement sent
+    with tempfile.TemporaryFile() as trace:
+        raw.pgconn.trace(trace.fileno())
+        try:
+            work()
+        finally:
+            raw.pgconn.untrace()
+        trace.seek(0)
+        return len(re.findall(rb"\tF\t\d+\t(?:Parse|Query)\b", trace.read()))
 
 
 def test_eligibility_stays_a_handful_of_queries(app, setup) -> None:
@@ -181,8 +181,9 @@ def test_eligibility_stays_a_handful_of_queries(app, setup) -> None:
         )
         session.rollback()
     assert answers[0].reasons == ["missing_credential:RN"]
-    # contractor, queue, credentials, rotation, newest policy version, roll-ups, runs
-    assert count == 7
+    # contractor + queue + rotation + newest policy version + runs in one; credentials;
+    # roll-ups
+    assert count == 3
     assert answers[0].details["exposure"]["tiers"][0]["today_minutes"] == 100
 
 

@@ -939,7 +939,7 @@ def extend_run(
     return state
 
 
-_RUN_COLUMNS = (
+RUN_COLUMNS = (
     "tier1_start_us, tier1_end_us, tier2_start_us, tier2_end_us, tier3_start_us, tier3_end_us, "
     "tier1_due_us, tier2_due_us, tier3_due_us"
 )
@@ -967,7 +967,7 @@ def _update_runs(
     if postgres:
         # Concurrent batches for one person take turns on these rows (in id order).
         cursor.execute(
-            f"SELECT contractor_id, {_RUN_COLUMNS} FROM exposure_runs "
+            f"SELECT contractor_id, {RUN_COLUMNS} FROM exposure_runs "
             "WHERE contractor_id = ANY(%s) ORDER BY contractor_id FOR UPDATE",
             (ids,),
         )
@@ -976,7 +976,7 @@ def _update_runs(
         for chunk in range(0, len(ids), _SQLITE_ROWS_PER_STATEMENT):
             part = ids[chunk : chunk + _SQLITE_ROWS_PER_STATEMENT]
             cursor.execute(
-                f"SELECT contractor_id, {_RUN_COLUMNS} FROM exposure_runs "
+                f"SELECT contractor_id, {RUN_COLUMNS} FROM exposure_runs "
                 f"WHERE contractor_id IN ({_marks(len(part))})",
                 part,
             )
@@ -1023,18 +1023,18 @@ def _update_runs(
     # Every row is written, changed or not: ``changes`` tells the rotation sweep whose
     # roll-ups moved since it last measured them (a late event can add to a day's total
     # without moving the run).
-    assignments = ", ".join(f"{name} = excluded.{name}" for name in _RUN_COLUMNS.split(", "))
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in RUN_COLUMNS.split(", "))
     assignments += ", changes = exposure_runs.changes + 1"
     if postgres:
         cursor.execute(
-            f"INSERT INTO exposure_runs (contractor_id, {_RUN_COLUMNS}, changes) SELECT *, 1 "
+            f"INSERT INTO exposure_runs (contractor_id, {RUN_COLUMNS}, changes) SELECT *, 1 "
             f"FROM unnest(%s::int[], {', '.join(['%s::bigint[]'] * 9)}) "
             "ON CONFLICT (contractor_id) DO UPDATE SET " + assignments,
             tuple(list(column) for column in zip(*rows, strict=True)),
         )
     else:
         cursor.executemany(
-            f"INSERT INTO exposure_runs (contractor_id, {_RUN_COLUMNS}, changes) "
+            f"INSERT INTO exposure_runs (contractor_id, {RUN_COLUMNS}, changes) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT (contractor_id) DO UPDATE SET "
             + assignments,
             rows,

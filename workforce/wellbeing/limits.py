@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from workforce.contractors.models import ContractorFacts
 from workforce.db import fetch
 from workforce.timeutil import local_date
-from workforce.wellbeing.exposure import _RUN_COLUMNS, from_us
+from workforce.wellbeing.exposure import RUN_COLUMNS, from_us
 from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
 
 
@@ -114,16 +114,26 @@ class Standing:
         return max(ends) if ends else None
 
 
+_NOT_READ: Any = object()
+
+
 def standing(
-    session: Session, contractor: ContractorFacts, at: dt.datetime, policy: Policy | None = None
+    session: Session,
+    contractor: ContractorFacts,
+    at: dt.datetime,
+    policy: Policy | None = None,
+    run_row: Sequence[Any] | None = _NOT_READ,
 ) -> Standing:
-    """Measure the contractor against the policy in force at ``at`` (module docstring)."""
+    """Measure the contractor against the policy in force at ``at`` (module docstring).
+    ``run_row``: the contractor's ``exposure_runs`` columns (:data:`RUN_COLUMNS`), or
+    None for no row, when the caller has read them already."""
     policy = policy or current_policy(session, at)
     today = local_date(at, ZoneInfo(contractor.timezone))
     first = today - dt.timedelta(days=policy.history_days)
     days = _daily_rows(session, [contractor.id], first, today)
-    runs = _run_rows(session, [contractor.id])
-    return _measure(contractor, at, policy, days.get(contractor.id, []), runs.get(contractor.id))
+    if run_row is _NOT_READ:
+        run_row = _run_rows(session, [contractor.id]).get(contractor.id)
+    return _measure(contractor, at, policy, days.get(contractor.id, []), run_row)
 
 
 def standings(
@@ -166,7 +176,7 @@ def _run_rows(session: Session, ids: Sequence[int]) -> dict[int, Sequence[Any]]:
     marks = ", ".join("?" * len(ids))
     found = fetch(
         session,
-        f"SELECT contractor_id, {_RUN_COLUMNS} FROM exposure_runs WHERE contractor_id IN ({marks})",
+        f"SELECT contractor_id, {RUN_COLUMNS} FROM exposure_runs WHERE contractor_id IN ({marks})",
         tuple(ids),
     )
     return {row[0]: row[1:] for row in found}

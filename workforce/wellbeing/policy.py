@@ -296,15 +296,22 @@ def policy_row_at(session: Session, at: dt.datetime) -> ExposurePolicy:
 _VERSIONS: dict[tuple[Any, ...], list[tuple[dt.datetime, int, Policy]]] = {}
 
 
-def current_policy(session: Session, at: dt.datetime) -> Policy:
+#: The newest version and when it was created: the key of the parsed versions' cache.
+NEWEST_VERSION_SQL = (
+    "SELECT version, created_at FROM exposure_policies ORDER BY version DESC LIMIT 1"
+)
+
+
+def current_policy(
+    session: Session, at: dt.datetime, newest: tuple[Any, Any] | None = None
+) -> Policy:
     """The rules in force at ``at``; creates the default policy if there is none.
 
-    Eligibility asks this on every check, so it costs one index-only query: the parsed
-    versions are cached until a newer version appears.
+    Eligibility asks this on every check, so it costs one index-only query
+    (:data:`NEWEST_VERSION_SQL`, or none when the caller read it already as ``newest``):
+    the parsed versions are cached until a newer version appears.
     """
-    found = fetch(
-        session, "SELECT version, created_at FROM exposure_policies ORDER BY version DESC LIMIT 1"
-    )
+    found = [newest] if newest is not None else fetch(session, NEWEST_VERSION_SQL)
     if not found:
         ensure_default(session)
         return current_policy(session, at)

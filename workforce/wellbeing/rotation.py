@@ -15,6 +15,12 @@ from workforce.harm import ROTATED_TIER
 from workforce.notifications.services import notify_once
 from workforce.wellbeing.models import ROTATION_REASONS, Rotation
 
+#: Parameters: contractor id, the instant twice (:func:`workforce.db.driver_instant`).
+ACTIVE_ROTATION_SQL = (
+    "SELECT id, ends_at FROM rotations WHERE contractor_id = ? AND status = 'active' "
+    "AND started_at <= ? AND ends_at > ? ORDER BY ends_at DESC LIMIT 1"
+)
+
 
 def active_rotation_end(
     session: Session, contractor_id: int, at: dt.datetime
@@ -23,12 +29,7 @@ def active_rotation_end(
     any. Plain SQL (index ``ix_rotations_contractor_window``): every eligibility check
     asks this."""
     instant = driver_instant(session.get_bind().dialect.name, at)
-    found = fetch(
-        session,
-        "SELECT id, ends_at FROM rotations WHERE contractor_id = ? AND status = 'active' "
-        "AND started_at <= ? AND ends_at > ? ORDER BY ends_at DESC LIMIT 1",
-        (contractor_id, instant, instant),
-    )
+    found = fetch(session, ACTIVE_ROTATION_SQL, (contractor_id, instant, instant))
     if not found:
         return None
     return found[0][0], from_driver_instant(found[0][1])
