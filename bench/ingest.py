@@ -143,6 +143,7 @@ PHASES = (
     ("insert raw events (1 statement)", "_insert_events"),
     ("roll-up aggregation (Python)", "aggregate_daily"),
     ("roll-up upsert", "_upsert_daily"),
+    ("per-day roll-up upsert", "_upsert_contractor_days"),
     ("policy lookup", "current_policy"),
     ("runs (read + upsert)", "_update_runs"),
 )

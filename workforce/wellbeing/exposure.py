@@ -114,7 +114,9 @@ class ExposureEvent(Base):
         UniqueConstraint("ingest_token_id", "event_id"),
         CheckConstraint("duration_seconds BETWEEN 0 AND 14400", name="duration_range"),
         #: The retention job finds the oldest events through it (wellbeing/retention.py).
-        Index("ix_exposure_events_started_at", "started_at"),
+        #: On the arrival instant, which only grows, so each batch appends at the index's
+        #: right edge; an index on ``started_at`` (any order) cost a quarter of ingestion.
+        Index("ix_exposure_events_received_at", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -606,6 +608,21 @@ def sqlite_text(us: int) -> str:
     return f"{prefix}{hours:02d}:{minutes:02d}:{seconds:02d}.{micro:06d}"
 
 
+#: The binary COPY's column types (no text formatting of timestamps and numbers).
+_COPY_TYPES = (
+    "int4",
+    "text",
+    "int4",
+    "int4",
+    "int2",
+    "text",
+    "timestamptz",
+    "int4",
+    "int4",
+    "timestamptz",
+)
+
+
 def _copy_events(
     session: Session, token_id: int, events: Sequence[Resolved], received_at: dt.datetime
 ) -> set[str]:
@@ -628,7 +645,10 @@ def _copy_events(
             return set()
         cursor.execute("SAVEPOINT copy_events")
         try:
-            with cursor.copy(f"COPY exposure_events ({_EVENT_COLUMNS}) FROM STDIN") as copy:
+            with cursor.copy(
+                f"COPY exposure_events ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(_COPY_TYPES)
                 for e in fresh:
                     copy.write_row(
                         (

@@ -47,11 +47,12 @@ def delete_old_events(
     if retention_days == 0:
         return {"events_deleted": 0, "batches": 0}
     cutoff = now - dt.timedelta(days=retention_days)
-    # Found through the started_at index; received_at keeps late arrivals for retries.
+    # Found through the received_at index, oldest arrivals first (so a late arrival stays
+    # for its retries); started_at is older still but for the 5 minutes an event may lead.
     oldest = (
         select(ExposureEvent.id)
-        .where(ExposureEvent.started_at < cutoff, ExposureEvent.received_at < cutoff)
-        .order_by(ExposureEvent.started_at)
+        .where(ExposureEvent.received_at < cutoff, ExposureEvent.started_at < cutoff)
+        .order_by(ExposureEvent.received_at)
         .limit(batch_size)
     )
     deleted = batches = 0
