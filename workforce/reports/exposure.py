@@ -1,18 +1,18 @@
 """The exposure report: roll-ups grouped by SQL, never raw events.
 
-One statement reads the period's contractor-days with each day's seconds at tier >= 1,
->= 2, >= 3 and its break counts: the per-day roll-up (``contractor_days``) as it is, or,
-when tier, category or queue are among the keys or filters (they divide a contractor-day),
-the roll-ups (``exposure_daily``) summed per contractor x local day x those keys, ordered
-so that a contractor-day's rows come together for the total.
-One pass in Python then adds each contractor-day to its group and to the total row:
-distinct contractors, contractor-days, seconds, contractor-days over each tier's daily cap
-(the cap of the policy version in force at 00:00 UTC of the local day; "over" is strictly
-more than the cap; tier t's cap counts exposure at tier t and above within the group, as
-the limits do), a per-minute histogram for the p95, and breaks due and missed. Country
-and week come from the contractor and the day in Python rather than from a join and a
-date function per roll-up row (bench/report.py: this is what keeps the report within 2x
-of a bare ``GROUP BY``).
+The period's contractor-days, each with its seconds at tier >= 1, >= 2, >= 3 and its break
+counts, come from the per-day roll-up (``contractor_days``) as it is, or, when tier,
+category or queue are among the keys or filters (they divide a contractor-day), from the
+roll-ups (``exposure_daily``) summed per contractor x local day x those keys.
+One statement groups them by the report's keys (:func:`_grouped`): distinct contractors,
+contractor-days, seconds, contractor-days over each tier's daily cap (the cap of the policy
+version in force at 00:00 UTC of the local day; "over" is strictly more than the cap; tier
+t's cap counts exposure at tier t and above within the group, as the limits do), breaks
+due and missed, and every day's whole minutes for the exact p95. The total row adds up the
+groups (with one ``COUNT(DISTINCT)`` of its contractors) when they partition the
+contractor-days, and is grouped over whole days on its own when tier, category or queue
+divide them. Python handles one row per group (bench/report.py: within 2x of a bare
+``GROUP BY`` over the same table).
 
 Rotations (started in the period) are attributed to a group by the contractor's country,
 the contractor, and the ISO week (Monday, UTC) of ``started_at``; with ``tier``,
