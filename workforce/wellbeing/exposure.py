@@ -496,13 +496,17 @@ def resolve(session: Session, events: Sequence[ParsedEvent]) -> list[Resolved]:
     slugs = list({e.queue for e in events})
     postgres = _is_postgres(session)
     cursor = _cursor(session)
-    columns = "SELECT id, external_ref, status, timezone FROM contractors"
     if postgres:
+        # Joined to the arrays rather than ``= ANY(%b)``: a parameter array is searched
+        # element by element for every row scanned (5 ms a batch at 2,000 contractors).
+        found = "SELECT c.id, c.external_ref, c.status, c.timezone FROM contractors c JOIN"
         cursor.execute(
-            f"{columns} WHERE id = ANY(%s) UNION ALL {columns} WHERE external_ref = ANY(%s)",
+            f"{found} unnest(%b::int[]) AS x(id) ON c.id = x.id UNION ALL "
+            f"{found} unnest(%b::varchar[]) AS x(ref) ON c.external_ref = x.ref",
             (ids, refs),
         )
     else:
+        columns = "SELECT id, external_ref, status, timezone FROM contractors"
         cursor.execute(
             f"{columns} WHERE id IN ({_marks(len(ids))}) "
             f"UNION ALL {columns} WHERE external_ref IN ({_marks(len(refs))})",
@@ -517,7 +521,7 @@ def resolve(session: Session, events: Sequence[ParsedEvent]) -> list[Resolved]:
             by_ref[ref] = info
     if postgres:
         cursor.execute(
-            "SELECT id, slug, tier, categories FROM queues WHERE slug = ANY(%s)", (slugs,)
+            "SELECT id, slug, tier, categories FROM queues WHERE slug = ANY(%b)", (slugs,)
         )
     else:
         cursor.execute(
@@ -634,10 +638,14 @@ def _copy_events(
     what it stored."""
     cursor = _cursor(session)
     try:
+        # One unique-index probe per id whatever the table's statistics say: with
+        # ``event_id = ANY(...)`` a stale row estimate made the planner read every event of
+        # the token instead (11 ms a batch at 60,000 events, growing with the table).
         cursor.execute(
-            "SELECT event_id FROM exposure_events WHERE ingest_token_id = %s "
-            "AND event_id = ANY(%s)",
-            (token_id, [e.event_id for e in events]),
+            "SELECT x.event_id FROM unnest(%b::varchar[]) AS x(event_id) CROSS JOIN LATERAL "
+            "(SELECT 1 FROM exposure_events e WHERE e.ingest_token_id = %b "
+            "AND e.event_id = x.event_id LIMIT 1) AS stored",
+            ([e.event_id for e in events], token_id),
         )
         stored = {row[0] for row in cursor.fetchall()}
         fresh = [e for e in events if e.event_id not in stored]
@@ -678,8 +686,8 @@ def _insert_skipping_stored(
 ) -> set[str]:
     cursor.execute(
         f"INSERT INTO exposure_events ({_EVENT_COLUMNS}) "
-        "SELECT %s, *, %s FROM unnest(%s::text[], %s::int[], %s::int[], %s::smallint[], "
-        "%s::text[], %s::timestamptz[], %s::int[], %s::int[]) "
+        "SELECT %b, *, %b FROM unnest(%b::text[], %b::int[], %b::int[], %b::smallint[], "
+        "%b::text[], %b::timestamptz[], %b::int[], %b::int[]) "
         "ON CONFLICT (ingest_token_id, event_id) DO NOTHING RETURNING event_id",
         (
             token_id,
@@ -854,9 +862,9 @@ def _upsert_daily(session: Session, groups: dict[DailyKey, list[int]]) -> None:
     cursor = _cursor(session)
     if _is_postgres(session):
         cursor.execute(
-            f"INSERT INTO exposure_daily ({columns}) SELECT * FROM unnest(%s::int[], "
-            "%s::date[], %s::smallint[], %s::text[], %s::int[], %s::bigint[], %s::bigint[], "
-            "%s::int[], %s::int[], %s::int[]) " + update,
+            f"INSERT INTO exposure_daily ({columns}) SELECT * FROM unnest(%b::int[], "
+            "%b::date[], %b::smallint[], %b::text[], %b::int[], %b::bigint[], %b::bigint[], "
+            "%b::int[], %b::int[], %b::int[]) " + update,
             (
                 [k[0] for k in keys],
                 [_day(k[1]) for k in keys],
@@ -899,8 +907,8 @@ def _upsert_contractor_days(session: Session, groups: dict[DailyKey, list[int]])
     cursor = _cursor(session)
     if _is_postgres(session):
         cursor.execute(
-            f"INSERT INTO contractor_days ({columns}) SELECT * FROM unnest(%s::date[], "
-            "%s::int[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::int[]) " + update,
+            f"INSERT INTO contractor_days ({columns}) SELECT * FROM unnest(%b::date[], "
+            "%b::int[], %b::bigint[], %b::bigint[], %b::bigint[], %b::int[], %b::int[]) " + update,
             (
                 [_day(k[0]) for k in keys],
                 [k[1] for k in keys],
@@ -987,8 +995,9 @@ def _update_runs(
     if postgres:
         # Concurrent batches for one person take turns on these rows (in id order).
         cursor.execute(
-            f"SELECT contractor_id, {RUN_COLUMNS} FROM exposure_runs "
-            "WHERE contractor_id = ANY(%s) ORDER BY contractor_id FOR UPDATE",
+            f"SELECT contractor_id, {RUN_COLUMNS} FROM exposure_runs r "
+            "JOIN unnest(%b::int[]) AS x(id) ON r.contractor_id = x.id "
+            "ORDER BY contractor_id FOR UPDATE OF r",
             (ids,),
         )
         current = {row[0]: row[1:] for row in cursor.fetchall()}
@@ -1048,7 +1057,7 @@ def _update_runs(
     if postgres:
         cursor.execute(
             f"INSERT INTO exposure_runs (contractor_id, {RUN_COLUMNS}, changes) SELECT *, 1 "
-            f"FROM unnest(%s::int[], {', '.join(['%s::bigint[]'] * 9)}) "
+            f"FROM unnest(%b::int[], {', '.join(['%b::bigint[]'] * 9)}) "
             "ON CONFLICT (contractor_id) DO UPDATE SET " + assignments,
             tuple(list(column) for column in zip(*rows, strict=True)),
         )
