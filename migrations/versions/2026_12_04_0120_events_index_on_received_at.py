@@ -27,9 +27,7 @@ OLD = ("ix_exposure_events_started_at", "started_at")
 def _swap(create: tuple[str, str], drop: tuple[str, str]) -> None:
     if op.get_bind().dialect.name == "postgresql":
         with op.get_context().autocommit_block():
-            op.create_index(
-                create[0], "exposure_events", [create[1]], postgresql_concurrently=True
-            )
+            op.create_index(create[0], "exposure_events", [create[1]], postgresql_concurrently=True)
             op.drop_index(drop[0], table_name="exposure_events", postgresql_concurrently=True)
     else:
         op.create_index(create[0], "exposure_events", [create[1]])
