@@ -19,9 +19,10 @@ Moderation platforms post batches of up to 5,000 events. A batch is validated as
    queue divides a day: a tenth of the rows).
 
 Nothing here creates one ORM object per event: the hot path is plain tuples and
-dialect-specific bulk SQL (a multi-row ``VALUES`` on SQLite, ``COPY`` and ``unnest``
-arrays on PostgreSQL). Eligibility, the exposure view, rotations and reports read the roll-ups and
-runs, never the raw events.
+dialect-specific bulk SQL (a multi-row ``VALUES`` on SQLite; on PostgreSQL binary
+``COPY``, ``unnest`` of binary arrays, and the runs and roll-up writes in pipeline mode, so
+the server applies one upsert while Python prepares the next). Eligibility, the exposure
+view, rotations and reports read the roll-ups and runs, never the raw events.
 
 **Runs (the continuous-exposure rule).** For each policy tier t with a continuous limit, a
 run is exposure at tier t *and above* whose gaps are all shorter than tier t's break. A new
@@ -47,6 +48,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -477,6 +479,16 @@ def _cursor(session: Session) -> Any:
     """A DB-API cursor on the session's connection, inside its transaction: the hot path
     skips SQLAlchemy's per-row result processing, which would cost more than the SQL."""
     return session.connection().connection.cursor()
+
+
+def _pipelined(session: Session) -> AbstractContextManager[Any]:
+    """PostgreSQL: psycopg's pipeline mode, so the roll-up upserts run on the server while
+    Python prepares the next one (results are awaited when the block ends)."""
+    if not _is_postgres(session):
+        return nullcontext()
+    connection = session.connection().connection.driver_connection
+    assert connection is not None  # a live connection: the session has begun
+    return connection.pipeline()
 
 
 def _is_postgres(session: Session) -> bool:
@@ -1095,11 +1107,13 @@ def ingest(
     inserted = _insert_events(session, token_id, ordered, now)
     new = [e for event_id, e in unique.items() if event_id in inserted]
     if new:
-        breaks = _update_runs(session, new, current_policy(session, now))
-        groups = aggregate_daily(new)
-        add_breaks(groups, new, breaks)
-        _upsert_daily(session, groups)
-        _upsert_contractor_days(session, groups)
+        policy = current_policy(session, now)
+        with _pipelined(session):
+            breaks = _update_runs(session, new, policy)
+            groups = aggregate_daily(new)
+            add_breaks(groups, new, breaks)
+            _upsert_daily(session, groups)
+            _upsert_contractor_days(session, groups)
         audit.record(
             session,
             "exposure.ingest",
