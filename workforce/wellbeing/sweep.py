@@ -54,6 +54,7 @@ Repeated breach of the rolling cap: once a rotation ends, a contractor still ove
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,6 +69,7 @@ from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.models import Queue
 from workforce.scheduling.models import Shift
+from workforce.timeutil import local_day_bounds
 from workforce.wellbeing.exposure import to_us
 from workforce.wellbeing.limits import Standing, TierStanding, standings
 from workforce.wellbeing.models import Rotation, SweepMark
@@ -184,6 +186,11 @@ def _explain(now: Standing, s: TierStanding, rule: str, measured: int, unit: str
     }
 
 
+def _warning_seconds(cap_minutes: int) -> int:
+    """Seconds of exposure at which a cap's warning falls due: ``WARNING_SHARE`` of it."""
+    return math.ceil(WARNING_SHARE * cap_minutes * 60)
+
+
 def _warnings(now: Standing) -> list[dict[str, Any]]:
     """The ``exposure.warning`` notices due (arguments of ``notify_once``; no side effects)."""
     due = []
@@ -195,7 +202,7 @@ def _warnings(now: Standing) -> list[dict[str, Any]]:
             ("daily_limit", s.today_seconds, s.daily_cap_minutes),
             ("weekly_limit", s.rolling_7_day_seconds, s.weekly_cap_minutes),
         ):
-            if cap is None or not WARNING_SHARE * cap * 60 <= measured < cap * 60:
+            if cap is None or not _warning_seconds(cap) <= measured < cap * 60:
                 continue
             due.append(
                 {
@@ -330,20 +337,19 @@ def _mark(cid: int, changes: int, policy: Policy, recheck_us: int | None) -> dic
 
 
 def _recheck_us(measured: Standing) -> int | None:
-    """The next local midnight when the rolling 7 days are at a warning's share of a cap or
-    more: a new local day alone may then warn again or rotate again (a new breach key) with
-    no new exposure. Otherwise ``None``: only new exposure can change the outcome."""
+    """The start of the next local day (its midnight, or the DST jump past a skipped one)
+    when the rolling 7 days are at a warning's share of a cap or more: a new local day alone
+    may then warn again or rotate again (a new breach key) with no new exposure. Otherwise
+    ``None``: only new exposure can change the outcome."""
     for t, s in measured.tiers.items():
         cap = s.weekly_cap_minutes
         if (
             t >= ROTATED_TIER
             and cap is not None
-            and s.rolling_7_day_seconds >= WARNING_SHARE * cap * 60
+            and s.rolling_7_day_seconds >= _warning_seconds(cap)
         ):
-            midnight = dt.datetime.combine(
-                measured.today + dt.timedelta(days=1), dt.time(), ZoneInfo(measured.timezone)
-            )
-            return to_us(midnight)
+            _today, tomorrow = local_day_bounds(measured.today, ZoneInfo(measured.timezone))
+            return to_us(tomorrow)
     return None
 
 
