@@ -51,7 +51,7 @@ from workforce.errors import InvalidInput
 from workforce.queues.models import Queue
 from workforce.reports.evidence import day_start
 from workforce.reports.suppression import suppress
-from workforce.wellbeing.exposure import ContractorDay, ExposureDaily
+from workforce.wellbeing.exposure import ContractorDay, ExposureDaily, contractor_day_sums
 from workforce.wellbeing.models import ROTATION_REASONS, Rotation
 from workforce.wellbeing.policy import POLICY_TIERS, ExposurePolicy, Policy
 
@@ -236,20 +236,7 @@ def _days(args: ExposureArgs, fine: Sequence[str], queues: dict[int, str]) -> Fr
     columns = {"tier": d.tier, "category": d.category, "queue": d.queue_id}
     by = [d.contractor_id, d.local_day, *(columns[k] for k in fine)]
     stmt = (
-        select(
-            *by,
-            # PostgreSQL sums BIGINT to NUMERIC: cast back, or every value is a Decimal
-            *(
-                cast(func.sum(value), BigInteger).label(name)
-                for name, value in (
-                    ("tier1_seconds", d.seconds),
-                    ("tier2_seconds", case((d.tier >= 2, d.seconds), else_=0)),
-                    ("tier3_seconds", case((d.tier >= 3, d.seconds), else_=0)),
-                    ("breaks_due", d.breaks_due),
-                    ("breaks_missed", d.breaks_missed),
-                )
-            ),
-        )
+        select(*by, *contractor_day_sums())
         .where(d.local_day >= args.start, d.local_day <= args.end)
         .group_by(*by)
     )

@@ -47,7 +47,7 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -65,6 +65,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     case,
+    cast,
     delete,
     func,
     insert,
@@ -855,95 +856,100 @@ def _day(number: int) -> dt.date:
     return dt.date.fromordinal(number + _EPOCH_ORDINAL)
 
 
-def _upsert_daily(session: Session, groups: dict[DailyKey, list[int]]) -> None:
-    if not groups:
+def _add_rows(
+    session: Session, table: str, columns: Sequence[tuple[str, str]], key: int, rows: list[Any]
+) -> None:
+    """Upsert ``rows`` (tuples in ``columns`` order, sorted: one lock order for every writer
+    on PostgreSQL) into ``table``, adding their counters to a stored row's. ``columns``:
+    (name, PostgreSQL type), the first ``key`` of them the conflict key."""
+    if not rows:
         return
-    keys = sorted(groups)  # one lock order for every writer (PostgreSQL)
-    update = (
-        "ON CONFLICT (contractor_id, local_day, tier, category, queue_id) DO UPDATE SET "
-        "seconds = exposure_daily.seconds + excluded.seconds, "
-        "items = exposure_daily.items + excluded.items, "
-        "events = exposure_daily.events + excluded.events, "
-        "breaks_due = exposure_daily.breaks_due + excluded.breaks_due, "
-        "breaks_missed = exposure_daily.breaks_missed + excluded.breaks_missed"
-    )
-    columns = (
-        "contractor_id, local_day, tier, category, queue_id, seconds, items, events, "
-        "breaks_due, breaks_missed"
+    names = [name for name, _type in columns]
+    insert_into = f"INSERT INTO {table} ({', '.join(names)}) "
+    update = f" ON CONFLICT ({', '.join(names[:key])}) DO UPDATE SET " + ", ".join(
+        f"{name} = {table}.{name} + excluded.{name}" for name in names[key:]
     )
     cursor = _cursor(session)
     if _is_postgres(session):
+        arrays = ", ".join(f"%b::{type_}[]" for _name, type_ in columns)
         cursor.execute(
-            f"INSERT INTO exposure_daily ({columns}) SELECT * FROM unnest(%b::int[], "
-            "%b::date[], %b::smallint[], %b::text[], %b::int[], %b::bigint[], %b::bigint[], "
-            "%b::int[], %b::int[], %b::int[]) " + update,
-            (
-                [k[0] for k in keys],
-                [_day(k[1]) for k in keys],
-                [k[2] for k in keys],
-                [k[3] for k in keys],
-                [k[4] for k in keys],
-                *([groups[k][n] for k in keys] for n in range(5)),
-            ),
+            f"{insert_into}SELECT * FROM unnest({arrays}){update}",
+            [list(column) for column in zip(*rows, strict=True)],
         )
     else:
-        cursor.executemany(
-            f"INSERT INTO exposure_daily ({columns}) VALUES (?,?,?,?,?,?,?,?,?,?) " + update,
-            [(k[0], _day(k[1]).isoformat(), k[2], k[3], k[4], *groups[k]) for k in keys],
-        )
+        cursor.executemany(f"{insert_into}VALUES ({_marks(len(names))}){update}", rows)
     cursor.close()
+
+
+def _day_param(session: Session) -> Callable[[int], Any]:
+    """A local day number as the driver takes it: a date on PostgreSQL, text on SQLite."""
+    return _day if _is_postgres(session) else lambda number: _day(number).isoformat()
+
+
+_DAILY_COLUMNS = (
+    ("contractor_id", "int"),
+    ("local_day", "date"),
+    ("tier", "smallint"),
+    ("category", "text"),
+    ("queue_id", "int"),
+    ("seconds", "bigint"),
+    ("items", "bigint"),
+    ("events", "int"),
+    ("breaks_due", "int"),
+    ("breaks_missed", "int"),
+)
+
+
+def _upsert_daily(session: Session, groups: dict[DailyKey, list[int]]) -> None:
+    day = _day_param(session)
+    rows = [(k[0], day(k[1]), k[2], k[3], k[4], *groups[k]) for k in sorted(groups)]
+    _add_rows(session, "exposure_daily", _DAILY_COLUMNS, 5, rows)
+
+
+_DAY_COLUMNS = (
+    ("local_day", "date"),
+    ("contractor_id", "int"),
+    *((f"tier{t}_seconds", "bigint") for t in POLICY_TIERS),
+    ("breaks_due", "int"),
+    ("breaks_missed", "int"),
+)
 
 
 def _upsert_contractor_days(session: Session, groups: dict[DailyKey, list[int]]) -> None:
     """Add the batch's roll-up groups, summed per contractor x local day, to
-    :class:`ContractorDay`."""
+    :class:`ContractorDay` (as :func:`contractor_day_sums` sums them)."""
     days: dict[tuple[int, int], list[int]] = {}
+    last = len(POLICY_TIERS)
     for (cid, day, tier, _category, _queue), (seconds, _i, _e, due, missed) in groups.items():
         row = days.get((day, cid))
         if row is None:
-            row = days[(day, cid)] = [0, 0, 0, 0, 0]
-        row[0] += seconds
-        if tier >= 2:
-            row[1] += seconds
-            if tier >= 3:
-                row[2] += seconds
-        row[3] += due
-        row[4] += missed
-    if not days:
-        return
-    keys = sorted(days)  # one lock order for every writer (PostgreSQL)
-    columns = ", ".join(_DAY_COLUMNS)
-    update = "ON CONFLICT (local_day, contractor_id) DO UPDATE SET " + ", ".join(
-        f"{name} = contractor_days.{name} + excluded.{name}" for name in _DAY_COLUMNS[2:]
-    )
-    cursor = _cursor(session)
-    if _is_postgres(session):
-        cursor.execute(
-            f"INSERT INTO contractor_days ({columns}) SELECT * FROM unnest(%b::date[], "
-            "%b::int[], %b::bigint[], %b::bigint[], %b::bigint[], %b::int[], %b::int[]) " + update,
-            (
-                [_day(k[0]) for k in keys],
-                [k[1] for k in keys],
-                *([days[k][n] for k in keys] for n in range(5)),
-            ),
-        )
-    else:
-        cursor.executemany(
-            f"INSERT INTO contractor_days ({columns}) VALUES (?,?,?,?,?,?,?) " + update,
-            [(_day(k[0]).isoformat(), k[1], *days[k]) for k in keys],
-        )
-    cursor.close()
+            row = days[(day, cid)] = [0] * (last + 2)
+        for t in POLICY_TIERS:  # seconds at tier t and above, as a tier-t cap counts them
+            if tier >= t:
+                row[t - 1] += seconds
+        row[last] += due
+        row[last + 1] += missed
+    to_day = _day_param(session)
+    rows = [(to_day(day), cid, *days[(day, cid)]) for day, cid in sorted(days)]
+    _add_rows(session, "contractor_days", _DAY_COLUMNS, 2, rows)
 
 
-_DAY_COLUMNS = (
-    "local_day",
-    "contractor_id",
-    "tier1_seconds",
-    "tier2_seconds",
-    "tier3_seconds",
-    "breaks_due",
-    "breaks_missed",
-)
+def contractor_day_sums() -> list[Any]:
+    """:class:`ExposureDaily` rows summed as :class:`ContractorDay`'s counters (SQL, for a
+    ``GROUP BY`` of contractor and local day): seconds at each policy tier *and above*,
+    as a tier-t cap counts them, then breaks due and missed. PostgreSQL sums BIGINT to
+    NUMERIC: cast back, or every value is a Decimal."""
+    d = ExposureDaily
+    return [
+        *(
+            cast(func.sum(case((d.tier >= t, d.seconds), else_=0)), BigInteger).label(
+                f"tier{t}_seconds"
+            )
+            for t in POLICY_TIERS
+        ),
+        cast(func.sum(d.breaks_due), BigInteger).label("breaks_due"),
+        cast(func.sum(d.breaks_missed), BigInteger).label("breaks_missed"),
+    ]
 
 
 def rebuild_contractor_days(session: Session) -> None:
@@ -951,16 +957,12 @@ def rebuild_contractor_days(session: Session) -> None:
     other than by :func:`ingest`: benchmarks, fixtures)."""
     session.execute(delete(ContractorDay))
     d = ExposureDaily
-    totals = select(
-        d.local_day,
-        d.contractor_id,
-        func.sum(d.seconds),
-        func.sum(case((d.tier >= 2, d.seconds), else_=0)),
-        func.sum(case((d.tier >= 3, d.seconds), else_=0)),
-        func.sum(d.breaks_due),
-        func.sum(d.breaks_missed),
-    ).group_by(d.local_day, d.contractor_id)
-    session.execute(insert(ContractorDay).from_select(list(_DAY_COLUMNS), totals))
+    totals = select(d.local_day, d.contractor_id, *contractor_day_sums()).group_by(
+        d.local_day, d.contractor_id
+    )
+    session.execute(
+        insert(ContractorDay).from_select([name for name, _type in _DAY_COLUMNS], totals)
+    )
 
 
 def extend_run(
