@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import secrets
 import shutil
 import statistics
 import sys
@@ -68,7 +69,10 @@ def fresh_app(url: str) -> Flask:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    # A throwaway key: nothing a benchmark signs outlives it.
+    app = create_app(
+        {"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": secrets.token_urlsafe(32)}
+    )
     upgrade(app)
     return app
 

@@ -14,9 +14,10 @@ WORK=$(mktemp -d /tmp/workforce-load.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export WORKFORCE_DATABASE_URL=${WORKFORCE_DATABASE_URL:-sqlite:///$WORK/load.sqlite3}
 export WORKFORCE_AUTH_FAILURES_PER_MINUTE=1000000
+export WORKFORCE_SECRET_KEY=${WORKFORCE_SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')}
 eval "$(PYTHONPATH=. .venv/bin/python bench/load_setup.py)"
 export CONTRACTOR_ID INGEST_TOKEN
-.venv/bin/gunicorn --bind "127.0.0.1:$PORT" --workers 2 --log-level warning \
+.venv/bin/gunicorn --preload --bind "127.0.0.1:$PORT" --workers 2 --log-level warning \
   "workforce:create_app()" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT

@@ -24,6 +24,16 @@ from workforce.db import Base
 from workforce.models import load_all
 
 PG_URL = os.environ.get("WORKFORCE_TEST_DATABASE_URL", "")
+#: The service refuses to start without a key; the tests' own, in the environment so that
+#: every ``create_app()`` of the suite and every process it starts (gunicorn, the
+#: scheduler) has it. Tests that launch a process also pass it explicitly (``child_env``).
+TEST_SECRET_KEY = "test-only-secret-key-0123456789abcdef"
+os.environ["WORKFORCE_SECRET_KEY"] = TEST_SECRET_KEY
+
+
+def child_env(**settings: str) -> dict[str, str]:
+    """The environment of a process a test starts: ours, the test key, ``settings``."""
+    return {**os.environ, "WORKFORCE_SECRET_KEY": TEST_SECRET_KEY, **settings}
 
 
 def reset_postgres_schema(url: str) -> None:
@@ -62,7 +72,12 @@ def empty_tables(app: Flask) -> None:
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(
-        {"DATABASE_URL": database_url, "TESTING": True, "LOCK_DIR": str(tmp_path / "locks")}
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "LOCK_DIR": str(tmp_path / "locks"),
+            "SECRET_KEY": TEST_SECRET_KEY,
+        }
     )
     empty_tables(app)
     yield app

@@ -11,12 +11,14 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """The one app factory. ``overrides`` beat ``WORKFORCE_*`` variables, which beat defaults."""
     from workforce import api, cli, db, errors, http, models, portal
-    from workforce.config import load_config
+    from workforce.config import load_config, require_secret_key
     from workforce.extensions import Api
     from workforce.scheduling.limits import validate_limit_settings
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(overrides=overrides))
+    # First of all: without a secret key sessions and calendar URLs could be forged.
+    require_secret_key(app.config)
     app.config.update(
         API_TITLE="Workforce",
         API_VERSION="v1",

@@ -18,8 +18,10 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     #: How long SQLite waits for a writer before giving up (ms).
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
-    #: Signs session cookies (portal) and calendar secrets; set it in production.
-    "SECRET_KEY": "dev-only-change-me",
+    #: Signs portal session cookies and calendar secrets. No default: a known key lets
+    #: anyone forge a session, so the service refuses to start without one (see
+    #: ``require_secret_key``; ``make run`` keeps a random one in instance/secret_key).
+    "SECRET_KEY": "",
     #: Largest request body accepted (bytes): a 5,000-event batch is about 1.5 MB.
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     #: Default lifetime of a token created through the API or the CLI (days).
@@ -71,6 +73,29 @@ DEFAULTS: dict[str, Any] = {
     #: Report groups of fewer contractors than this are suppressed (never below 5).
     "REPORT_MIN_GROUP": 10,
 }
+
+
+#: The shortest ``WORKFORCE_SECRET_KEY`` accepted: 32 characters of a random string
+#: (``secrets.token_urlsafe(32)`` gives 43) carry at least 128 bits.
+SECRET_KEY_MIN_LENGTH = 32
+
+
+class ConfigurationError(SystemExit):
+    """A setting the service cannot run without. A ``SystemExit`` so that every entry point
+    (gunicorn with ``--preload``, ``flask ...`` commands, the scheduler) stops with exit
+    status 1 and only this one line on stderr, never a traceback."""
+
+
+def require_secret_key(config: Mapping[str, Any]) -> None:
+    """Refuse to start without a long enough ``WORKFORCE_SECRET_KEY``."""
+    key = str(config.get("SECRET_KEY") or "")
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        problem = "is not set" if not key else f"is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+        raise ConfigurationError(
+            f"workforce: {ENV_PREFIX}SECRET_KEY {problem}; set it to a random string of at "
+            f"least {SECRET_KEY_MIN_LENGTH} characters "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
+        )
 
 
 def _coerce(raw: str, default: Any) -> Any:

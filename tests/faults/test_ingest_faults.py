@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from tests.conftest import bearer
+from tests.conftest import bearer, child_env
 from tests.wellbeing.exposure_helpers import (
     consent,
     daily,
@@ -126,7 +126,7 @@ def test_sigkill_mid_batch_keeps_batches_whole(app, make_token, new_contractor, 
         consent(app, person)
     token = make_token("ingest")
     port = free_port()
-    env = {**os.environ, "WORKFORCE_DATABASE_URL": app.config["DATABASE_URL"]}
+    env = child_env(WORKFORCE_DATABASE_URL=app.config["DATABASE_URL"])
     with (tmp_path / "server.log").open("wb") as log:
         server = subprocess.Popen(
             [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from typing import IO
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import child_env
 from tests.webhook_server import webhook_receiver
 from tests.wellbeing.exposure_helpers import event, ingest_now, ingest_token, make_queues
 from workforce import db
@@ -36,12 +36,11 @@ def start_scheduler(
     database_url: str, lock_dir: Path, log: IO[bytes], **settings: str
 ) -> subprocess.Popen[bytes]:
     """A real ``flask --app workforce scheduler``; ``settings`` are ``WORKFORCE_*`` values."""
-    env = {
-        **os.environ,
-        "WORKFORCE_DATABASE_URL": database_url,
-        "WORKFORCE_LOCK_DIR": str(lock_dir),
+    env = child_env(
+        WORKFORCE_DATABASE_URL=database_url,
+        WORKFORCE_LOCK_DIR=str(lock_dir),
         **{f"WORKFORCE_{name}": value for name, value in settings.items()},
-    }
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "workforce", "scheduler"],
         env=env,
