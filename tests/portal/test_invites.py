@@ -7,13 +7,20 @@ import hashlib
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from tests.portal.conftest import PASSWORD, accept, post_form, sign_in, text_of
 from workforce import db
 from workforce.audit import AuditEvent
 from workforce.portal.models import PortalAccount, PortalInvite
-from workforce.portal.services import WeakPassword, check_password
+from workforce.portal.services import (
+    PASSWORD_MIN_LENGTH,
+    WeakPassword,
+    check_password,
+    common_passwords,
+)
 
 
 def test_ops_and_admin_create_invites_that_last_seven_days(
@@ -133,13 +140,21 @@ def test_an_unknown_link_is_not_found(client) -> None:
     ("password", "rule"),
     [
         ("short pw1", "too_short"),
+        ("eleven char", "too_short"),
+        ("   eleven char   ", "too_short"),  # counted after trimming
         ("x" * 201, "too_long"),
+        ("qwerty123456", "common"),
+        ("QWERTY123456", "common"),
+        (" qwerty 123456 ", "common"),
+        ("password1234", "common"),
         ("Grace@Example.org", "is_email"),
         ("grace@example.org", "is_email"),
         ("  grace@example.org ", "is_email"),
-        ("gracewambui", None),
+        ("gracewambui12", None),
         ("grace@example.org!", None),
-        ("ten chars!", None),
+        ("twelve chars", None),
+        ("ñandú verde ☂", None),  # any script, spaces and symbols
+        ("x" * 200, None),
     ],
 )
 def test_password_rules(password: str, rule: str | None) -> None:
@@ -151,15 +166,55 @@ def test_password_rules(password: str, rule: str | None) -> None:
     assert raised.value.rule == rule
 
 
+@given(
+    core=st.text(max_size=PASSWORD_MIN_LENGTH - 1).map(str.strip),
+    left=st.text(" \t\n\u3000", max_size=300),
+    right=st.text(" \t\n\u3000", max_size=300),
+)
+def test_spaces_around_never_make_a_short_password_long_enough(
+    core: str, left: str, right: str
+) -> None:
+    with pytest.raises(WeakPassword) as raised:
+        check_password(left + core + right, "grace@example.org")
+    assert raised.value.rule in ("too_short", "too_long")
+
+
+@given(st.text(min_size=PASSWORD_MIN_LENGTH, max_size=200))
+def test_a_password_is_refused_only_for_a_named_rule(password: str) -> None:
+    folded = password.strip().casefold()
+    broken = {
+        "too_short": len(password.strip()) < PASSWORD_MIN_LENGTH,
+        "is_email": folded in ("grace@example.org", "grace"),
+        "common": bool({folded, "".join(folded.split())} & common_passwords()),
+    }
+    if not any(broken.values()):
+        check_password(password, "grace@example.org")
+        return
+    with pytest.raises(WeakPassword) as raised:
+        check_password(password, "grace@example.org")
+    assert broken[raised.value.rule]
+
+
+def test_every_long_enough_common_password_is_refused_in_any_case() -> None:
+    long_ones = [p for p in common_passwords() if len(p.strip()) >= PASSWORD_MIN_LENGTH]
+    assert len(long_ones) > 150  # the shipped list, not an empty file
+    for common in long_ones:
+        for variant in (common, common.upper(), f"  {common} "):
+            with pytest.raises(WeakPassword) as raised:
+                check_password(variant, "grace@example.org")
+            assert raised.value.rule == "common", variant
+
+
 def test_the_local_part_of_the_email_is_not_a_password() -> None:
     with pytest.raises(WeakPassword):
-        check_password("gracewambui", "gracewambui@example.org")
+        check_password("gracewambui1", "gracewambui1@example.org")
 
 
 @pytest.mark.parametrize(
     ("password", "confirm", "message"),
     [
-        ("too short", "too short", "at least 10 characters"),
+        ("too short", "too short", "at least 12 characters"),
+        ("qwerty123456", "qwerty123456", "one of the most common"),
         ("long enough password", "long enough passw0rd", "not the same"),
         ("c1@example.org", "c1@example.org", "email address as your password"),
     ],

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from argon2 import Type
-from flask import Flask
+from flask import Flask, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select, update
 
@@ -19,11 +19,11 @@ from tests.portal.conftest import (
     sign_in,
     text_of,
 )
-from workforce import db
+from workforce import create_app, db
 from workforce.audit import AuditEvent
 from workforce.contractors.models import Contractor
 from workforce.portal import services
-from workforce.portal.models import PortalAccount
+from workforce.portal.models import PortalAccount, PortalSessionRevocation
 from workforce.portal.web import PORTAL_CSP
 
 
@@ -144,6 +144,55 @@ def test_pages_send_visitors_to_sign_in_and_back(app, account) -> None:
 
 
 @pytest.mark.parametrize(
+    "target",
+    [
+        "/portal/\r\nSet-Cookie: x=1",
+        "/portal/\n",
+        "/portal/\x7f",
+        "/portal/\x85",
+        "/portal/\u2028",
+        "\t/portal/",
+    ],
+)
+def test_control_characters_in_next_are_refused_without_a_cookie(app, account, target) -> None:
+    client = app.test_client()
+    response = sign_in(client, account, next=target)
+    assert response.status_code == 400
+    assert "Set-Cookie" not in response.headers
+    assert "Location" not in response.headers
+    assert client.get("/portal/").status_code == 303  # not signed in
+    with db.transaction(app) as session:
+        assert session.scalars(select(AuditEvent.action)).all().count("portal.sign_in") == 0
+    signed_in = app.test_client()
+    assert sign_in(signed_in, account).status_code == 303
+    again = signed_in.get("/portal/sign-in", query_string={"next": target})
+    assert again.status_code == 400  # the signed-in redirect is guarded too
+
+
+def test_no_error_answer_carries_a_session_cookie(app, account) -> None:
+    # An app of its own, on the same database, with a view that fails after touching the
+    # session (routes cannot be added to an app that has served requests).
+    crashing = create_app({**app.config, "PROPAGATE_EXCEPTIONS": False})
+
+    @crashing.route("/portal/test-crash", methods=["POST"])
+    def crash() -> str:
+        session["cid"] = 1  # as if a view had started a session, then failed
+        raise RuntimeError("boom")
+
+    client = crashing.test_client()
+    assert "Set-Cookie" in client.get("/portal/sign-in").headers  # the CSRF cookie
+    crashed = client.post("/portal/test-crash", data={"csrf_token": csrf(client)})
+    assert crashed.status_code == 500
+    wrong = sign_in(client, account, "not the password")
+    csrf_refused = client.post("/portal/sign-in", data={"email": account, "password": PASSWORD})
+    unknown = client.get("/portal/no-such-page", query_string={"lang": "sw"})
+    for response in (crashed, wrong, csrf_refused, unknown):
+        assert response.status_code >= 400
+        assert "Set-Cookie" not in response.headers, response.status_code
+    db.get_db(crashing).dispose()
+
+
+@pytest.mark.parametrize(
     "target", ["https://evil.example/", "//evil.example/", "/portal/\\evil", "/api/v1/me"]
 )
 def test_next_never_leaves_the_portal(app, account, target) -> None:
@@ -163,6 +212,37 @@ def test_sign_out_ends_the_session_in_this_browser(portal_user) -> None:
     assert response.headers["Location"] == "/portal/sign-in"
     assert "You are signed out." in text_of(user.client.get("/portal/sign-in").get_data(True))
     assert user.client.get("/portal/").status_code == 303
+
+
+def test_sign_out_ends_the_session_on_the_server(app, portal_user) -> None:
+    user = portal_user()
+    other_device = app.test_client()
+    assert sign_in(other_device, user.email).status_code == 303
+    cookie = user.client.get_cookie("workforce_portal", path="/portal")
+    assert cookie is not None
+    thief = app.test_client()  # a copy of the cookie, taken before sign-out
+    thief.set_cookie("workforce_portal", cookie.value, path="/portal")
+    assert thief.get("/portal/").status_code == 200
+    assert post_form(user.client, "/portal/sign-out", page="/portal/").status_code == 303
+    assert thief.get("/portal/").status_code == 303  # the copied cookie is dead
+    assert thief.get("/portal/profile").status_code == 303
+    assert other_device.get("/portal/").status_code == 200  # only this session ended
+    with db.transaction(app) as session:
+        row = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "portal.sign_out")
+        ).one()
+    assert (row.actor_role, row.target_id) == ("contractor", str(user.id))
+
+
+def test_sign_out_clears_revocations_of_expired_sessions(app, portal_user) -> None:
+    first, second = portal_user(), portal_user()
+    post_form(first.client, "/portal/sign-out", page="/portal/")
+    with db.transaction(app) as session:
+        session.execute(update(PortalSessionRevocation).values(expires_at=db.utcnow()))
+    post_form(second.client, "/portal/sign-out", page="/portal/")
+    with db.transaction(app) as session:
+        left = session.scalars(select(PortalSessionRevocation.contractor_id)).all()
+    assert left == [second.id]
 
 
 def test_sign_out_everywhere_ends_every_session(app, portal_user) -> None:

@@ -44,3 +44,19 @@ class PortalAccount(Base):
     #: password, offboarding).
     sessions_valid_after: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class PortalSessionRevocation(Base):
+    """A portal session signed out on the server: its cookie no longer works, even copied.
+
+    Only the SHA-256 of the session's random id is kept, until the session would have
+    expired anyway (``expires_at``); sign-out deletes the rows past that.
+    """
+
+    __tablename__ = "portal_session_revocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)
+    revoked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

@@ -14,11 +14,13 @@ from workforce.portal.models import PortalInvite
 from workforce.portal.web import (
     HINT,
     bp,
+    check_next,
     choose_language,
     end_session,
     page,
     render,
     safe_next,
+    signed_in_session_id,
     start_session,
     use_language,
 )
@@ -34,6 +36,7 @@ def _client() -> str:
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> ResponseReturnValue:
     next_url = request.values.get("next", "")
+    check_next(next_url)  # before anything is written or a session started
     if request.method == "GET":
         if g.portal_contractor is not None:
             return redirect(safe_next(next_url), 303)
@@ -65,6 +68,10 @@ def sign_in() -> ResponseReturnValue:
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> ResponseReturnValue:
+    contractor, session_id = g.portal_contractor, signed_in_session_id()
+    if contractor is not None and session_id is not None:
+        # On the server too: a copy of this cookie (another tab, a thief) stops working.
+        services.sign_out(db.session(), contractor.id, session_id)
     end_session()
     flash(_("You are signed out."), "success")
     return redirect(url_for("portal.sign_in"), 303)
@@ -120,6 +127,10 @@ def invite(secret: str) -> ResponseReturnValue:
                     "Use at most %(count)s characters.", count=services.PASSWORD_MAX_LENGTH
                 ),
                 "is_email": _("Do not use your email address as your password."),
+                "common": _(
+                    "This password is one of the most common ones. Choose another, for "
+                    "example a few words that only you would put together."
+                ),
             }[weak.rule]
     if error is not None:
         return _password_page(422, found, contractor, error)

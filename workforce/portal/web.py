@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, wraps
@@ -37,7 +38,7 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -57,9 +58,14 @@ PORTAL_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
-#: Session keys: contractor id, issued at (ISO instant), CSRF token, the language chosen on
-#: the page, and a hint for pages before sign-in (the language an invite was accepted in).
-CONTRACTOR, ISSUED_AT, CSRF, LANG, HINT = "cid", "iat", "csrf", "lang", "hint"
+#: Session keys: contractor id, issued at (ISO instant), the session's random id (what
+#: sign-out revokes on the server), CSRF token, the language chosen on the page, and a hint
+#: for pages before sign-in (the language an invite was accepted in).
+CONTRACTOR, ISSUED_AT, SESSION_ID = "cid", "iat", "sid"
+CSRF, LANG, HINT = "csrf", "lang", "hint"
+#: Unicode categories refused in ``next``: control characters (C0, DEL, C1: CR/LF would
+#: split the Location header) and the line and paragraph separators.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 
 
 class PortalBlueprint(Blueprint):
@@ -85,6 +91,13 @@ class PortalSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         configured = bool(app.config["SESSION_COOKIE_SECURE"])
         return configured or (has_request_context() and request.is_secure)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # An error answer never carries a cookie: whatever a failed request put in the
+        # session (a sign-in that crashed after starting it, a refused form) is not kept.
+        if response.status_code >= 400:
+            return
+        super().save_session(app, session, response)
 
 
 # --- pages and the menu -------------------------------------------------------------------
@@ -138,6 +151,18 @@ def render(
     template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
 ) -> ResponseReturnValue:
     return render_template(template, **context), status, headers or {}
+
+
+class InvalidNext(WorkforceError):
+    status = 400
+    code = "invalid_next"
+    title = "Bad request"
+
+
+def check_next(target: str) -> None:
+    """A ``next`` with a control character is an attack or a broken link: 400."""
+    if any(unicodedata.category(char) in UNSAFE_CATEGORIES for char in target):
+        raise InvalidNext("next contains a control character")
 
 
 def safe_next(target: str | None) -> str:
@@ -195,6 +220,7 @@ def start_session(contractor: Contractor) -> None:
     _keep_languages()
     session[CONTRACTOR] = contractor.id
     session[ISSUED_AT] = db.utcnow().isoformat()
+    session[SESSION_ID] = secrets.token_urlsafe(32)
     session[CSRF] = secrets.token_urlsafe(32)
     session.permanent = True
 
@@ -204,9 +230,16 @@ def end_session() -> None:
     _keep_languages()
 
 
+def signed_in_session_id() -> str | None:
+    """The random id of this request's signed-in session, if it has one."""
+    value = session.get(SESSION_ID)
+    return value if isinstance(value, str) else None
+
+
 def _load_contractor() -> Contractor | None:
     contractor_id, issued = session.get(CONTRACTOR), session.get(ISSUED_AT)
-    if not isinstance(contractor_id, int) or not isinstance(issued, str):
+    session_id = signed_in_session_id()
+    if not isinstance(contractor_id, int) or not isinstance(issued, str) or session_id is None:
         return None
     try:
         issued_at = dt.datetime.fromisoformat(issued)
@@ -214,7 +247,7 @@ def _load_contractor() -> Contractor | None:
         return None
     if issued_at.tzinfo is None:
         return None
-    contractor = session_contractor(db.session(), contractor_id, issued_at)
+    contractor = session_contractor(db.session(), contractor_id, issued_at, session_id)
     if contractor is None:
         end_session()
     return contractor
