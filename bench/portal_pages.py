@@ -18,9 +18,11 @@ import statistics
 import time
 
 from common import database_url, fresh_app
+from sqlalchemy import select
 
 from workforce import db
 from workforce.contractors.services import create_contractor
+from workforce.notifications.models import Notification
 from workforce.portal import services
 from workforce.queues.services import create_queue
 from workforce.scheduling.models import Shift
@@ -75,7 +77,12 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         )
         for answers in ([1] * 9, [2] * 9, [0] * 9):
             record_check_in(session, person.id, "phq9", answers, pcl5_cutoff=33)
-        _invite, link = services.create_invite(session, person.id)
+        services.send_portal_link(session, person.id)
+        link = session.scalars(
+            select(Notification.payload["url"].as_string()).where(
+                Notification.kind == "portal.invite"
+            )
+        ).one()
     client = app.test_client()
 
     def token(path: str) -> str:

@@ -23,6 +23,7 @@ from workforce import audit, db
 from workforce.db import Base, UTCDateTime, get_db, utcnow
 from workforce.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from workforce.http import reject_nul_characters
+from workforce.notifications.services import notify_once
 from workforce.ratelimit import FailureWindow, failure_window
 
 ROLES = ("admin", "ops", "compliance", "wellbeing", "contractor", "ingest")
@@ -113,16 +114,38 @@ def create_token(
         token.id,
         {"name": name, "role": role, "contractor_id": contractor_id},
     )
+    _tell_contractor(session, token, "account.token_created")
     return token, raw
 
 
-def revoke_token(session: Session, token_id: int) -> Token:
+def _tell_contractor(session: Session, token: Token, kind: str) -> None:
+    """A contractor token can read that person's health data: they hear of every change."""
+    if token.contractor_id is None:
+        return
+    notify_once(
+        session,
+        kind=kind,
+        audience="contractor",
+        contractor_id=token.contractor_id,
+        dedupe_key=f"{kind}:{token.id}",
+        payload={
+            "token_id": token.id,
+            "name": token.name,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        },
+    )
+
+
+def revoke_token(session: Session, token_id: int, *, contractor_id: int | None = None) -> Token:
+    """Revoke a token (idempotent). With ``contractor_id``, only one of that contractor's:
+    anyone else's is a 404, as if it did not exist."""
     token = session.get(Token, token_id)
-    if token is None:
+    if token is None or (contractor_id is not None and token.contractor_id != contractor_id):
         raise NotFound(f"token {token_id} does not exist")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(session, "token.revoke", "token", token.id, {"name": token.name})
+        _tell_contractor(session, token, "account.token_revoked")
     session.flush()
     return token
 

@@ -40,6 +40,9 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/tokens": "admin",
     "POST /api/v1/tokens": "admin",
     "DELETE /api/v1/tokens/<token_id>": "admin",
+    "GET /api/v1/me/tokens": "contractor",
+    "POST /api/v1/me/tokens": "contractor",
+    "DELETE /api/v1/me/tokens/<token_id>": "contractor",
     "GET /api/v1/me/profile": "contractor",
     "PUT /api/v1/me/consent": "contractor",
     "PUT /api/v1/me/opt-outs": "contractor",
@@ -286,7 +289,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(
             continue
         assert response.status_code != 403, f"{role} {key} was refused"
         # (claiming someone else's shift is a 409 shift_taken: that is what a race loser sees)
-        if role == "contractor" and re.search(r"<(contractor|credential|shift)_id>", path):
+        if role == "contractor" and re.search(r"<(contractor|credential|shift|token)_id>", path):
             expected = 409 if path.endswith("/claim") else 404
             assert response.status_code == expected, f"contractor reached another's object: {key}"
         if (

@@ -86,6 +86,7 @@ def test_an_unreachable_webhook_is_logged_not_fatal(app) -> None:
 
 def test_contractors_read_only_their_own_notifications(app, client, as_role, new_contractor):
     mine, theirs = new_contractor(), new_contractor()
+    headers = as_role("contractor", mine)  # its own notice comes first: account.token_created
     with db.transaction(app) as session:
         for cid, key in ((mine, "a"), (theirs, "b")):
             notify_once(
@@ -97,12 +98,11 @@ def test_contractors_read_only_their_own_notifications(app, client, as_role, new
                 contractor_id=cid,
             )
         other_id = session.scalar(select(Notification.id).where(Notification.dedupe_key == "b"))
-    headers = as_role("contractor", mine)
     listed = client.get("/api/v1/me/notifications?unread=true", headers=headers).json
-    assert [n["kind"] for n in listed["items"]] == ["rotation.started"]
+    assert [n["kind"] for n in listed["items"]] == ["rotation.started", "account.token_created"]
     own_id = listed["items"][0]["id"]
     assert client.post(f"/api/v1/me/notifications/{own_id}/read", headers=headers).json["read_at"]
-    assert client.get("/api/v1/me/notifications?unread=true", headers=headers).json["total"] == 0
+    assert client.get("/api/v1/me/notifications?unread=true", headers=headers).json["total"] == 1
     assert (
         client.post(f"/api/v1/me/notifications/{other_id}/read", headers=headers).status_code == 404
     )

@@ -12,9 +12,12 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from workforce import db
 from workforce.contractors.models import Contractor
+from workforce.notifications.models import Notification
+from workforce.notifications.services import PRIVATE_LINK_KINDS
 from workforce.portal import services
 
 PASSWORD = "correct horse battery"
@@ -62,14 +65,31 @@ class PortalUser:
     client: FlaskClient
 
 
+def sent_link(app: Flask, contractor_id: int) -> tuple[str, str]:
+    """The newest one-time link in the contractor's outbox: ``(kind, path)``. (The email
+    that carries it is issue 18's; the outbox row is what this service writes.)"""
+    with db.transaction(app) as session:
+        notice = session.scalars(
+            select(Notification)
+            .where(
+                Notification.contractor_id == contractor_id,
+                Notification.kind.in_(PRIVATE_LINK_KINDS),
+            )
+            .order_by(Notification.id.desc())
+            .limit(1)
+        ).one()
+        return notice.kind, urlsplit(notice.payload["url"]).path
+
+
 @pytest.fixture
-def invite(client: FlaskClient, ops: dict[str, str]) -> Callable[[int], str]:
-    """``invite(contractor_id)`` -> the invite link's path (``/portal/invite/...``)."""
+def invite(app: Flask, client: FlaskClient, ops: dict[str, str]) -> Callable[[int], str]:
+    """``invite(contractor_id)`` -> the path of the link ops had sent (``/portal/invite/...``)."""
 
     def make(contractor_id: int) -> str:
         response = client.post(f"/api/v1/contractors/{contractor_id}/portal-invite", headers=ops)
         assert response.status_code == 201, response.json
-        return urlsplit(response.json["url"]).path
+        assert "url" not in response.json  # never shown to staff
+        return sent_link(app, contractor_id)[1]
 
     return make
 

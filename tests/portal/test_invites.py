@@ -1,4 +1,5 @@
-"""Invites: created by ops, 7 days, single use, replaced by newer ones; password rules."""
+"""Invites and resets: sent by ops or asked for on the sign-in page, only to the contractor's
+own email (the outbox), 7 days, single use, replaced by newer ones; password rules."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from tests.portal.conftest import PASSWORD, accept, post_form, sign_in, text_of
+from tests.portal.conftest import PASSWORD, accept, post_form, sent_link, sign_in, text_of
 from workforce import db
 from workforce.audit import AuditEvent
+from workforce.notifications.delivery import deliver_pending
+from workforce.notifications.models import Notification
 from workforce.portal.models import PortalAccount, PortalInvite
 from workforce.portal.services import (
     PASSWORD_MIN_LENGTH,
     WeakPassword,
     check_password,
     common_passwords,
+    mask_email,
 )
 
 
@@ -32,10 +36,21 @@ def test_ops_and_admin_create_invites_that_last_seven_days(
         response = client.post(f"/api/v1/contractors/{cid}/portal-invite", headers=headers)
         assert response.status_code == 201, response.json
         body = response.json
-        assert body["contractor_id"] == cid
-        assert body["url"].startswith(app.config["BASE_URL"] + "/portal/invite/")
+        assert body == {
+            "contractor_id": cid,
+            "kind": "portal.invite",
+            "sent_to": "c***@example.org",
+            "expires_at": body["expires_at"],
+        }  # no link: it went to the contractor's own email, through the outbox
         expires = dt.datetime.fromisoformat(body["expires_at"])
         assert before + dt.timedelta(days=7) <= expires <= db.utcnow() + dt.timedelta(days=7)
+    with db.transaction(app) as session:
+        notices = session.scalars(select(Notification).order_by(Notification.id)).all()
+    assert [(n.kind, n.audience, n.contractor_id) for n in notices] == [
+        ("portal.invite", "contractor", cid)
+    ] * 2
+    assert notices[1].payload["url"].startswith(app.config["BASE_URL"] + "/portal/invite/")
+    assert notices[1].payload["expires_at"] == body["expires_at"].replace("Z", "+00:00")
 
 
 @pytest.mark.parametrize("role", ["compliance", "wellbeing", "ingest"])
@@ -65,8 +80,8 @@ def test_only_a_hash_is_stored_and_the_audit_never_sees_the_secret(
     app, client, ops, new_contractor
 ) -> None:
     cid = new_contractor()
-    url = client.post(f"/api/v1/contractors/{cid}/portal-invite", headers=ops).json["url"]
-    secret = url.rsplit("/", 1)[1]
+    assert client.post(f"/api/v1/contractors/{cid}/portal-invite", headers=ops).status_code == 201
+    secret = sent_link(app, cid)[1].rsplit("/", 1)[1]
     assert len(secret) >= 43  # 256 random bits
     with db.transaction(app) as session:
         invite = session.scalars(select(PortalInvite)).one()
@@ -232,14 +247,125 @@ def test_the_form_explains_a_refused_password(
         assert session.scalars(select(PortalInvite)).one().used_at is None
 
 
-def test_a_new_invite_resets_the_password_and_ends_old_sessions(app, invite, portal_user) -> None:
+def test_an_invite_for_an_account_never_resets_it_nor_shows_the_link(
+    app, client, ops, portal_user
+) -> None:
     user = portal_user()
+    response = client.post(f"/api/v1/contractors/{user.id}/portal-invite", headers=ops)
+    assert response.status_code == 201
+    assert response.json["kind"] == "portal.password_reset"
+    assert response.json["sent_to"] == mask_email(user.email)
+    assert "/portal/invite/" not in response.get_data(as_text=True)
+    # Nothing changed: the password works, the session goes on.
     assert user.client.get("/portal/").status_code == 200
-    other = app.test_client()
-    assert accept(other, invite(user.id), "a brand new password").status_code == 303
-    assert user.client.get("/portal/").status_code == 303  # the old session is over
+    assert sign_in(app.test_client(), user.email).status_code == 303
+    kind, path = sent_link(app, user.id)  # the outbox row for the contractor's own email
+    assert kind == "portal.password_reset"
+    # Only whoever reads that email can choose a new password; then old sessions end.
+    assert accept(app.test_client(), path, "a brand new password").status_code == 303
+    assert user.client.get("/portal/").status_code == 303
     assert sign_in(app.test_client(), user.email).status_code == 401
     assert sign_in(app.test_client(), user.email, "a brand new password").status_code == 303
+
+
+def test_the_contractor_is_told_when_their_password_changes(app, invite, portal_user) -> None:
+    user = portal_user()
+    accept(app.test_client(), invite(user.id), "a brand new password")
+    with db.transaction(app) as session:
+        changed = session.scalars(
+            select(Notification)
+            .where(Notification.kind == "account.password_changed")
+            .order_by(Notification.id)
+        ).all()
+    assert [(n.audience, n.contractor_id, n.payload["first"]) for n in changed] == [
+        ("contractor", user.id, True),
+        ("contractor", user.id, False),
+    ]
+    assert "brand new" not in json.dumps([n.payload for n in changed])
+
+
+def test_links_never_reach_the_webhooks(app, client, ops, new_contractor) -> None:
+    cid = new_contractor()
+    client.post(f"/api/v1/contractors/{cid}/portal-invite", headers=ops)
+    with db.transaction(app) as session:
+        counts = deliver_pending(session, db.utcnow(), ["http://127.0.0.1:9/hook"], "k" * 32)
+        pending = session.scalars(select(Notification.kind)).all()
+    assert counts == {"delivered": 0, "failed": 0}  # not even attempted
+    assert pending == ["portal.invite"]
+
+
+@pytest.mark.parametrize(
+    ("email", "masked"),
+    [("jane@example.com", "j***@example.com"), ("j@x.org", "j***@x.org"), ("@x", "***@x")],
+)
+def test_masked_addresses(email: str, masked: str) -> None:
+    assert mask_email(email) == masked
+
+
+# --- forgot password ----------------------------------------------------------------------
+
+NEUTRAL = "If this address belongs to a portal account, we have sent it a link"
+
+
+def forgot(client, email: str):
+    return post_form(client, "/portal/forgot-password", {"email": email})
+
+
+def test_forgot_password_sends_a_reset_link_to_the_account_only(app, portal_user) -> None:
+    user = portal_user()
+    response = forgot(app.test_client(), f"  {user.email.upper()} ")
+    assert response.status_code == 200
+    assert NEUTRAL in text_of(response.get_data(as_text=True))
+    assert "/portal/invite/" not in response.get_data(as_text=True)
+    kind, path = sent_link(app, user.id)
+    assert kind == "portal.password_reset"
+    assert sign_in(app.test_client(), user.email).status_code == 303  # nothing reset yet
+    assert accept(app.test_client(), path, "my new long password").status_code == 303
+    assert sign_in(app.test_client(), user.email, "my new long password").status_code == 303
+    with db.transaction(app) as session:
+        row = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "portal.password_reset")
+        ).one()
+    assert (row.actor_role, row.target_id) == ("anonymous", str(user.id))
+
+
+def test_forgot_password_answers_the_same_for_anyone(app, new_contractor, portal_user) -> None:
+    user = portal_user()
+    never_invited = new_contractor(email="new@example.org")
+    answers = [
+        forgot(app.test_client(), email)
+        for email in (user.email, "new@example.org", "nobody@example.org")
+    ]
+    assert {a.status_code for a in answers} == {200}
+    assert len({text_of(a.get_data(as_text=True)) for a in answers}) == 1
+    with db.transaction(app) as session:
+        sent = session.scalars(
+            select(Notification.contractor_id).where(
+                Notification.kind.in_(("portal.invite", "portal.password_reset"))
+            )
+        ).all()
+    assert never_invited not in sent
+    assert sent.count(user.id) == 2  # the invite of the fixture, then this reset
+
+
+def test_forgot_password_shares_the_sign_in_limits(app, portal_user) -> None:
+    user = portal_user()
+    limit = app.config["PORTAL_SIGNIN_FAILURES_PER_EMAIL"]
+    for _ in range(limit):
+        assert forgot(app.test_client(), user.email).status_code == 200
+    blocked = forgot(app.test_client(), user.email)
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) > 0
+    with db.transaction(app) as session:
+        resets = session.scalars(
+            select(Notification).where(Notification.kind == "portal.password_reset")
+        ).all()
+    assert len(resets) == limit
+
+
+def test_the_sign_in_page_offers_the_reset(client) -> None:
+    html = client.get("/portal/sign-in").get_data(as_text=True)
+    assert 'href="/portal/forgot-password"' in html
 
 
 def test_accepting_is_audited_as_the_contractor(app, client, invite, new_contractor) -> None:

@@ -1,4 +1,7 @@
-"""Who am I (``GET /me``) and API tokens (``/tokens``, admin only)."""
+"""Who am I (``GET /me``) and API tokens: staff tokens (``/tokens``, admin only) and a
+contractor's own (``/me/tokens``). Staff never mint contractor tokens through the API: a
+contractor token reads that person's health data, so only they create it (or an operator
+on the host, with ``flask tokens create``, warned)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from flask.views import MethodView
 from workforce import auth, db
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
 from workforce.auth import ROLES, Token, roles
+from workforce.errors import Forbidden
 from workforce.extensions import Blueprint
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Identity and tokens")
@@ -45,6 +49,15 @@ class TokenCreateSchema(InputSchema):
     expires_at = Timestamp(allow_none=True)
 
 
+class MyTokenCreateSchema(InputSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
+    expires_at = Timestamp(allow_none=True)
+
+
+class MyTokenListArgs(PageArgs):
+    include_revoked = ma.fields.Boolean(load_default=False)
+
+
 class TokenListArgs(PageArgs):
     role = ma.fields.String(validate=ma.validate.OneOf(ROLES))
     contractor_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**31 - 1))
@@ -78,9 +91,23 @@ class Tokens(MethodView):
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Create a token; the secret is in this answer and nowhere else."""
+        """Create a staff or ingest token; the secret is in this answer and nowhere else.
+
+        A ``contractor`` token is refused (403 ``contractor_tokens_are_personal``): the
+        contractor creates their own with ``POST /me/tokens`` or on the portal.
+        """
+        if data["role"] == "contractor":
+            raise Forbidden(
+                "contractor tokens are personal: the contractor creates them "
+                "(POST /api/v1/me/tokens or the portal)",
+                code="contractor_tokens_are_personal",
+            )
         token, raw = auth.create_token(db.session(), created_by=auth.principal().token_id, **data)
-        return {**{name: getattr(token, name) for name in TokenSchema().fields}, "token": raw}
+        return _with_secret(token, raw)
+
+
+def _with_secret(token: Token, raw: str) -> dict[str, Any]:
+    return {**{name: getattr(token, name) for name in TokenSchema().fields}, "token": raw}
 
 
 @blp.route("/tokens/<int:token_id>")
@@ -90,3 +117,42 @@ class TokenItem(MethodView):
     def delete(self, token_id: int) -> Token:
         """Revoke a token at once (idempotent)."""
         return auth.revoke_token(db.session(), token_id)
+
+
+@blp.route("/me/tokens")
+class MyTokens(MethodView):
+    @roles("contractor")
+    @blp.arguments(MyTokenListArgs, location="query")
+    @blp.response(200, page_schema(TokenSchema, "MyTokenPage"))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """My API tokens (never their secrets)."""
+        stmt = auth.tokens_query(contractor_id=auth.me(), include_revoked=args["include_revoked"])
+        return paginate(db.session(), stmt, args["page"], args["page_size"])
+
+    @roles("contractor")
+    @blp.arguments(MyTokenCreateSchema)
+    @blp.response(201, NewTokenSchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Create a token of my own; the secret is in this answer and nowhere else.
+
+        It can read everything I can, check-in answers included: keep it secret.
+        """
+        contractor_id = auth.me()
+        token, raw = auth.create_token(
+            db.session(),
+            name=data["name"],
+            role="contractor",
+            contractor_id=contractor_id,
+            expires_at=data.get("expires_at"),
+            created_by=auth.principal().token_id,
+        )
+        return _with_secret(token, raw)
+
+
+@blp.route("/me/tokens/<int:token_id>")
+class MyToken(MethodView):
+    @roles("contractor")
+    @blp.response(200, TokenSchema)
+    def delete(self, token_id: int) -> Token:
+        """Revoke one of my tokens at once (idempotent); anyone else's is a 404."""
+        return auth.revoke_token(db.session(), token_id, contractor_id=auth.me())

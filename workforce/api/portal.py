@@ -1,4 +1,9 @@
-"""Portal invites: ``POST /contractors/{id}/portal-invite`` (the portal itself is HTML)."""
+"""Portal invites: ``POST /contractors/{id}/portal-invite`` (the portal itself is HTML).
+
+The link goes to the contractor's own email through the outbox and is never in the answer,
+whether or not they have an account yet: whoever holds the link can choose the password and
+then read the contractor's check-ins, so staff never see it.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +24,15 @@ blp = Blueprint(
 
 class PortalInviteSchema(ma.Schema):
     contractor_id = ma.fields.Integer(required=True)
-    url = ma.fields.String(
+    kind = ma.fields.String(
         required=True,
-        metadata={"description": "one-time link to set a password; shown only in this answer"},
+        metadata={
+            "description": "portal.invite (no account yet) or portal.password_reset (the "
+            "current password keeps working until the link is used)"
+        },
+    )
+    sent_to = ma.fields.String(
+        required=True, metadata={"description": "the contractor's email, masked: j***@example.com"}
     )
     expires_at = ma.fields.DateTime(required=True)
 
@@ -31,12 +42,18 @@ class PortalInvite(MethodView):
     @roles("admin", "ops")
     @blp.response(201, PortalInviteSchema)
     def post(self, contractor_id: int) -> dict[str, Any]:
-        """Invite the contractor to the portal: a link that works once, for 7 days by default.
+        """Email the contractor a link to the portal that works once, for 7 days by default.
 
-        A newer invite replaces older unused ones; inviting someone who already has a
-        password lets them choose a new one (and ends their sessions when they do).
+        Without an account it is an invite; with one, a password reset that changes nothing
+        until the contractor uses it. The link goes only to their own email (the answer
+        says where, masked); a newer link replaces older unused ones.
         """
-        invite, url = services.create_invite(
+        sent = services.send_portal_link(
             db.session(), contractor_id, created_by=auth.principal().token_id
         )
-        return {"contractor_id": invite.contractor_id, "url": url, "expires_at": invite.expires_at}
+        return {
+            "contractor_id": contractor_id,
+            "kind": sent.kind,
+            "sent_to": sent.sent_to,
+            "expires_at": sent.invite.expires_at,
+        }

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from workforce.notifications.models import Notification, WebhookDelivery
+from workforce.notifications.services import PRIVATE_LINK_KINDS
 
 #: After this many failed rounds a notification is left undelivered (and visible as such).
 MAX_ATTEMPTS = 10
@@ -72,6 +73,7 @@ def deliver_pending(
         select(Notification)
         .where(
             Notification.delivered_at.is_(None),
+            Notification.kind.not_in(PRIVATE_LINK_KINDS),
             Notification.attempts < MAX_ATTEMPTS,
             or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
         )

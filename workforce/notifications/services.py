@@ -12,6 +12,10 @@ from workforce.db import utcnow
 from workforce.errors import NotFound
 from workforce.notifications.models import Notification
 
+#: Kinds whose payload carries a one-time link for a contractor (``url``). Only the
+#: contractor's own email may deliver them: never a webhook, which is an operations channel.
+PRIVATE_LINK_KINDS = ("portal.invite", "portal.password_reset")
+
 
 def notify_once(
     session: Session,

@@ -13,12 +13,12 @@ from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from workforce import db
+from workforce import auth, db
 from workforce.contractors import credentials as credential_service
 from workforce.contractors import services as contractor_service
 from workforce.contractors.credentials import CODE_PATTERN, local_today, normalise_code
 from workforce.contractors.models import CREDENTIAL_KINDS, Contractor, Credential
-from workforce.errors import InvalidInput
+from workforce.errors import InvalidInput, NotFound
 from workforce.harm import HARM_CATEGORIES
 from workforce.portal.i18n import N_
 from workforce.portal.i18n import gettext as _
@@ -49,6 +49,8 @@ STATUS_LABELS = {
     "revoked": N_("Withdrawn"),
     "expired": N_("Expired"),
 }
+#: How long a token made on the portal works (days -> label); the API takes any date.
+TOKEN_LIFETIMES = {"30": N_("30 days"), "90": N_("90 days"), "365": N_("1 year")}
 #: A credential is "expiring soon" this many days ahead (as the expiry notices say).
 SOON = credential_service.EXPIRY_NOTICE_DAYS
 MAX_TEXT = 200
@@ -211,4 +213,66 @@ def profile(contractor: Contractor) -> ResponseReturnValue:
         422 if error else 200,
         error=error,
         harms=HARM_LABELS,
+    )
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+
+def _create_token_form(contractor: Contractor) -> tuple[str | None, dict[str, str], dict[str, str]]:
+    """Create a token from the form: ``(secret or None, errors, submitted values)``."""
+    values = {"name": request.form.get("name", "").strip(), "days": request.form.get("days", "")}
+    errors: dict[str, str] = {}
+    if not values["name"]:
+        errors["name"] = _("Give the token a name.")
+    elif len(values["name"]) > MAX_TEXT:
+        errors["name"] = _("Use at most %(count)s characters.", count=MAX_TEXT)
+    if values["days"] not in TOKEN_LIFETIMES:
+        errors["days"] = _("Choose one of the options and try again.")
+    if errors:
+        return None, errors, values
+    _token, raw = auth.create_token(
+        db.session(),
+        name=values["name"],
+        role="contractor",
+        contractor_id=contractor.id,
+        expires_at=db.utcnow() + dt.timedelta(days=int(values["days"])),
+    )
+    return raw, errors, {}
+
+
+@page(
+    "/tokens",
+    nav=N_("API tokens"),
+    summary=N_("Keys for apps that read your data for you: create and revoke them."),
+    order=75,
+    methods=("GET", "POST"),
+)
+def tokens(contractor: Contractor) -> ResponseReturnValue:
+    """The twin of ``/api/v1/me/tokens``: a new secret is shown on this answer only."""
+    created: str | None = None
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if request.form.get("form") == "revoke":
+            raw_id = request.form.get("token", "")
+            if not (raw_id.isdigit() and len(raw_id) < 10):
+                raise NotFound("no such token")
+            token = auth.revoke_token(db.session(), int(raw_id), contractor_id=contractor.id)
+            flash(
+                _("The token %(name)s is revoked. It no longer works.", name=token.name), "success"
+            )
+            return redirect(url_for("portal.tokens"), 303)
+        created, errors, values = _create_token_form(contractor)
+        status = 201 if created else 422
+    items = db.session().scalars(auth.tokens_query(contractor_id=contractor.id)).all()
+    return render(
+        "portal/tokens.html",
+        status,
+        items=items,
+        created=created,
+        errors=errors,
+        values=values,
+        lifetimes=TOKEN_LIFETIMES,
     )

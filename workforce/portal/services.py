@@ -1,9 +1,11 @@
 """Portal accounts: invites, passwords (argon2id), sign-in with rate limits, sessions.
 
-- Ops create a one-time invite (``create_invite``); its link carries a 256-bit secret of
-  which only the SHA-256 is stored. It expires after ``PORTAL_INVITE_DAYS`` (7) days, works
-  once, and a newer invite replaces the older ones. Accepting it sets the password; a new
-  invite for someone who has a password is how a forgotten password is reset.
+- Ops send a one-time link (``send_portal_link``): an invite, or for someone who has a
+  password a reset that changes nothing until used. It goes only to the contractor's own
+  email, through the outbox, never back to ops. It carries a 256-bit secret of which only
+  the SHA-256 is stored, expires after ``PORTAL_INVITE_DAYS`` (7) days, works once, and a
+  newer link replaces the older ones. "Forgot password" on the sign-in page sends the same
+  reset link (``request_password_reset``). Using a link sets the password.
 - Sign-in (``authenticate``) checks email and password. Failures are counted per client
   address and per email; past the limits it answers 429 with the seconds to wait.
 - A session names the contractor, when it was issued and a random session id. It is valid
@@ -21,6 +23,7 @@ import datetime as dt
 import gzip
 import hashlib
 import secrets
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -34,6 +37,7 @@ from workforce import audit
 from workforce.contractors.models import Contractor
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from workforce.notifications.services import PRIVATE_LINK_KINDS, notify_once
 from workforce.portal.models import PortalAccount, PortalInvite, PortalSessionRevocation
 from workforce.ratelimit import FailureWindow, failure_window
 
@@ -106,13 +110,49 @@ def invite_url(secret: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + INVITE_PATH + secret
 
 
-def create_invite(
-    session: Session, contractor_id: int, *, created_by: int | None = None
-) -> tuple[PortalInvite, str]:
-    """A new invite for the contractor; returns it and its link (the secret is not stored)."""
+#: Outbox kinds of the two one-time links; only the contractor's own email delivers them.
+INVITE_KIND, RESET_KIND = PRIVATE_LINK_KINDS
+#: Who asks for a reset on the sign-in page: not signed in, so nobody we know.
+FORGOT_PASSWORD_ACTOR = audit.Actor(None, "anonymous", "portal:forgot-password")
+
+
+@dataclass(frozen=True)
+class SentLink:
+    """A link sent to a contractor: the invite row, its outbox kind, the masked address."""
+
+    invite: PortalInvite
+    kind: str
+    sent_to: str
+
+
+def mask_email(email: str) -> str:
+    """``jane@example.com`` -> ``j***@example.com``: enough to recognise, not to harvest."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def send_portal_link(
+    session: Session,
+    contractor_id: int,
+    *,
+    created_by: int | None = None,
+    actor: audit.Actor | None = None,
+) -> SentLink:
+    """Send the contractor a one-time link to choose a password, to their own email only.
+
+    Without an account it is an invite (``portal.invite``); with one, a password reset
+    (``portal.password_reset``) that changes nothing until the contractor uses it, so an
+    invite never resets anyone's password. The link is written only to the outbox, for
+    the contractor's email (it is never returned to the caller); a newer link replaces
+    older unused ones.
+    """
     contractor = _contractor(session, contractor_id)
     if contractor.status == "offboarded":
         raise Conflict("the contractor is offboarded", code="contractor_offboarded")
+    has_account = session.scalar(
+        select(PortalAccount.id).where(PortalAccount.contractor_id == contractor.id)
+    )
+    kind = RESET_KIND if has_account is not None else INVITE_KIND
     now = utcnow()
     replaced = _revoke_invites(session, contractor.id, now)
     secret = secrets.token_urlsafe(32)
@@ -125,9 +165,17 @@ def create_invite(
     )
     session.add(invite)
     session.flush()
+    notify_once(
+        session,
+        kind=kind,
+        audience="contractor",
+        contractor_id=contractor.id,
+        dedupe_key=f"{kind}:{invite.id}",
+        payload={"url": invite_url(secret), "expires_at": invite.expires_at.isoformat()},
+    )
     audit.record(
         session,
-        "portal.invite",
+        kind,
         "contractor",
         contractor.id,
         {
@@ -135,8 +183,9 @@ def create_invite(
             "expires_at": invite.expires_at.isoformat(),
             "replaced": replaced,
         },
+        actor=actor,
     )
-    return invite, invite_url(secret)
+    return SentLink(invite, kind, mask_email(contractor.email))
 
 
 def _revoke_invites(session: Session, contractor_id: int, now: dt.datetime) -> int:
@@ -232,6 +281,15 @@ def accept_invite(session: Session, secret: str, password: str) -> PortalAccount
         {"invite_id": invite.id, "first": created},
         actor=portal_actor(contractor.id),
     )
+    # Told every time, so a change they did not make does not go unnoticed.
+    notify_once(
+        session,
+        kind="account.password_changed",
+        audience="contractor",
+        contractor_id=contractor.id,
+        dedupe_key=f"account.password_changed:{invite.id}",
+        payload={"changed_at": now.isoformat(), "first": created},
+    )
     return account
 
 
@@ -252,6 +310,40 @@ def sign_in_wait(client: str, email: str) -> int:
     )
 
 
+def normal_email(email: str) -> str:
+    """The form of an email that sign-in and password resets look up."""
+    return email.strip().lower()
+
+
+def _check_wait(client: str, email: str) -> None:
+    wait = sign_in_wait(client, email)
+    if wait:
+        raise TooManyRequests(
+            "too many failed sign-ins; try again later", extra={"retry_after": wait}
+        )
+
+
+def request_password_reset(session: Session, email: str, client: str) -> None:
+    """ "Forgot password": email a reset link if this is an account's address, else nothing.
+
+    The caller shows the same answer either way. Every request counts against the sign-in
+    limits (per client and per email), so it can neither flood a mailbox nor probe faster
+    than guessing passwords could.
+    """
+    email = normal_email(email)
+    _check_wait(client, email)
+    window = _windows()
+    window.fail(f"client:{client}")
+    window.fail(f"email:{email}")
+    contractor_id = session.scalar(
+        select(Contractor.id)
+        .join(PortalAccount, PortalAccount.contractor_id == Contractor.id)
+        .where(Contractor.email == email, Contractor.status != "offboarded")
+    )
+    if contractor_id is not None:
+        send_portal_link(session, contractor_id, actor=FORGOT_PASSWORD_ACTOR)
+
+
 def authenticate(session: Session, email: str, password: str, client: str) -> Contractor:
     """The contractor whose email and password these are; rate-limited failures.
 
@@ -259,12 +351,8 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Co
     :class:`SignInFailed` for a wrong email or password, an offboarded contractor, or a
     contractor without a password yet — all the same to the caller.
     """
-    email = email.strip().lower()
-    wait = sign_in_wait(client, email)
-    if wait:
-        raise TooManyRequests(
-            "too many failed sign-ins; try again later", extra={"retry_after": wait}
-        )
+    email = normal_email(email)
+    _check_wait(client, email)
     found = session.execute(
         select(PortalAccount, Contractor)
         .join(Contractor, Contractor.id == PortalAccount.contractor_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
@@ -46,24 +48,32 @@ def sign_in() -> ResponseReturnValue:
     try:
         contractor = services.authenticate(db.session(), email, password, _client())
     except TooManyRequests as error:
-        wait = int(error.extra["retry_after"])
-        minutes = max(1, -(-wait // 60))
-        message = _(
-            "Too many failed attempts. Wait %(minutes)s min, then try again.", minutes=minutes
-        )
-        return render(
-            "portal/sign_in.html",
-            429,
-            {"Retry-After": str(wait)},
-            email=email,
-            next=next_url,
-            error=message,
-        )
+        return _too_many("portal/sign_in.html", error, email=email, next=next_url)
     except services.SignInFailed:
         message = _("The email or password is wrong.")
         return render("portal/sign_in.html", 401, email=email, next=next_url, error=message)
     start_session(contractor)
     return redirect(safe_next(next_url), 303)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password() -> ResponseReturnValue:
+    """One neutral answer whatever the email: it never tells who has an account."""
+    if request.method == "GET":
+        return render("portal/forgot_password.html", sent=False)
+    email = request.form.get("email", "").strip()[:320]
+    try:
+        services.request_password_reset(db.session(), email, _client())
+    except TooManyRequests as error:
+        return _too_many("portal/forgot_password.html", error, sent=False, email=email)
+    return render("portal/forgot_password.html", sent=True)
+
+
+def _too_many(template: str, error: TooManyRequests, **context: Any) -> ResponseReturnValue:
+    wait = int(error.extra["retry_after"])
+    minutes = max(1, -(-wait // 60))
+    message = _("Too many failed attempts. Wait %(minutes)s min, then try again.", minutes=minutes)
+    return render(template, 429, {"Retry-After": str(wait)}, error=message, **context)
 
 
 @bp.route("/sign-out", methods=["POST"])

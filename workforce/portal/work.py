@@ -319,6 +319,22 @@ def notification_text(notification: Notification) -> tuple[str, str | None]:
     if kind == "shift.cancelled":
         text = _("Your shift of %(when)s was cancelled.", when=_when(p.get("starts_at")))
         return text, "portal.schedule"
+    if kind in ("portal.invite", "portal.password_reset"):
+        # The link itself is only in the email: a page may be seen over a shoulder.
+        return _("We emailed you a link to choose your portal password."), None
+    if kind == "account.password_changed":
+        return _(
+            "Your portal password was changed. If you did not do it, tell your operations team."
+        ), "portal.profile"
+    if kind == "account.token_created":
+        text = _(
+            "An API token named %(name)s was created for your account. It can read your "
+            "check-ins. If you did not create it, revoke it.",
+            name=p.get("name"),
+        )
+        return text, "portal.tokens"
+    if kind == "account.token_revoked":
+        return _("Your API token %(name)s was revoked.", name=p.get("name")), "portal.tokens"
     return _("You have a new message from operations."), None
 
 
