@@ -1,4 +1,4 @@
-"""Signed-in pages: home, credentials, profile and choices.
+"""Signed-in pages: home, credentials, profile and choices, API tokens.
 
 Menu order leaves room for the pages still to come (schedule 10, exposure 20,
 rotations 30, check-ins 40, pay 50, notifications 60, calendar 65).
