@@ -82,3 +82,23 @@ def test_the_page_speaks_the_contractors_language(portal_user) -> None:
     user = portal_user(locale="sw_KE")
     text = text_of(user.client.get("/portal/tokens").get_data(as_text=True))
     assert "Tokeni za API" in text and "Huna tokeni yoyote." in text
+
+
+def test_account_notices_read_as_sentences_without_secrets(app, invite, portal_user) -> None:
+    user = portal_user(locale="en_KE")
+    raw = SECRET.search(create(user.client, "budget app").get_data(as_text=True)).group(1)
+    with db.transaction(app) as session:
+        token_id = session.scalars(select(Token.id).where(Token.role == "contractor")).one()
+    post_form(user.client, "/portal/tokens", {"form": "revoke", "token": str(token_id)})
+    invite(user.id)  # a password reset link, sent to their email
+    html = user.client.get("/portal/notifications").get_data(as_text=True)
+    text = text_of(html)
+    for sentence in (
+        "We emailed you a link to choose your portal password.",
+        "Your portal password was changed.",
+        "An API token named budget app was created for your account.",
+        "Your API token budget app was revoked.",
+    ):
+        assert sentence in text
+    assert 'href="/portal/tokens"' in html
+    assert raw not in html and "/portal/invite/" not in html  # links only in the email
