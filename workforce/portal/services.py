@@ -46,6 +46,8 @@ INVITE_PATH = "/portal/invite/"
 PASSWORD_MIN_LENGTH = 12
 #: Long enough for any passphrase, short enough that hashing it is never a burden.
 PASSWORD_MAX_LENGTH = 200
+#: Passwords seen most often in breaches (one a line, lowercase); source in data/README.md.
+COMMON_PASSWORDS = Path(__file__).resolve().parent.parent.parent / "data/common-passwords.txt.gz"
 
 
 class InviteUnusable(Conflict):
@@ -54,10 +56,6 @@ class InviteUnusable(Conflict):
     def __init__(self, state: str) -> None:
         super().__init__(f"the invite is {state}", code=f"invite_{state}")
         self.state = state
-
-
-#: Passwords seen most often in breaches (one a line, lowercase); source in data/README.md.
-COMMON_PASSWORDS = Path(__file__).resolve().parent.parent.parent / "data/common-passwords.txt.gz"
 
 
 class WeakPassword(InvalidInput):
@@ -324,7 +322,7 @@ def _check_wait(client: str, email: str) -> None:
 
 
 def request_password_reset(session: Session, email: str, client: str) -> None:
-    """ "Forgot password": email a reset link if this is an account's address, else nothing.
+    """Forgot password: email a reset link if this is an account's address, else nothing.
 
     The caller shows the same answer either way. Every request counts against the sign-in
     limits (per client and per email), so it can neither flood a mailbox nor probe faster
