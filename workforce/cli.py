@@ -61,13 +61,6 @@ def tokens_create(
     role: str, name: str, contractor_id: int | None, expires_days: int | None
 ) -> None:
     """Create a token and print it alone on the last line."""
-    if role == "contractor":
-        click.echo(
-            f"warning: this token can read contractor {contractor_id}'s health data "
-            "(check-in answers, scores, referrals) and act as them; give it to nobody but "
-            "that person (they can make their own on the portal's API tokens page)",
-            err=True,
-        )
     expires_at = db.utcnow() + dt.timedelta(days=expires_days) if expires_days is not None else None
     try:
         with db.transaction() as session:
@@ -77,6 +70,14 @@ def tokens_create(
             click.echo(f"token {token.id} ({role}) expires {token.expires_at:%Y-%m-%d}", err=True)
     except WorkforceError as error:
         raise click.ClickException(error.detail) from None
+    if role == "contractor":
+        # The API refuses staff this; on the host it stays possible, so say what it means.
+        click.echo(
+            f"warning: this token can read contractor {contractor_id}'s health data "
+            "(check-in answers, scores, referrals) and act as them; give it to nobody but "
+            "that person (they can make their own on the portal's API tokens page)",
+            err=True,
+        )
     click.echo(raw)
 
 

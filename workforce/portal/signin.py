@@ -1,4 +1,4 @@
-"""Signing in and out, and setting a password from an invite link."""
+"""Signing in and out, "forgot password", and setting a password from an emailed link."""
 
 from __future__ import annotations
 
