@@ -20,6 +20,12 @@ DEFAULTS: dict[str, Any] = {
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     #: Signs session cookies (portal) and calendar secrets; set it in production.
     "SECRET_KEY": "dev-only-change-me",
+    #: Key of the audit chain's HMAC (at least 32 characters); empty: derived from
+    #: SECRET_KEY. Never stored in the database; keep it stable (docs/operations.md).
+    "AUDIT_KEY": "",
+    #: Signed audit checkpoints are also appended here (JSON lines), outside the database,
+    #: so a database restored without its tail is caught; empty: the instance folder.
+    "AUDIT_CHECKPOINT_FILE": "",
     #: Largest request body accepted (bytes): a 5,000-event batch is about 1.5 MB.
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     #: Default lifetime of a token created through the API or the CLI (days).

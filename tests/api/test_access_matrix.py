@@ -132,6 +132,7 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/me/rotations": "contractor",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
+    "GET /api/v1/audit-checkpoints": "admin compliance",
 }
 #: Served by flask-smorest itself: the document and its UI.
 DOCUMENTATION = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/<path:filename>"}

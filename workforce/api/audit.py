@@ -1,16 +1,18 @@
-"""The audit trail: ``GET /audit-events`` and ``GET /audit-events/verify``."""
+"""The audit trail: ``GET /audit-events``, ``GET /audit-events/verify`` and
+``GET /audit-checkpoints``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import select
 
 from workforce import audit, db
 from workforce.api.common import PageArgs, Timestamp, page_schema, paginate
-from workforce.audit import AuditEvent
+from workforce.audit import AuditCheckpoint, AuditEvent
 from workforce.auth import roles
 from workforce.extensions import Blueprint
 
@@ -45,6 +47,17 @@ class ChainReportSchema(ma.Schema):
     checked = ma.fields.Integer()
     first_broken_id = ma.fields.Integer(allow_none=True)
     problem = ma.fields.String(allow_none=True)
+    checkpoints = ma.fields.Integer()
+
+
+class AuditCheckpointSchema(ma.Schema):
+    id = ma.fields.Integer()
+    created_at = ma.fields.DateTime()
+    head_id = ma.fields.Integer()
+    head_hash = ma.fields.String()
+    event_count = ma.fields.Integer()
+    note = ma.fields.String(allow_none=True)
+    signature = ma.fields.String()
 
 
 @blp.route("/audit-events")
@@ -70,5 +83,17 @@ class AuditVerify(MethodView):
     @roles("admin", "compliance")
     @blp.response(200, ChainReportSchema)
     def get(self) -> audit.ChainReport:
-        """Check the hash chain; names the first row that breaks it."""
-        return audit.verify_chain(db.session())
+        """Check the keyed chain and the signed checkpoints; names the first row that breaks
+        it, or the checkpoint whose head is gone."""
+        return audit.verify_chain(db.session(), audit.checkpoint_file(current_app.config))
+
+
+@blp.route("/audit-checkpoints")
+class AuditCheckpoints(MethodView):
+    @roles("admin", "compliance")
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(AuditCheckpointSchema, "AuditCheckpointPage"))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Signed checkpoints of the chain's head, newest first (every 15 minutes)."""
+        stmt = select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())
+        return paginate(db.session(), stmt, args["page"], args["page_size"])
