@@ -100,6 +100,8 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/me/rotation-request": "contractor",
     "GET /api/v1/wellbeing-rotations": "wellbeing",
     "POST /api/v1/wellbeing-rotations": "wellbeing",
+    "GET /api/v1/wellbeing/access-log": "wellbeing",
+    "GET /api/v1/me/wellbeing/access-log": "contractor",
     "GET /api/v1/pay/wage-distributions": "admin ops compliance",
     "POST /api/v1/pay/wage-distributions": "admin ops",
     "GET /api/v1/pay/wage-distributions/<distribution_id>": "admin ops compliance",

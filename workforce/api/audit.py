@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
-from sqlalchemy import select
+from sqlalchemy import and_, not_, or_, select
 
 from workforce import audit, db
 from workforce.api.common import PageArgs, Timestamp, page_schema, paginate
@@ -17,6 +17,14 @@ from workforce.auth import roles
 from workforce.extensions import Blueprint
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit trail")
+
+#: Counsellor reads and follow-ups audited before revision 0142 named the contractor, which
+#: tells an audit reader who has a referral. They stay in the chain (removing them would
+#: break it) and were copied to the counsellor-only access log; this API no longer serves them.
+NAMES_A_REFERRAL = or_(
+    AuditEvent.action == "wellbeing.read",
+    and_(AuditEvent.action == "wellbeing.follow_up", AuditEvent.target_type == "contractor"),
+)
 
 
 class AuditEventSchema(ma.Schema):
@@ -67,7 +75,7 @@ class AuditEvents(MethodView):
     @blp.response(200, page_schema(AuditEventSchema, "AuditEventPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The audit trail, newest first; filter by target, actor, action and time."""
-        stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+        stmt = select(AuditEvent).where(not_(NAMES_A_REFERRAL)).order_by(AuditEvent.id.desc())
         for name in ("target_type", "target_id", "actor_token_id", "action"):
             if name in args:
                 stmt = stmt.where(getattr(AuditEvent, name) == args[name])
