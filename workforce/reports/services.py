@@ -80,7 +80,7 @@ def wellbeing_content(
         policies=policies_in_force(session, start, end),
         actor=actor,
         generated_at=now,
-        body=wellbeing_report(session, start, end, group_by=group_by, k=k),
+        body=wellbeing_report(session, start, end, group_by=group_by, k=k, today=now.date()),
     )
 
 
