@@ -197,9 +197,27 @@ def test_the_key_is_not_in_the_database(app, client, admin, database_url, tmp_pa
         db.get_db(other).dispose()
 
 
-def test_a_short_audit_key_is_refused_at_start() -> None:
+def test_a_short_or_missing_audit_key_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="WORKFORCE_AUDIT_KEY"):
         audit.chain_key({"AUDIT_KEY": "short", "SECRET_KEY": "x"})
+    with pytest.raises(ValueError, match="WORKFORCE_SECRET_KEY"):
+        audit.chain_key({"AUDIT_KEY": "", "SECRET_KEY": ""})
+
+
+def test_a_rolled_back_checkpoint_leaves_no_line_in_the_file(app, client, admin) -> None:
+    _make_history(client, admin, 1)
+    path = audit.checkpoint_file(app.config)
+
+    def failing_job() -> None:
+        with db.transaction(app) as session:
+            audit.write_checkpoint(session, db.utcnow(), path=path)
+            raise RuntimeError("the job failed after signing")
+
+    with pytest.raises(RuntimeError):
+        failing_job()
+    assert not path.exists()
+    _checkpoint(app)
+    assert len(path.read_text().splitlines()) == 1
 
 
 def test_an_unkeyed_chain_is_rekeyed_once(app, client, admin) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import make_url, text
 
-from workforce import create_app, db
+from workforce import audit, create_app, db
 
 from .test_audit import _checkpoint, _make_history
 
@@ -83,6 +85,42 @@ def test_the_backup_command_copies_the_tail_and_verifies(
         db.get_db(restored).dispose()
     again = app.test_cli_runner().invoke(args=["backup", str(target)])
     assert again.exit_code == 1 and "never overwrites" in again.output
+
+
+def test_a_backup_taken_while_the_service_writes_is_consistent(
+    app: Flask, client, admin, tmp_path: Path
+) -> None:
+    """The copy is one snapshot: a writer appending audit rows meanwhile leaves it intact."""
+    if not _is_sqlite(app):
+        pytest.skip("PostgreSQL is dumped with pg_dump (next test)")
+    _make_history(client, admin, 2)
+    _checkpoint(app)
+    stop = threading.Event()
+
+    def write() -> None:
+        while not stop.is_set():
+            with db.transaction(app) as session:
+                for _ in range(20):
+                    audit.record(session, "load.test", "nothing", None, actor=audit.SYSTEM)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        time.sleep(0.2)
+        target = tmp_path / "live.sqlite3"
+        result = app.test_cli_runner().invoke(args=["backup", str(target)])
+    finally:
+        stop.set()
+        writer.join()
+    assert result.exit_code == 0, result.output
+    restored = _open_copy(app, f"sqlite:///{target}")
+    try:
+        verified = restored.test_cli_runner().invoke(args=["audit", "verify"])
+        assert verified.exit_code == 0, verified.output
+        copied, _ = _counts(restored)
+        assert 3 < copied <= _counts(app)[0]
+    finally:
+        db.get_db(restored).dispose()
 
 
 def test_postgres_is_dumped_with_pg_dump(app: Flask, client, admin, tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ MIN_KEY_CHARS = 32
 #: Arbitrary constant naming the PostgreSQL advisory lock that serialises appends.
 AUDIT_LOCK_KEY = 727_001
 _PENDING = "workforce.audit_pending"
+_PENDING_LINES = "workforce.audit_checkpoint_lines"
 
 
 class AuditEvent(Base):
@@ -99,8 +100,10 @@ def chain_key(config: Mapping[str, Any]) -> bytes:
         if len(explicit) < MIN_KEY_CHARS:
             raise ValueError(f"WORKFORCE_AUDIT_KEY must be at least {MIN_KEY_CHARS} characters")
         return explicit.encode("utf-8")
-    secret = str(config["SECRET_KEY"]).encode("utf-8")
-    return hmac.new(secret, KEY_LABEL, hashlib.sha256).digest()
+    secret = str(config.get("SECRET_KEY") or "")
+    if not secret:
+        raise ValueError("set WORKFORCE_AUDIT_KEY or WORKFORCE_SECRET_KEY: the audit chain's key")
+    return hmac.new(secret.encode("utf-8"), KEY_LABEL, hashlib.sha256).digest()
 
 
 def _key(session: Session) -> bytes:
@@ -225,9 +228,20 @@ def _before_commit(session: Session) -> None:
     _append_pending(session)
 
 
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    # Only a committed checkpoint goes to the file: a line whose row was rolled back (a
+    # failed rekey, say) would name a head the database never had.
+    for path, line in session.info.pop(_PENDING_LINES, []):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_PENDING_LINES, None)
 
 
 @dataclass(frozen=True)
@@ -364,7 +378,8 @@ def verify_chain(session: Session, checkpoint_path: Path | None = None) -> Chain
 def write_checkpoint(
     session: Session, now: dt.datetime, *, path: Path | None = None, note: str | None = None
 ) -> dict[str, int]:
-    """Sign the current head into ``audit_checkpoints`` and append it to ``path``.
+    """Sign the current head into ``audit_checkpoints``, and append it to ``path`` once the
+    transaction commits.
 
     A chain still unkeyed is not signed (that would bless hashes anyone can recompute):
     it needs :func:`rekey` first, and the count ``unkeyed`` says so.
@@ -389,10 +404,8 @@ def write_checkpoint(
     session.add(row)
     session.flush()
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         record = {**SignedHead.from_row(row).signed_fields(), "signature": row.signature}
-        with path.open("a", encoding="utf-8") as out:
-            out.write(canonical(record) + "\n")
+        session.info.setdefault(_PENDING_LINES, []).append((path, canonical(record)))
     return {"checkpoints": 1, "head_id": head_id}
 
 
