@@ -17,7 +17,15 @@ from sqlalchemy import delete
 from workforce import db
 from workforce.queues.services import create_queue
 from workforce.reports.suppression import MIN_K
-from workforce.reports.wellbeing import GROUPS, Bin, month_of, overlapping, week_of
+from workforce.reports.wellbeing import (
+    GROUPS,
+    Bin,
+    BinData,
+    freeze_bin,
+    month_of,
+    overlapping,
+    week_of,
+)
 from workforce.reports.wellbeing import wellbeing_report as report
 from workforce.scheduling.models import Shift
 from workforce.wellbeing.models import CheckIn
@@ -100,6 +108,45 @@ def test_the_differencing_attack_can_no_longer_be_asked(
         body = client.get(f"{URL}?{period}", headers=compliance).json
         assert body["rows"][0]["suppressed"] is True, period
         assert body["total"]["suppressed"] is True, period
+
+
+def test_a_released_bin_does_not_change_when_a_contractor_moves(
+    app, client, as_role, new_contractor
+) -> None:
+    """Moving one contractor to another country and asking again would add that person to a
+    released cell: a bin is frozen the first time it is read after it is over, and so are the
+    bins that overlap it (the weeks of the month here), which were read to suppress it."""
+    queues = make_queues(app, "hate-ph", "hate-ke")
+    ph = [new_contractor(country="PH") for _ in range(10)]
+    ke = [new_contractor(country="KE") for _ in range(11)]
+    moved = ke[-1]  # flagged
+    day = dt.date(2026, 3, 10)
+    add_work(
+        app,
+        queues,
+        [(p, "hate-ph", day) for p in ph] + [(p, "hate-ke", day) for p in ke],
+        [(p, day, n < 3) for n, p in enumerate(ph)] + [(p, day, p == moved) for p in ke],
+    )
+    compliance, admin = as_role("compliance"), as_role("admin")
+    march = f"{URL}?from=2026-03-01&to=2026-03-31"
+    first = client.get(march, headers=compliance).json
+    assert [(r["country"], r["participants"]) for r in first["rows"]] == [("KE", 11), ("PH", 10)]
+    patched = client.patch(f"/api/v1/contractors/{moved}", json={"country": "PH"}, headers=admin)
+    assert patched.status_code == 200, patched.json
+    again = client.get(march, headers=compliance).json
+    assert again["rows"] == first["rows"] and again["total"] == first["total"]
+    week = client.get(f"{URL}?from=2026-03-09&to=2026-03-15", headers=compliance).json
+    assert week["rows"] == first["rows"]  # as of the first read, not after the move
+
+
+def test_the_first_stored_bin_wins(app) -> None:
+    march = month_of(dt.date(2026, 3, 1))
+    one = BinData({"country": {"KE": frozenset({1})}, "queue": {}}, {1: True})
+    other = BinData({"country": {"PH": frozenset({2})}, "queue": {}}, {2: False})
+    with db.transaction(app) as session:
+        assert freeze_bin(session, march, one) == one
+    with db.transaction(app) as session:
+        assert freeze_bin(session, march, other) == one
 
 
 @pytest.mark.parametrize(

@@ -20,25 +20,33 @@ bin and in every bin of the other kind that overlaps it (the months a week touch
 weeks a month touches). The rule is symmetric, so any two released cells over overlapping
 bins have equal participants or differ by at least ``k`` people. Complementary suppression
 against the published total follows (:func:`workforce.reports.suppression.suppress`).
+
+**Frozen once over.** The first report that reads a bin after it is over stores who was in
+each group and who checked in (``wellbeing_bins``); every later one reads that. Otherwise
+moving a contractor to another country, or backdating a shift, would add one person to a
+released cell and the two answers would differ by that person's screen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
+from workforce.db import utcnow
 from workforce.errors import InvalidInput
 from workforce.harm import ROTATED_TIER
 from workforce.queues.models import Queue
 from workforce.reports.evidence import day_start
+from workforce.reports.models import WellbeingBin
 from workforce.reports.suppression import effective_k, suppress
 from workforce.scheduling.models import Shift
 from workforce.wellbeing.exposure import ExposureDaily
@@ -123,6 +131,66 @@ class BinData:
         cells = [self.participants(m) for g in GROUPS for m in self.groups[g].values()]
         return [*cells, self.participants(self.everyone())]
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "groups": {
+                g: {key: sorted(m) for key, m in keys.items()} for g, keys in self.groups.items()
+            },
+            "checked": {str(c): flagged for c, flagged in self.checked.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BinData:
+        return cls(
+            {
+                g: {key: frozenset(m) for key, m in keys.items()}
+                for g, keys in data["groups"].items()
+            },
+            {int(c): bool(flagged) for c, flagged in data["checked"].items()},
+        )
+
+
+#: Stores a bin that is over and returns what is stored: the first computation's data, which
+#: may be another request's (the API runs it in a write transaction of its own).
+Freeze = Callable[[Bin, BinData], BinData]
+
+
+def freeze_bin(session: Session, bin_: Bin, data: BinData) -> BinData:
+    """Store ``data`` for ``bin_`` unless the bin is stored already; return the stored data.
+    Two first requests racing both succeed: the second insert does nothing."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    session.execute(
+        module.insert(WellbeingBin)
+        .values(kind=bin_.kind, start=bin_.start, frozen_at=utcnow(), data=data.to_json())
+        .on_conflict_do_nothing(index_elements=["kind", "start"])
+    )
+    stored = _stored(session, bin_)
+    if stored is None:  # pragma: no cover - inserted above, or there already
+        raise RuntimeError(f"wellbeing bin {bin_} was not stored")
+    return stored
+
+
+def _stored(session: Session, bin_: Bin) -> BinData | None:
+    data = session.scalar(
+        select(WellbeingBin.data).where(
+            WellbeingBin.kind == bin_.kind, WellbeingBin.start == bin_.start
+        )
+    )
+    return None if data is None else BinData.from_json(data)
+
+
+def _data(session: Session, bin_: Bin, today: dt.date, freeze: Freeze | None) -> BinData:
+    """A bin's data: as stored once it is over, else live (a bin not over is never released,
+    but a week that is over is checked against the live month around it)."""
+    if bin_.end >= today:
+        return bin_data(session, bin_)
+    stored = _stored(session, bin_)
+    if stored is not None:
+        return stored
+    computed = bin_data(session, bin_)
+    return freeze(bin_, computed) if freeze is not None else computed
+
 
 def _share(part: int, whole: int) -> str | None:
     if whole == 0:
@@ -171,11 +239,18 @@ def bin_data(session: Session, bin_: Bin) -> BinData:
 
 
 def wellbeing_report(
-    session: Session, start: dt.date, end: dt.date, *, group_by: str, k: int, today: dt.date
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    *,
+    group_by: str,
+    k: int,
+    today: dt.date,
+    freeze: Freeze | None = None,
 ) -> dict[str, Any]:
     k = effective_k(k)
     bin_ = aligned_bin(start, end, today)
-    data = {b: bin_data(session, b) for b in overlapping(bin_)}
+    data = {b: _data(session, b, today, freeze) for b in overlapping(bin_)}
     own = data[bin_]
     groups = own.groups[group_by]
     keys = sorted(groups)
