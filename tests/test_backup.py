@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import make_url, text
 
 from workforce import audit, create_app, db
+from workforce.backup import BackupError, backup_database
 
 from .test_audit import _checkpoint, _make_history
 
@@ -136,3 +137,9 @@ def test_postgres_is_dumped_with_pg_dump(app: Flask, client, admin, tmp_path: Pa
         ["pg_restore", "--list", str(target)], capture_output=True, text=True, check=True
     )
     assert "TABLE DATA public audit_events" in listing.stdout
+
+
+def test_a_missing_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(BackupError, match="does not exist"):
+        list(backup_database(f"sqlite:///{tmp_path / 'absent.sqlite3'}", tmp_path / "b"))
+    assert not (tmp_path / "b").exists()

@@ -43,9 +43,12 @@ def backup_database(url: str, target: Path) -> Iterator[str]:
 
 
 def _sqlite(source: Path, target: Path) -> Iterator[str]:
+    if not source.is_file():
+        raise BackupError(f"{source} does not exist")
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    # Read-only: the backup never writes to the live database.
+    src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
     dst = sqlite3.connect(partial)
     try:
         # pages=-1: the whole database in one step, so the copy is a single snapshot.
