@@ -171,6 +171,16 @@ def test_deleting_a_row_and_rehashing_without_the_key_is_detected(app, client, a
     assert _cli_verify(app).exit_code == 1
 
 
+def test_an_unreadable_checkpoint_file_is_reported(app, client, admin) -> None:
+    _make_history(client, admin, 1)
+    _checkpoint(app)
+    path = audit.checkpoint_file(app.config)
+    path.write_text(path.read_text()[:40] + "\n")  # a line cut short
+    result = _cli_verify(app)
+    assert result.exit_code == 1
+    assert result.output.startswith("audit chain not verified: line 1 of")
+
+
 def test_a_checkpoint_with_a_forged_head_is_detected(app, client, admin) -> None:
     _make_history(client, admin)
     _checkpoint(app)
@@ -220,9 +230,10 @@ def test_a_rolled_back_checkpoint_leaves_no_line_in_the_file(app, client, admin)
     assert len(path.read_text().splitlines()) == 1
 
 
-def test_an_unkeyed_chain_is_rekeyed_once(app, client, admin) -> None:
+def test_an_unkeyed_chain_is_rekeyed_once(app, client, admin, monkeypatch) -> None:
     """Revision 0141's upgrade path: a chain hashed with plain SHA-256 is reported, refused a
     checkpoint, and re-signed by `audit rekey`, which records the legacy head."""
+    monkeypatch.setattr(audit, "REKEY_BATCH", 3)  # 4 rows: two UPDATE batches
     _make_history(client, admin, 2)
     with db.transaction(app) as session:
         prev = audit.GENESIS_HASH

@@ -51,6 +51,8 @@ MIN_KEY_CHARS = 32
 AUDIT_LOCK_KEY = 727_001
 _PENDING = "workforce.audit_pending"
 _PENDING_LINES = "workforce.audit_checkpoint_lines"
+#: Rows re-signed per UPDATE by :func:`rekey`.
+REKEY_BATCH = 5000
 
 
 class AuditEvent(Base):
@@ -309,12 +311,20 @@ def checkpoint_file(config: Mapping[str, Any]) -> Path:
 
 
 def _file_heads(path: Path | None) -> list[SignedHead]:
+    """The checkpoints in the file; ValueError names a line that is not one."""
     if path is None or not path.exists():
         return []
     heads = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            heads.append(SignedHead(**json.loads(line)))
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            head = SignedHead(**json.loads(line))
+        except (ValueError, TypeError):
+            raise ValueError(f"line {number} of {path} is not a checkpoint") from None
+        if not isinstance(head.signature, str) or not isinstance(head.head_id, int):
+            raise ValueError(f"line {number} of {path} is not a checkpoint")
+        heads.append(head)
     return heads
 
 
@@ -333,9 +343,13 @@ def verify_chain(session: Session, checkpoint_path: Path | None = None) -> Chain
     and ``checkpoint_path``'s): the first row whose link or content is wrong, or the first
     checkpoint whose head is gone, is reported."""
     key = _key(session)
+    try:
+        in_file = _file_heads(checkpoint_path)
+    except ValueError as error:
+        return ChainReport(False, 0, None, str(error))
     # The same checkpoint is in the table and the file: one check for identical copies.
     stored = [SignedHead.from_row(r) for r in session.scalars(select(AuditCheckpoint))]
-    heads = list(dict.fromkeys(stored + _file_heads(checkpoint_path)))
+    heads = list(dict.fromkeys(stored + in_file))
     for head in heads:
         if not hmac.compare_digest(head.signature, head.expected_signature(key)):
             return ChainReport(
@@ -422,6 +436,8 @@ def rekey(session: Session, now: dt.datetime, *, path: Path | None = None) -> in
         raise ValueError("the chain is already keyed and checkpointed; it is never rewritten")
     old_prev = new_prev = GENESIS_HASH
     expected_id, changes = 1, []
+    # Rows already read are rewritten in batches (memory stays bounded on a long log); the
+    # walk reads ahead by id, so it never meets a rewritten row.
     for row in _iter_chain(session):
         links = row.id == expected_id and row.prev_hash == old_prev
         if not links or row.hash not in (
@@ -432,11 +448,15 @@ def rekey(session: Session, now: dt.datetime, *, path: Path | None = None) -> in
         new_hash = compute_hash(key, new_prev, row)
         changes.append({"id": row.id, "prev_hash": new_prev, "hash": new_hash})
         old_prev, new_prev, expected_id = row.hash, new_hash, expected_id + 1
-    legacy_head = f"{expected_id - 1}:{old_prev}"
-    for start in range(0, len(changes), 5000):
-        session.execute(update(AuditEvent), changes[start : start + 5000])
-    write_checkpoint(session, now, path=path, note=f"rekeyed; legacy head {legacy_head}")
-    return len(changes)
+        if len(changes) == REKEY_BATCH:
+            session.execute(update(AuditEvent), changes)
+            changes = []
+    if changes:
+        session.execute(update(AuditEvent), changes)
+    write_checkpoint(
+        session, now, path=path, note=f"rekeyed; legacy head {expected_id - 1}:{old_prev}"
+    )
+    return expected_id - 1
 
 
 def count(session: Session) -> int:

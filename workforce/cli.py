@@ -84,11 +84,14 @@ def audit_verify() -> None:
     if report.ok:
         click.echo(f"audit chain intact: {report.checked} events, {report.checkpoints} checkpoints")
         return
-    click.echo(
-        f"audit chain broken at event {report.first_broken_id}: {report.problem} "
-        f"({report.checked} events verified before it)",
-        err=True,
-    )
+    if report.first_broken_id is None:
+        click.echo(f"audit chain not verified: {report.problem}", err=True)
+    else:
+        click.echo(
+            f"audit chain broken at event {report.first_broken_id}: {report.problem} "
+            f"({report.checked} events verified before it)",
+            err=True,
+        )
     sys.exit(1)
 
 
