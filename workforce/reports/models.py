@@ -33,7 +33,8 @@ class WellbeingBin(Base):
 
     Every later report over the bin reads this, so its figures never change again: moving a
     contractor to another country or backdating a shift cannot add one person to a released
-    cell. Internal only (no API serves it); it holds no answers or scores.
+    cell. Internal only: no API serves it. Whether each participant was flagged in the bin is
+    as sensitive as ``check_ins.flagged``; no answers or scores are kept.
     """
 
     __tablename__ = "wellbeing_bins"

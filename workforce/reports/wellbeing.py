@@ -233,8 +233,11 @@ def bin_data(session: Session, bin_: Bin) -> BinData:
         )
     ):
         checked[contractor_id] = checked.get(contractor_id, False) or bool(flagged)
+    # Only the population's check-ins count, and only they are kept (frozen bins included).
+    everyone = set().union(*groups["country"].values())
     return BinData(
-        {g: {key: frozenset(m) for key, m in groups[g].items()} for g in GROUPS}, checked
+        {g: {key: frozenset(m) for key, m in groups[g].items()} for g in GROUPS},
+        {c: flagged for c, flagged in checked.items() if c in everyone},
     )
 
 
