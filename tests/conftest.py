@@ -77,6 +77,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "TESTING": True,
             "LOCK_DIR": str(tmp_path / "locks"),
             "SECRET_KEY": TEST_SECRET_KEY,
+            "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
         }
     )
     empty_tables(app)

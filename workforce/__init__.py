@@ -37,6 +37,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     models.load_all()
     validate_limit_settings(app.config["SHIFT_LIMITS"])
     db.init_app(app)
+    if not app.config["AUDIT_CHECKPOINT_FILE"]:
+        app.config["AUDIT_CHECKPOINT_FILE"] = f"{app.instance_path}/audit-checkpoints.jsonl"
     # Order matters: smorest registers its own HTTPException handler in init_app;
     # ours must be registered after it so every error is problem+json.
     smorest = Api(app)

@@ -86,18 +86,44 @@ audit_cli = AppGroup("audit", help="The audit trail.")
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Check the audit hash chain; exit 1 at the first broken row."""
+    """Check the keyed chain and every signed checkpoint; exit 1 at the first problem."""
     with db.get_db().reader() as session:
-        report = audit.verify_chain(session)
+        report = audit.verify_chain(session, audit.checkpoint_file(current_app.config))
     if report.ok:
-        click.echo(f"audit chain intact: {report.checked} events")
+        click.echo(f"audit chain intact: {report.checked} events, {report.checkpoints} checkpoints")
         return
-    click.echo(
-        f"audit chain broken at event {report.first_broken_id}: {report.problem} "
-        f"({report.checked} events verified before it)",
-        err=True,
-    )
+    if report.first_broken_id is None:
+        click.echo(f"audit chain not verified: {report.problem}", err=True)
+    else:
+        click.echo(
+            f"audit chain broken at event {report.first_broken_id}: {report.problem} "
+            f"({report.checked} events verified before it)",
+            err=True,
+        )
     sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's head into audit_checkpoints and the checkpoint file."""
+    path = audit.checkpoint_file(current_app.config)
+    with db.transaction() as session:
+        done = audit.write_checkpoint(session, db.utcnow(), path=path)
+    if not done["checkpoints"]:
+        raise click.ClickException("the chain is unkeyed: run `audit rekey` once first")
+    click.echo(f"checkpoint at event {done['head_id']} written (also to {path})")
+
+
+@audit_cli.command("rekey")
+def audit_rekey() -> None:
+    """Once, after revision 0141: re-sign an unkeyed chain with the key, from genesis."""
+    path = audit.checkpoint_file(current_app.config)
+    try:
+        with db.transaction() as session:
+            rows = audit.rekey(session, db.utcnow(), path=path)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"rekeyed {rows} events; the legacy head is recorded in a checkpoint")
 
 
 @click.command("seed-demo")
@@ -112,6 +138,20 @@ def seed_demo() -> None:
         click.echo(line)
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(path: Path) -> None:
+    """A consistent online copy of the database at PATH (SQLite: the backup API)."""
+    from workforce.backup import BackupError, backup_database
+
+    try:
+        for line in backup_database(current_app.config["DATABASE_URL"], path):
+            click.echo(line)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
@@ -122,5 +162,5 @@ def scheduler() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, tokens_cli, audit_cli, seed_demo, scheduler, pay_cli):
+    for group in (db_cli, tokens_cli, audit_cli, seed_demo, scheduler, pay_cli, backup):
         app.cli.add_command(group)

@@ -22,6 +22,12 @@ DEFAULTS: dict[str, Any] = {
     #: anyone forge a session, so the service refuses to start without one (see
     #: ``require_secret_key``; ``make run`` keeps a random one in instance/secret_key).
     "SECRET_KEY": "",
+    #: Key of the audit chain's HMAC (at least 32 characters); empty: derived from
+    #: SECRET_KEY. Never stored in the database; keep it stable (docs/operations.md).
+    "AUDIT_KEY": "",
+    #: Signed audit checkpoints are also appended here (JSON lines), outside the database,
+    #: so a database restored without its tail is caught; empty: the instance folder.
+    "AUDIT_CHECKPOINT_FILE": "",
     #: Largest request body accepted (bytes): a 5,000-event batch is about 1.5 MB.
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     #: Default lifetime of a token created through the API or the CLI (days).

@@ -134,10 +134,15 @@ class ExactDecimal(Money):
         return dialect.type_descriptor(Numeric(30, 12))
 
 
+#: ``Session.info`` key of the audit chain's HMAC key (set on every session of a
+#: :class:`Database`), so the commit hook in :mod:`workforce.audit` can sign without an app.
+AUDIT_KEY_INFO = "workforce.audit_key"
+
+
 class Database:
     """The engine and session factories of one app."""
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = 15000) -> None:
+    def __init__(self, url: str, *, audit_key: bytes, busy_timeout_ms: int = 15000) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -148,8 +153,9 @@ class Database:
         # Writers on SQLite begin IMMEDIATE so two writers queue on the busy timeout
         # instead of failing when a read lock cannot be upgraded.
         self.write_engine = self.engine.execution_options(workforce_write=True)
-        self.reader = sessionmaker(self.engine, expire_on_commit=False)
-        self.writer = sessionmaker(self.write_engine, expire_on_commit=False)
+        info = {AUDIT_KEY_INFO: audit_key}
+        self.reader = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self.writer = sessionmaker(self.write_engine, expire_on_commit=False, info=info)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -181,7 +187,11 @@ def default_sqlite_url(instance_path: str) -> str:
 def init_app(app: Flask) -> Database:
     url = app.config["DATABASE_URL"] or default_sqlite_url(app.instance_path)
     app.config["DATABASE_URL"] = url
-    database = Database(url, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    from workforce.audit import chain_key
+
+    database = Database(
+        url, audit_key=chain_key(app.config), busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    )
     app.extensions["workforce.db"] = database
     return database
 

@@ -44,14 +44,16 @@ class InvalidInput(WorkforceError):
     code = "validation_error"
     title = "Unprocessable entity"
 
-    def __init__(self, errors: dict[str, list[str]], detail: str | None = None) -> None:
+    def __init__(
+        self, errors: dict[str, list[str]], detail: str | None = None, *, code: str | None = None
+    ) -> None:
         first = next(iter(errors.items()), ("", [""]))
-        super().__init__(detail or f"{first[0]}: {first[1][0]}")
+        super().__init__(detail or f"{first[0]}: {first[1][0]}", code=code)
         self.errors = errors
 
     @classmethod
-    def field(cls, name: str, message: str) -> InvalidInput:
-        return cls({name: [message]})
+    def field(cls, name: str, message: str, *, code: str | None = None) -> InvalidInput:
+        return cls({name: [message]}, code=code)
 
 
 class Unauthorized(WorkforceError):

@@ -103,6 +103,8 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/me/rotation-request": "contractor",
     "GET /api/v1/wellbeing-rotations": "wellbeing",
     "POST /api/v1/wellbeing-rotations": "wellbeing",
+    "GET /api/v1/wellbeing/access-log": "wellbeing",
+    "GET /api/v1/me/wellbeing/access-log": "contractor",
     "GET /api/v1/pay/wage-distributions": "admin ops compliance",
     "POST /api/v1/pay/wage-distributions": "admin ops",
     "GET /api/v1/pay/wage-distributions/<distribution_id>": "admin ops compliance",
@@ -135,6 +137,7 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/me/rotations": "contractor",
     "GET /api/v1/audit-events": "admin compliance",
     "GET /api/v1/audit-events/verify": "admin compliance",
+    "GET /api/v1/audit-checkpoints": "admin compliance",
 }
 #: Served by flask-smorest itself: the document and its UI.
 DOCUMENTATION = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/<path:filename>"}

@@ -21,6 +21,7 @@ from tests.pay.data import ke_distribution
 from tests.wellbeing.exposure_helpers import consent, make_queues
 from workforce import db
 from workforce.notifications.models import Notification
+from workforce.reports.wellbeing import week_of
 
 API = "/api/v1"
 #: Private text planted in the world; it must never come back to these roles.
@@ -160,6 +161,7 @@ def urls(app, role: str, world: dict[str, list[int]]) -> list[str]:
     """Every GET ``role`` may call, once per planted object for each path parameter."""
     day = db.utcnow().date()
     period = f"from={day - dt.timedelta(days=27)}&to={day}"
+    last_week = week_of(day - dt.timedelta(days=7))
     query = {
         "/api/v1/contractors/<contractor_id>/eligibility": ["queue=gore"],
         "/api/v1/reports/exposure": [
@@ -169,7 +171,8 @@ def urls(app, role: str, world: dict[str, list[int]]) -> list[str]:
         ],
         "/api/v1/reports/rotations": [period],
         "/api/v1/reports/exposure.png": [period],
-        "/api/v1/reports/wellbeing": [period],
+        # whole bins that are over only (issue 17.2): last ISO week
+        "/api/v1/reports/wellbeing": [f"from={last_week.start}&to={last_week.end}"],
     }
     found = []
     for key in api_routes(app):

@@ -1,5 +1,5 @@
 """Check-ins through the API: scoring as the manuals say, bad input named by item, the trend,
-referrals for counsellors (and nothing else), urgent first, and audited counsellor reads."""
+referrals for counsellors (and nothing else), urgent first, and logged counsellor reads."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.wellbeing.test_screening import expected_band, expected_flag, valid_a
 from workforce import db
 from workforce.audit import AuditEvent
 from workforce.notifications.models import Notification
-from workforce.wellbeing.models import CheckIn, Referral, Rotation
+from workforce.wellbeing.models import CheckIn, Referral, Rotation, WellbeingAccess
 
 API = "/api/v1"
 
@@ -243,37 +243,48 @@ def assert_no_values(rows: list[AuditEvent], *secrets: object) -> None:
             assert json.dumps(secret) not in text
 
 
-def test_every_counsellor_read_is_audited_without_values(
+def access_rows(app) -> list[WellbeingAccess]:
+    with db.transaction(app) as session:
+        return list(session.scalars(select(WellbeingAccess).order_by(WellbeingAccess.id)))
+
+
+def test_every_counsellor_read_is_logged_for_counsellors_only(
     app, client, person, check_in, counsellor, as_role
 ) -> None:
+    """Reads go to the counsellor-only access log (who, whose, when, which view); the shared
+    audit log, which admin and compliance read, gets no row naming the contractor."""
     a, b = person(), person()
     one = check_in(a, "phq9", MODERATE_PHQ9)
     check_in(b, "gad7", [3] * 7)
-    assert audit_rows(app, "wellbeing.read") == []  # contractors reading their own: no audit
     client.get(f"{API}/me/checkins", headers=a.headers)
     client.get(f"{API}/checkins/{one['id']}", headers=a.headers)
-    assert audit_rows(app, "wellbeing.read") == []
+    assert access_rows(app) == []  # contractors reading their own: not logged
 
     assert client.get(f"{API}/checkins/{one['id']}", headers=counsellor).status_code == 200
-    rows = audit_rows(app, "wellbeing.read")
-    assert [(r.target_type, r.target_id, r.actor_role, r.summary) for r in rows] == [
-        ("contractor", str(a.id), "wellbeing", {"view": "check_in"})
+    rows = access_rows(app)
+    assert [(r.contractor_id, r.action, r.view, r.object_id) for r in rows] == [
+        (a.id, "read", "check_in", None)
     ]
+    assert rows[0].actor_token_id is not None
 
     client.get(f"{API}/checkins", headers=counsellor)
-    rows = audit_rows(app, "wellbeing.read")[1:]
-    assert sorted(r.target_id for r in rows) == sorted([str(a.id), str(b.id)])
-    assert {r.summary["view"] for r in rows} == {"check_in_list"}
+    rows = access_rows(app)[1:]
+    assert sorted(r.contractor_id for r in rows) == sorted([a.id, b.id])
+    assert {r.view for r in rows} == {"check_in_list"}
 
     referral_id = one["referral"]["id"]
     client.get(f"{API}/referrals", headers=counsellor)
     client.get(f"{API}/referrals/{referral_id}", headers=counsellor)
-    views = [r.summary["view"] for r in audit_rows(app, "wellbeing.read")]
-    assert views[-2:] == ["referral_list", "referral"]
+    client.get(f"{API}/wellbeing-rotations", headers=counsellor)
+    assert [r.view for r in access_rows(app)][-2:] == ["referral_list", "referral"]
 
+    # Nothing in the shared log names a contractor for these reads, nor carries a value.
     everything = audit_rows(app)
+    assert not [r for r in everything if r.action.startswith("wellbeing.")]
+    whose = {str(a.id), str(b.id)}
+    named = [r for r in everything if r.target_type == "contractor" and r.target_id in whose]
+    assert [r.action for r in named] == ["contractor.create"] * 2
     assert_no_values(everything, MODERATE_PHQ9)
-    # The audit log as the API serves it (admin) carries no values either.
     served = client.get(f"{API}/audit-events?page_size=500", headers=as_role("admin")).json
     assert_no_values([AuditEvent(summary=e["summary"]) for e in served["items"]])
     assert client.get(f"{API}/audit-events/verify", headers=as_role("admin")).json["ok"] is True
@@ -281,7 +292,7 @@ def test_every_counsellor_read_is_audited_without_values(
 
 def test_a_failed_read_records_nothing(app, client, counsellor) -> None:
     assert client.get(f"{API}/checkins/12345", headers=counsellor).status_code == 404
-    assert audit_rows(app, "wellbeing.read") == []
+    assert access_rows(app) == []
 
 
 def test_check_in_creation_audit_names_only_the_contractor(app, person, check_in) -> None:

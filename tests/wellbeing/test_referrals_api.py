@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tests.wellbeing.conftest import CALM_PHQ9, ITEM9_PHQ9, LOW_WHO5, MODERATE_PHQ9
 from workforce import db
 from workforce.audit import AuditEvent
+from workforce.wellbeing.models import WellbeingAccess
 
 API = "/api/v1"
 
@@ -71,7 +72,16 @@ def test_a_follow_up_records_contact_outcome_and_next_date(
         rows = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "wellbeing.follow_up")
         ).all()
-    assert [(r.target_type, r.target_id) for r in rows] == [("contractor", str(who.id))] * 2
+        logged = session.scalars(
+            select(WellbeingAccess).where(WellbeingAccess.action == "follow_up")
+        ).all()
+    # The shared log: the follow-up's id only, never whose (that would reveal the referral).
+    ids = [missed.json["id"], reached.json["id"]]
+    assert [(r.target_type, r.target_id, r.summary) for r in rows] == [
+        ("follow_up", str(i), {}) for i in ids
+    ]
+    # The counsellor-only access log says whose.
+    assert [(r.contractor_id, r.object_id) for r in logged] == [(who.id, i) for i in ids]
     assert "sleeping" not in json.dumps([r.summary for r in rows])
 
 

@@ -26,6 +26,7 @@ from workforce.api import (
     scheduler,
     schedules,
     shifts,
+    wellbeing_access,
     wellbeing_rotations,
 )
 from workforce.api.common import MoneyString
@@ -47,6 +48,7 @@ BLUEPRINTS = (
     checkins.blp,
     referrals.blp,
     wellbeing_rotations.blp,
+    wellbeing_access.blp,
     pay.blp,
     pay_statements.blp,
     portal.blp,

@@ -2,7 +2,8 @@
 
 Answers and scores reach only the contractor they belong to and the ``wellbeing`` role;
 every other role gets 403 (admin included, by design: README, "Wellbeing and privacy").
-Each read by a counsellor is audited: who, whose, when, never the values.
+Each read by a counsellor goes to the counsellor-only access log: who, whose, when, never
+the values.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from workforce import auth, db
 from workforce.api.common import InputSchema, PageArgs, page_schema, paginate
 from workforce.auth import ROLES, roles
 from workforce.extensions import Blueprint
+from workforce.wellbeing import access
 from workforce.wellbeing import checkins as service
 from workforce.wellbeing.models import CheckIn
 from workforce.wellbeing.screening import INSTRUMENTS
@@ -196,7 +198,7 @@ class CheckIns(MethodView):
     @blp.arguments(CheckInListArgs, location="query")
     @blp.response(200, page_schema(CheckInSchema, "CheckInPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Check-ins for counsellors, urgent first, then newest. Audited per contractor."""
+        """Check-ins for counsellors, urgent first, then newest; logged per contractor."""
         session = db.session(write=True)
         stmt = service.check_ins_query(
             contractor_id=args.get("contractor_id"),
@@ -206,7 +208,7 @@ class CheckIns(MethodView):
             urgent_first=True,
         )
         page = paginate(session, stmt, args["page"], args["page_size"])
-        service.record_reads(session, "check_in_list", (c.contractor_id for c in page["items"]))
+        access.record_reads(session, "check_in_list", (c.contractor_id for c in page["items"]))
         return page
 
 
@@ -215,10 +217,10 @@ class CheckInItem(MethodView):
     @roles("wellbeing", "contractor")
     @blp.response(200, CheckInSchema)
     def get(self, check_in_id: int) -> CheckIn:
-        """One check-in: a counsellor's read is audited; a contractor sees only their own."""
+        """One check-in: a counsellor's read is logged; a contractor sees only their own."""
         if auth.principal().role == "contractor":
             return service.get_check_in(db.session(), check_in_id, contractor_id=auth.me())
         session = db.session(write=True)
         check_in = service.get_check_in(session, check_in_id)
-        service.record_reads(session, "check_in", [check_in.contractor_id])
+        access.record_reads(session, "check_in", [check_in.contractor_id])
         return check_in

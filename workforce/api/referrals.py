@@ -1,5 +1,5 @@
 """Counsellors' referrals and follow-ups: ``/referrals``, ``/referrals/{id}``,
-``/referrals/{id}/follow-ups``. The ``wellbeing`` role only; every read is audited."""
+``/referrals/{id}/follow-ups``. The ``wellbeing`` role only; every read is in the access log."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from workforce.api.checkins import ScoredCheckInSchema
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
 from workforce.auth import roles
 from workforce.extensions import Blueprint
-from workforce.wellbeing import checkins, support
+from workforce.wellbeing import access, support
 from workforce.wellbeing.models import REFERRAL_STATUSES, FollowUp, Referral
 
 blp = Blueprint(
@@ -82,7 +82,7 @@ class Referrals(MethodView):
             urgent=args.get("urgent"),
         )
         page = paginate(session, stmt, args["page"], args["page_size"])
-        checkins.record_reads(session, "referral_list", (r.contractor_id for r in page["items"]))
+        access.record_reads(session, "referral_list", (r.contractor_id for r in page["items"]))
         return page
 
 
@@ -91,10 +91,10 @@ class ReferralItem(MethodView):
     @roles("wellbeing")
     @blp.response(200, ReferralSchema)
     def get(self, referral_id: int) -> Referral:
-        """One referral with its check-in and follow-ups (an audited read)."""
+        """One referral with its check-in and follow-ups (logged in the access log)."""
         session = db.session(write=True)
         referral = support.get_referral(session, referral_id)
-        checkins.record_reads(session, "referral", [referral.contractor_id])
+        access.record_reads(session, "referral", [referral.contractor_id])
         return referral
 
 

@@ -287,8 +287,15 @@ class WellbeingReport(MethodView):
             k=effective_k(current_app.config["REPORT_MIN_GROUP"]),
             actor=current_actor(),
             now=db.utcnow(),
+            freeze=_freeze,
         )
         return _store(content)
+
+
+def _freeze(bin_: wellbeing.Bin, data: wellbeing.BinData) -> wellbeing.BinData:
+    """Store a bin that is over in its own short write transaction, like a run."""
+    with db.get_db().writer() as session, session.begin():
+        return wellbeing.freeze_bin(session, bin_, data)
 
 
 @blp.route("/reports/runs/<int:run_id>")

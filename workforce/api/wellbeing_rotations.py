@@ -13,7 +13,7 @@ from workforce import auth, db
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
 from workforce.auth import roles
 from workforce.extensions import Blueprint
-from workforce.wellbeing import checkins, support
+from workforce.wellbeing import access, support
 from workforce.wellbeing.models import RotationNote
 
 blp = Blueprint(
@@ -92,14 +92,14 @@ class WellbeingRotations(MethodView):
     @blp.arguments(WellbeingRotationListArgs, location="query")
     @blp.response(200, page_schema(PersonalRotationSchema, "PersonalRotationPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Wellbeing and self-requested rotations with their notes (an audited read)."""
+        """Wellbeing and self-requested rotations with their notes (logged in the access log)."""
         session = db.session(write=True)
         stmt = support.rotation_notes_query(
             contractor_id=args.get("contractor_id"),
             active_at=db.utcnow() if args.get("active") else None,
         )
         page = paginate(session, stmt, args["page"], args["page_size"])
-        checkins.record_reads(session, "rotation_list", (n.contractor_id for n in page["items"]))
+        access.record_reads(session, "rotation_list", (n.contractor_id for n in page["items"]))
         return page
 
     @roles("wellbeing")

@@ -12,7 +12,7 @@ from workforce.audit import Actor
 from workforce.reports.evidence import envelope, policies_in_force, store_run
 from workforce.reports.exposure import ExposureArgs, check_period, exposure_report
 from workforce.reports.rotations import rotation_report
-from workforce.reports.wellbeing import wellbeing_report
+from workforce.reports.wellbeing import Freeze, wellbeing_report
 
 
 def exposure_content(
@@ -70,6 +70,7 @@ def wellbeing_content(
     k: int,
     actor: Actor,
     now: dt.datetime,
+    freeze: Freeze | None = None,
 ) -> dict[str, Any]:
     check_period(start, end)
     return envelope(
@@ -80,7 +81,9 @@ def wellbeing_content(
         policies=policies_in_force(session, start, end),
         actor=actor,
         generated_at=now,
-        body=wellbeing_report(session, start, end, group_by=group_by, k=k),
+        body=wellbeing_report(
+            session, start, end, group_by=group_by, k=k, today=now.date(), freeze=freeze
+        ),
     )
 
 

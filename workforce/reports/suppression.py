@@ -17,7 +17,7 @@ A total counting fewer than ``k`` contractors is itself a small group and is sup
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 #: The smallest ``k`` ever applied, whatever the configuration says.
@@ -47,23 +47,27 @@ def suppress(
     *,
     total_contractors: Sequence[int] | None = None,
     values: Sequence[float] | None = None,
+    also_hide: Collection[int] = (),
+    also_hide_totals: Collection[int] = (),
 ) -> Suppression:
     """Which cells (and totals) to hide.
 
     ``contractors[i]`` is cell i's number of distinct contractors; ``totals`` lists, for
     each published total, the indices of the cells it sums; ``total_contractors[j]`` is
     total j's own number of distinct contractors (default: the sum of its members');
-    ``values`` orders ties when a complementary cell is chosen.
+    ``values`` orders ties when a complementary cell is chosen. ``also_hide`` and
+    ``also_hide_totals`` are hidden whatever their size (a caller's own primary rule, e.g.
+    against differencing); complementary suppression then covers them too.
     """
     k = effective_k(k)
-    hidden = {i for i, n in enumerate(contractors) if n < k}
+    hidden = {i for i, n in enumerate(contractors) if n < k} | set(also_hide)
     members = [sorted(set(t)) for t in totals]
     sizes = (
         list(total_contractors)
         if total_contractors is not None
         else [sum(contractors[i] for i in m) for m in members]
     )
-    hidden_totals = {j for j, n in enumerate(sizes) if n < k}
+    hidden_totals = {j for j, n in enumerate(sizes) if n < k} | set(also_hide_totals)
 
     def order(i: int) -> tuple[float, float, int]:
         value = values[i] if values is not None else 0.0

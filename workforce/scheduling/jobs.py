@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from workforce import audit
 from workforce.contractors.credentials import notify_credential_expiry
 from workforce.notifications.delivery import deliver_pending
 from workforce.reports.services import monthly_reports
@@ -111,5 +112,12 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "cron",
             {"day": 1, "hour": 3},
             "the previous month's exposure and rotation reports, stored; compliance notified",
+        ),
+        Job(
+            "audit-checkpoint",
+            partial(audit.write_checkpoint, path=audit.checkpoint_file(config)),
+            "interval",
+            {"minutes": 15},
+            "sign the audit chain's head into audit_checkpoints and the checkpoint file",
         ),
     ]

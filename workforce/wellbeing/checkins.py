@@ -8,7 +8,7 @@ pay. Audit events say who did or read what about whom, never an answer, score or
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -135,16 +135,6 @@ def get_check_in(
         # The message names the check-in, never its owner.
         raise NotFound(f"check-in {check_in_id} does not exist")
     return check_in
-
-
-def record_reads(session: Session, view: str, contractor_ids: Iterable[int]) -> None:
-    """Audit a counsellor's read: who (the actor), whose (one event per contractor), when.
-
-    ``view`` names what was looked at (``check_in``, ``check_in_list``...); the values never
-    enter the log. Call inside a writer session (``db.session(write=True)``).
-    """
-    for contractor_id in sorted(set(contractor_ids)):
-        audit.record(session, "wellbeing.read", "contractor", contractor_id, {"view": view})
 
 
 def trend(

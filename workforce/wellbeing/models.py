@@ -178,3 +178,31 @@ class RotationNote(Base):
     # One way only: Rotation has no path to its note, so nothing that dumps a rotation for
     # ops can reach the private text by accident.
     rotation: Mapped[Rotation] = relationship()
+
+
+class WellbeingAccess(Base):
+    """One counsellor's look at (or follow-up on) one contractor's wellbeing records.
+
+    Kept here rather than in the shared audit log, which admin and compliance read: a row
+    naming the contractor would tell them who has a referral. Only counsellors read this
+    table, and each contractor their own rows (docs/wellbeing.md, "Access log").
+    """
+
+    __tablename__ = "wellbeing_access_log"
+    __table_args__ = (Index("ix_wellbeing_access_log_contractor", "contractor_id", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"))
+    #: The counsellor's token (None: a command on the host) and its name, as in the audit log.
+    actor_token_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    #: ``read`` or ``follow_up``.
+    action: Mapped[str] = mapped_column(String(20))
+    #: What was looked at: check_in, check_in_list, referral, referral_list, rotation_list,
+    #: or the follow-up's referral.
+    view: Mapped[str] = mapped_column(String(40))
+    #: The follow-up's id for ``follow_up``; None for reads.
+    object_id: Mapped[int | None] = mapped_column(Integer)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from workforce import audit
 from workforce.contractors.services import get_contractor
 from workforce.errors import Conflict, InvalidInput, NotFound
+from workforce.wellbeing import access
 from workforce.wellbeing.models import FollowUp, Referral, Rotation, RotationNote
 from workforce.wellbeing.rotation import active_rotation, start_rotation
 
@@ -94,14 +95,8 @@ def record_follow_up(
         referral.status = "closed"
         referral.closed_at = now
     session.flush()
-    # Whose and by whom only; the outcome text stays in the wellbeing tables.
-    audit.record(
-        session,
-        "wellbeing.follow_up",
-        "contractor",
-        referral.contractor_id,
-        {"follow_up_id": follow_up.id},
-    )
+    # Whose goes to the counsellor-only access log; the outcome stays in follow_ups.
+    access.record_follow_up(session, referral.contractor_id, follow_up.id)
     return follow_up
 
 
