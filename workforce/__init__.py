@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from workforce import api, cli, db, errors, http, models, portal
     from workforce.config import load_config
     from workforce.extensions import Api
+    from workforce.notifications import routing
     from workforce.scheduling.limits import validate_limit_settings
 
     app = Flask(__name__, instance_relative_config=True)
@@ -33,6 +35,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     models.load_all()
+    try:
+        routing.validate(app.config)
+    except routing.ConfigError as error:
+        # One line naming the variable and exit status 1, for gunicorn, flask and scripts.
+        print(f"configuration error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     validate_limit_settings(app.config["SHIFT_LIMITS"])
     db.init_app(app)
     # Order matters: smorest registers its own HTTPException handler in init_app;

@@ -37,11 +37,18 @@ DEFAULTS: dict[str, Any] = {
     "PLANNED_ROTATION_HOURS": "1",
     #: Failed authentications allowed per client address per minute before 429.
     "AUTH_FAILURES_PER_MINUTE": 30,
-    #: How often the outbox is posted to the webhooks.
+    #: How often the outbox is sent (webhooks, email).
     "DELIVERY_INTERVAL_SECONDS": 30,
-    #: Comma-separated URLs that receive every notification (empty: none are posted).
+    #: Failed attempts after which a delivery is dead (GET /notifications/deliveries?status=dead).
+    "DELIVERY_MAX_ATTEMPTS": 10,
+    #: Bounds of one webhook post or SMTP session, so a hanging receiver cannot stall a run.
+    "DELIVERY_CONNECT_TIMEOUT_SECONDS": 5,
+    "DELIVERY_READ_TIMEOUT_SECONDS": 10,
+    #: Webhooks per staff audience (JSON): {"ops": [{"url": ..., "secret": ...}], ...};
+    #: a secret is a Standard Webhooks ``whsec_`` base64 key or raw text, >= 32 bytes.
+    "WEBHOOKS": "",
+    #: Deprecated: comma-separated URLs for the ops audience, signed with WEBHOOK_SECRET.
     "WEBHOOK_URLS": "",
-    #: Key of the HMAC-SHA256 signature in ``X-Workforce-Signature``.
     "WEBHOOK_SECRET": "",
     #: Working-time limits per country over the built-in ones (JSON in the environment),
     #: e.g. {"default": {"weekly_hours": 45}, "FR": {"max_shift_hours": 10}}; see

@@ -1,4 +1,6 @@
-"""A contractor's notifications: ``GET /me/notifications``, ``POST .../{id}/read``."""
+"""Notifications: a contractor's own (``/me/notifications``), the staff inbox of each
+audience (``/notifications``) and the deliveries to webhooks and email
+(``/notifications/deliveries``, with a retry for dead ones)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from workforce.api.common import PageArgs, page_schema, paginate
 from workforce.auth import roles
 from workforce.extensions import Blueprint
 from workforce.notifications import services
-from workforce.notifications.models import Notification
+from workforce.notifications.models import DELIVERY_STATUSES, Delivery, Notification
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Notifications")
 
@@ -25,8 +27,32 @@ class NotificationSchema(ma.Schema):
     read_at = ma.fields.DateTime(allow_none=True)
 
 
+class StaffNotificationSchema(NotificationSchema):
+    audience = ma.fields.String()
+    contractor_id = ma.fields.Integer(allow_none=True)
+
+
 class NotificationListArgs(PageArgs):
     unread = ma.fields.Boolean(load_default=False)
+
+
+class DeliverySchema(ma.Schema):
+    id = ma.fields.Integer()
+    notification_id = ma.fields.Integer()
+    kind = ma.fields.String(attribute="notification.kind")
+    audience = ma.fields.String(attribute="notification.audience")
+    channel = ma.fields.String()
+    target = ma.fields.String()
+    status = ma.fields.String()
+    attempts = ma.fields.Integer()
+    next_attempt_at = ma.fields.DateTime()
+    last_status_code = ma.fields.Integer(allow_none=True)
+    last_error = ma.fields.String(allow_none=True)
+    delivered_at = ma.fields.DateTime(allow_none=True)
+
+
+class DeliveryListArgs(PageArgs):
+    status = ma.fields.String(validate=ma.validate.OneOf(DELIVERY_STATUSES))
 
 
 @blp.route("/me/notifications")
@@ -47,3 +73,48 @@ class MyNotificationRead(MethodView):
     def post(self, notification_id: int) -> Notification:
         """Mark one of my notifications read."""
         return services.mark_read(db.session(), auth.me(), notification_id)
+
+
+STAFF = ("admin", "ops", "compliance", "wellbeing")
+
+
+@blp.route("/notifications")
+class StaffNotifications(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(NotificationListArgs, location="query")
+    @blp.response(200, page_schema(StaffNotificationSchema, "StaffNotificationPage"))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """My audience's inbox, newest first: ops, compliance or wellbeing; admin reads
+        ops and compliance (never wellbeing)."""
+        stmt = services.staff_notifications(auth.principal().role, unread=args["unread"])
+        return paginate(db.session(), stmt, args["page"], args["page_size"])
+
+
+@blp.route("/notifications/<int:notification_id>/read")
+class StaffNotificationRead(MethodView):
+    @roles(*STAFF)
+    @blp.response(200, StaffNotificationSchema)
+    def post(self, notification_id: int) -> Notification:
+        """Mark a notification of my audience's inbox read (for the whole audience)."""
+        return services.mark_read_by_staff(db.session(), auth.principal().role, notification_id)
+
+
+@blp.route("/notifications/deliveries")
+class Deliveries(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(DeliveryListArgs, location="query")
+    @blp.response(200, page_schema(DeliverySchema, "DeliveryPage"))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Deliveries of my audience's notifications to webhooks and email, newest first
+        (``?status=dead`` for those that gave up)."""
+        stmt = services.deliveries_query(auth.principal().role, args.get("status"))
+        return paginate(db.session(), stmt, args["page"], args["page_size"])
+
+
+@blp.route("/notifications/deliveries/<int:delivery_id>/retry")
+class DeliveryRetry(MethodView):
+    @roles(*STAFF)
+    @blp.response(200, DeliverySchema)
+    def post(self, delivery_id: int) -> Delivery:
+        """Send a delivery again with a fresh set of attempts, at the next delivery run."""
+        return services.retry_delivery(db.session(), auth.principal().role, delivery_id)
