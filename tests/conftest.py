@@ -62,7 +62,12 @@ def empty_tables(app: Flask) -> None:
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(
-        {"DATABASE_URL": database_url, "TESTING": True, "LOCK_DIR": str(tmp_path / "locks")}
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "LOCK_DIR": str(tmp_path / "locks"),
+            "MAIL_DIR": str(tmp_path / "mail"),
+        }
     )
     empty_tables(app)
     yield app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -41,6 +42,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         # One line naming the variable and exit status 1, for gunicorn, flask and scripts.
         print(f"configuration error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+    # Without an SMTP server, email goes to a file mailbox in the instance folder.
+    app.config["MAIL_DIR"] = app.config["MAIL_DIR"] or os.path.join(app.instance_path, "mail")
     validate_limit_settings(app.config["SHIFT_LIMITS"])
     db.init_app(app)
     # Order matters: smorest registers its own HTTPException handler in init_app;

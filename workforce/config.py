@@ -47,6 +47,15 @@ DEFAULTS: dict[str, Any] = {
     #: Webhooks per staff audience (JSON): {"ops": [{"url": ..., "secret": ...}], ...};
     #: a secret is a Standard Webhooks ``whsec_`` base64 key or raw text, >= 32 bytes.
     "WEBHOOKS": "",
+    #: Email: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS);
+    #: empty writes each message to MAIL_DIR instead (default: the instance's mail/ folder).
+    "SMTP_URL": "",
+    #: A CA bundle that signs the SMTP server's certificate (empty: the system's CAs).
+    "SMTP_CA_FILE": "",
+    "MAIL_FROM": "Workforce <workforce@localhost>",
+    "MAIL_DIR": "",
+    #: Email addresses per staff audience (JSON): {"ops": [...], "wellbeing": [...], ...}.
+    "NOTIFY_EMAILS": "",
     #: Deprecated: comma-separated URLs for the ops audience, signed with WEBHOOK_SECRET.
     "WEBHOOK_URLS": "",
     "WEBHOOK_SECRET": "",

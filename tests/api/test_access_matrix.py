@@ -66,6 +66,8 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/me/eligibility": "contractor",
     "GET /api/v1/me/notifications": "contractor",
     "POST /api/v1/me/notifications/<notification_id>/read": "contractor",
+    "GET /api/v1/me/notification-preferences": "contractor",
+    "PUT /api/v1/me/notification-preferences": "contractor",
     "GET /api/v1/notifications": STAFF,
     "POST /api/v1/notifications/<notification_id>/read": STAFF,
     "GET /api/v1/notifications/deliveries": STAFF,

@@ -10,10 +10,10 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import auth, db
-from workforce.api.common import PageArgs, page_schema, paginate
+from workforce.api.common import InputSchema, PageArgs, page_schema, paginate
 from workforce.auth import roles
 from workforce.extensions import Blueprint
-from workforce.notifications import services
+from workforce.notifications import preferences, services
 from workforce.notifications.models import DELIVERY_STATUSES, Delivery, Notification
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Notifications")
@@ -51,6 +51,21 @@ class DeliverySchema(ma.Schema):
     delivered_at = ma.fields.DateTime(allow_none=True)
 
 
+class PreferenceKindSchema(ma.Schema):
+    kind = ma.fields.String()
+    email = ma.fields.Boolean()
+    required = ma.fields.Boolean()
+
+
+class PreferencesSchema(ma.Schema):
+    muted = ma.fields.List(ma.fields.String())
+    kinds = ma.fields.List(ma.fields.Nested(PreferenceKindSchema))
+
+
+class PreferencesInput(InputSchema):
+    muted = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=60)), required=True)
+
+
 class DeliveryListArgs(PageArgs):
     status = ma.fields.String(validate=ma.validate.OneOf(DELIVERY_STATUSES))
 
@@ -73,6 +88,22 @@ class MyNotificationRead(MethodView):
     def post(self, notification_id: int) -> Notification:
         """Mark one of my notifications read."""
         return services.mark_read(db.session(), auth.me(), notification_id)
+
+
+@blp.route("/me/notification-preferences")
+class MyNotificationPreferences(MethodView):
+    @roles("contractor")
+    @blp.response(200, PreferencesSchema)
+    def get(self) -> dict[str, Any]:
+        """Which notices I get by email; ``required`` ones cannot be turned off."""
+        return preferences.preferences(db.session(), auth.me())
+
+    @roles("contractor")
+    @blp.arguments(PreferencesInput)
+    @blp.response(200, PreferencesSchema)
+    def put(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Turn off email for these kinds (the rest are on); a safety-critical kind is 422."""
+        return preferences.set_muted(db.session(), auth.me(), data["muted"])
 
 
 STAFF = ("admin", "ops", "compliance", "wellbeing")

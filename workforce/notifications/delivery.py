@@ -87,9 +87,9 @@ class Channel:
 
 
 def _channels() -> dict[str, Channel]:
-    from workforce.notifications import webhooks
+    from workforce.notifications import email, webhooks
 
-    return {"webhook": webhooks.CHANNEL}
+    return {"webhook": webhooks.CHANNEL, "email": email.CHANNEL}
 
 
 def route(session: Session, config: Mapping[str, Any], now: dt.datetime) -> int:

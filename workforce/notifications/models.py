@@ -66,3 +66,13 @@ class Delivery(Base):
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     notification: Mapped[Notification] = relationship(lazy="joined")
+
+
+class NotificationPreference(Base):
+    """The notification kinds a contractor chose not to get by email."""
+
+    __tablename__ = "notification_preferences"
+
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), primary_key=True)
+    muted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -109,9 +109,25 @@ def webhooks(config: Mapping[str, Any]) -> dict[str, list[WebhookTarget]]:
     return routes
 
 
+def staff_emails(config: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The addresses that get each staff audience's notifications by email."""
+    routes: dict[str, list[str]] = {audience: [] for audience in STAFF_AUDIENCES}
+    for audience, addresses in _json_object("NOTIFY_EMAILS", config["NOTIFY_EMAILS"]).items():
+        if not isinstance(addresses, list) or not all(
+            isinstance(address, str) and "@" in address for address in addresses
+        ):
+            raise ConfigError("NOTIFY_EMAILS", f"{audience!r} must be a list of email addresses")
+        routes[audience] = list(addresses)
+    return routes
+
+
 def validate(config: Mapping[str, Any]) -> None:
     """Check every notification setting; warn once about the deprecated webhook list."""
     webhooks(config)
+    staff_emails(config)
+    smtp = urlsplit(config["SMTP_URL"])
+    if config["SMTP_URL"] and (smtp.scheme not in ("smtp", "smtps") or not smtp.hostname):
+        raise ConfigError("SMTP_URL", "expected smtp://user:pass@host:587 or smtps://host:465")
     if config["DELIVERY_MAX_ATTEMPTS"] < 1:
         raise ConfigError("DELIVERY_MAX_ATTEMPTS", "must be at least 1")
     if config["WEBHOOK_URLS"].strip():
