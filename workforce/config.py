@@ -56,6 +56,13 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DIR": "",
     #: Email addresses per staff audience (JSON): {"ops": [...], "wellbeing": [...], ...}.
     "NOTIFY_EMAILS": "",
+    #: An urgent referral not acknowledged this many minutes after it opened is emailed to
+    #: ESCALATION_EMAILS (comma-separated), and again every URGENT_REPEAT_MINUTES until a
+    #: counsellor acknowledges it; the job looks every URGENT_CHECK_SECONDS.
+    "URGENT_ACK_MINUTES": 15.0,
+    "URGENT_REPEAT_MINUTES": 15.0,
+    "URGENT_CHECK_SECONDS": 30,
+    "ESCALATION_EMAILS": "",
     #: Deprecated: comma-separated URLs for the ops audience, signed with WEBHOOK_SECRET.
     "WEBHOOK_URLS": "",
     "WEBHOOK_SECRET": "",
@@ -94,6 +101,8 @@ def _coerce(raw: str, default: Any) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, dict):
         value = json.loads(raw)
         if not isinstance(value, dict):

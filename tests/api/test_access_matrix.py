@@ -68,6 +68,7 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/me/notifications/<notification_id>/read": "contractor",
     "GET /api/v1/me/notification-preferences": "contractor",
     "PUT /api/v1/me/notification-preferences": "contractor",
+    "POST /api/v1/referrals/<referral_id>/acknowledge": "wellbeing",
     "GET /api/v1/notifications": STAFF,
     "POST /api/v1/notifications/<notification_id>/read": STAFF,
     "GET /api/v1/notifications/deliveries": STAFF,

@@ -139,8 +139,15 @@ class Rendered:
     message: EmailMessage
 
 
+#: Kinds that also go to the escalation contacts (an urgent referral nobody took on).
+ESCALATION_KINDS = frozenset({"referral.escalated"})
+
+
 def _staff_targets(config: Mapping[str, Any], notification: Notification) -> list[str]:
-    return routing.staff_emails(config).get(notification.audience, [])
+    targets = routing.staff_emails(config).get(notification.audience, [])
+    if notification.kind in ESCALATION_KINDS:
+        targets = [*targets, *routing.escalation_emails(config)]
+    return list(dict.fromkeys(targets))
 
 
 def _targets(session: Session, config: Mapping[str, Any], notification: Notification) -> list[str]:

@@ -121,10 +121,21 @@ def staff_emails(config: Mapping[str, Any]) -> dict[str, list[str]]:
     return routes
 
 
+def escalation_emails(config: Mapping[str, Any]) -> list[str]:
+    """Who hears of an urgent referral no counsellor acknowledged in time."""
+    addresses = [a.strip() for a in config["ESCALATION_EMAILS"].split(",") if a.strip()]
+    if not all("@" in address for address in addresses):
+        raise ConfigError("ESCALATION_EMAILS", "expected comma-separated email addresses")
+    return addresses
+
+
 def validate(config: Mapping[str, Any]) -> None:
     """Check every notification setting; warn once about the deprecated webhook list."""
     webhooks(config)
     staff_emails(config)
+    escalation_emails(config)
+    if config["URGENT_ACK_MINUTES"] <= 0 or config["URGENT_REPEAT_MINUTES"] <= 0:
+        raise ConfigError("URGENT_ACK_MINUTES", "and URGENT_REPEAT_MINUTES must be above 0")
     smtp = urlsplit(config["SMTP_URL"])
     if config["SMTP_URL"] and (smtp.scheme not in ("smtp", "smtps") or not smtp.hostname):
         raise ConfigError("SMTP_URL", "expected smtp://user:pass@host:587 or smtps://host:465")

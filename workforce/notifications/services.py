@@ -4,9 +4,12 @@ inbox of each audience, and the deliveries staff can see and retry."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from typing import Any
 
-from sqlalchemy import Select, select
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session
 
 from workforce import audit
@@ -14,6 +17,8 @@ from workforce.db import utcnow
 from workforce.errors import NotFound
 from workforce.notifications import delivery as sending
 from workforce.notifications.models import Delivery, Notification
+
+log = logging.getLogger(__name__)
 
 #: The audiences whose inbox each staff role reads. Admin is not a counsellor: a
 #: wellbeing notification says who has a referral, so it never reaches admin.
@@ -40,26 +45,60 @@ def notify_once(
     payload: dict[str, Any],
     contractor_id: int | None = None,
     created_at: dt.datetime | None = None,
+    at_once: bool = False,
 ) -> bool:
     """Queue a notification unless one with ``dedupe_key`` exists; True if written.
 
     ``created_at`` dates it (a job passes the instant it runs for); default: now.
+    ``at_once``: deliver it as soon as the transaction commits (an urgent referral), in a
+    thread of this process, instead of at the next delivery run.
     """
     exists = session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
     if exists is not None:
         return False
-    session.add(
-        Notification(
-            kind=kind,
-            audience=audience,
-            dedupe_key=dedupe_key,
-            payload=payload,
-            contractor_id=contractor_id,
-            created_at=created_at or utcnow(),
-        )
+    notification = Notification(
+        kind=kind,
+        audience=audience,
+        dedupe_key=dedupe_key,
+        payload=payload,
+        contractor_id=contractor_id,
+        created_at=created_at or utcnow(),
     )
+    session.add(notification)
     session.flush()
+    if at_once:
+        session.info.setdefault(_AT_ONCE, []).append(notification.id)
     return True
+
+
+#: Session.info key: notifications to deliver once the session's transaction commits.
+_AT_ONCE = "workforce.notifications.at_once"
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_committed(session: Session) -> None:
+    # After the commit, outside any transaction: the request or job that wrote the
+    # notification has released the database, and the send does not hold it either.
+    ids = session.info.pop(_AT_ONCE, None)
+    if ids and has_app_context():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        threading.Thread(
+            target=_deliver_now, args=(app, ids), name="deliver-at-once", daemon=True
+        ).start()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_AT_ONCE, None)
+
+
+def _deliver_now(app: Flask, notification_ids: list[int]) -> None:
+    try:
+        with app.app_context():
+            sending.deliver_due(app, utcnow(), notification_ids)
+    except Exception:
+        # The delivery job sends it at its next run; nothing is lost.
+        log.exception("immediate delivery of notifications %s failed", notification_ids)
 
 
 def contractor_notifications(contractor_id: int, *, unread: bool) -> Select[tuple[Notification]]:

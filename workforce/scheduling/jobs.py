@@ -18,6 +18,7 @@ from workforce.notifications.delivery import deliver_due
 from workforce.reports.services import monthly_reports
 from workforce.scheduling.services import mark_missed_shifts
 from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
+from workforce.wellbeing.escalation import escalate_urgent_referrals
 from workforce.wellbeing.planned import plan_rotations
 from workforce.wellbeing.retention import delete_old_events
 from workforce.wellbeing.sweep import sweep
@@ -64,6 +65,17 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "interval",
             {"seconds": config["DELIVERY_INTERVAL_SECONDS"]},
             "send the outbox (webhooks, email) with retries, no transaction held while sending",
+        ),
+        Job(
+            "urgent-referral-escalation",
+            partial(
+                escalate_urgent_referrals,
+                ack_minutes=config["URGENT_ACK_MINUTES"],
+                repeat_minutes=config["URGENT_REPEAT_MINUTES"],
+            ),
+            "interval",
+            {"seconds": config["URGENT_CHECK_SECONDS"]},
+            "escalate urgent referrals no counsellor acknowledged in time, until one does",
         ),
         Job(
             "credential-expiry",

@@ -140,6 +140,9 @@ class Referral(Base):
     urgent: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: A counsellor took an urgent referral on; until then it escalates (escalation.py).
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_token_id: Mapped[int | None] = mapped_column(Integer)
 
     check_in: Mapped[CheckIn] = relationship(back_populates="referral")
     follow_ups: Mapped[list[FollowUp]] = relationship(order_by="FollowUp.id")
