@@ -9,11 +9,13 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tests.smtp_server import smtp_server
 from workforce import db
 from workforce.contractors.models import Contractor
+from workforce.notifications.email import CONTRACTOR_TEXTS
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.scheduling.jobs import all_jobs
@@ -142,3 +144,35 @@ def test_an_smtp_server_that_is_down_is_retried(app, new_contractor) -> None:
     app.config.update(SMTP_URL="smtp://127.0.0.1:9")
     notice(app, "checkin.reminder", new_contractor())
     assert deliver(app)["failed"] == 1
+
+
+@pytest.mark.parametrize("locale", ["en_KE", "sw_KE", "fil_PH", "es_CO"])
+def test_every_contractor_kind_renders_in_every_language(app, new_contractor, locale) -> None:
+    country = locale.split("_")[1]
+    cid = new_contractor(locale=locale, country=country)
+    payload = {
+        "url": INVITE,
+        "expires_at": "2026-12-11T09:00:00+00:00",
+        "ends_at": "2026-12-12T09:00:00+00:00",
+        "expires_on": "2027-01-05",
+        "period_start": "2026-11-01",
+        "period_end": "2026-11-30",
+    }
+    for kind in CONTRACTOR_TEXTS:
+        notice(app, kind, cid, **payload)
+    assert deliver(app)["delivered"] == len(CONTRACTOR_TEXTS)
+    for eml in Path(app.config["MAIL_DIR"]).glob("*.eml"):
+        message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+        text, rich = parts(message)
+        assert "%(" not in text and "%(" not in rich, (locale, message["Subject"])
+        assert message["Content-Language"] == locale.split("_")[0]
+
+
+def test_a_message_that_cannot_be_rendered_fails_alone(app, new_contractor) -> None:
+    good, broken = new_contractor(), new_contractor()
+    with db.transaction(app) as session:  # a zone that no longer exists: rendering fails
+        session.get_one(Contractor, broken).timezone = "Mars/Olympus_Mons"
+    notice(app, "checkin.reminder", broken)
+    notice(app, "checkin.reminder", good)
+    effects = deliver(app)
+    assert (effects["delivered"], effects["failed"]) == (1, 1)

@@ -17,6 +17,7 @@ again, under the same ``webhook-id``/``Message-ID`` so receivers can de-duplicat
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import uuid
 from collections.abc import Callable, Collection, Mapping
@@ -29,6 +30,8 @@ from sqlalchemy.orm import Session
 
 from workforce import db
 from workforce.notifications.models import Delivery, Notification
+
+log = logging.getLogger(__name__)
 
 #: First retry after about 30 s, doubling, never more than 6 h apart.
 FIRST_BACKOFF = dt.timedelta(seconds=30)
@@ -177,7 +180,12 @@ def claim(
         )
         prepare = channels[delivery.channel].prepare
         if prepare is not None:
-            outgoing = replace(outgoing, extra=prepare(session, config, outgoing))
+            try:
+                outgoing = replace(outgoing, extra=prepare(session, config, outgoing))
+            except Exception:
+                # One message that cannot be rendered fails alone (its send has nothing to
+                # send, so it is retried and goes dead), never the whole batch.
+                log.exception("delivery %s could not be prepared", delivery.id)
         leased.append(outgoing)
     return leased
 

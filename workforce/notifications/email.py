@@ -274,7 +274,9 @@ def _prepare(session: Session, config: Mapping[str, Any], outgoing: Outgoing) ->
 
 def send(outgoing: Outgoing, config: Mapping[str, Any]) -> Outcome:
     """Hand the prepared message to the SMTP server, or write it to the file mailbox."""
-    rendered: Rendered = outgoing.extra
+    rendered: Rendered | None = outgoing.extra
+    if rendered is None:
+        return Outcome(outgoing.delivery_id, False, error="the message could not be rendered")
     if not config["SMTP_URL"]:
         mailbox = Path(config["MAIL_DIR"])
         mailbox.mkdir(parents=True, exist_ok=True)
