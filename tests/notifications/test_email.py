@@ -176,3 +176,12 @@ def test_a_message_that_cannot_be_rendered_fails_alone(app, new_contractor) -> N
     notice(app, "checkin.reminder", good)
     effects = deliver(app)
     assert (effects["delivered"], effects["failed"]) == (1, 1)
+
+
+def test_an_invite_link_is_never_in_an_api_answer(app, client, as_role, new_contractor) -> None:
+    cid = new_contractor()
+    notice(app, "portal.invite", cid, url=INVITE, expires_at="2026-12-11T09:00:00+00:00")
+    listed = client.get("/api/v1/me/notifications", headers=as_role("contractor", cid)).json
+    [item] = listed["items"]
+    assert item["kind"] == "portal.invite" and item["payload"]["url"] == ""
+    assert item["payload"]["expires_at"]

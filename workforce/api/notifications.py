@@ -22,9 +22,13 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="No
 class NotificationSchema(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
-    payload = ma.fields.Dict()
+    payload = ma.fields.Method("visible_payload", metadata={"type": "object"})
     created_at = ma.fields.DateTime()
     read_at = ma.fields.DateTime(allow_none=True)
+
+    def visible_payload(self, notification: Notification) -> dict[str, Any]:
+        # An invite or reset link goes to the contractor's mailbox only, never an API answer.
+        return services.visible_payload(notification)
 
 
 class StaffNotificationSchema(NotificationSchema):

@@ -16,6 +16,7 @@ from workforce import audit
 from workforce.db import utcnow
 from workforce.errors import NotFound
 from workforce.notifications import delivery as sending
+from workforce.notifications.email import SECRET_LINK_KINDS
 from workforce.notifications.models import Delivery, Notification
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,14 @@ def _deliver_now(app: Flask, notification_ids: list[int]) -> None:
     except Exception:
         # The delivery job sends it at its next run; nothing is lost.
         log.exception("immediate delivery of notifications %s failed", notification_ids)
+
+
+def visible_payload(notification: Notification) -> dict[str, Any]:
+    """A notification's payload as API answers show it: without a secret link."""
+    payload = dict(notification.payload)
+    if notification.kind in SECRET_LINK_KINDS and "url" in payload:
+        payload["url"] = ""
+    return payload
 
 
 def contractor_notifications(contractor_id: int, *, unread: bool) -> Select[tuple[Notification]]:

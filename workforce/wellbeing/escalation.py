@@ -53,7 +53,7 @@ def escalation_step(
     waited = now - opened_at - ack
     if waited < dt.timedelta(0):
         return None
-    return int(waited / repeat)
+    return waited // repeat  # exact: timedelta floor division, no float rounding
 
 
 def escalate_urgent_referrals(
