@@ -96,6 +96,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+class ConfigError(ValueError):
+    """A setting that stops the service at start; ``str()`` is one line naming it."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{ENV_PREFIX}{variable}: {problem}")
+
+
 def _coerce(raw: str, default: Any) -> Any:
     if isinstance(default, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
@@ -120,6 +127,9 @@ def load_config(
     for key, default in DEFAULTS.items():
         raw = environ.get(ENV_PREFIX + key)
         if raw is not None:
-            config[key] = _coerce(raw, default)
+            try:
+                config[key] = _coerce(raw, default)
+            except ValueError as error:
+                raise ConfigError(key, str(error)) from None
     config.update(overrides or {})
     return config

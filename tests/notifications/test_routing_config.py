@@ -54,6 +54,11 @@ def start(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
             "WORKFORCE_WEBHOOK_SECRET: a webhook secret must be at least 32 bytes",
         ),
         ({"WEBHOOK_URLS": "https://h.example.org"}, "WORKFORCE_WEBHOOK_SECRET: every webhook"),
+        ({"NOTIFY_EMAILS": '{"ops": "ops@example.org"}'}, "WORKFORCE_NOTIFY_EMAILS: 'ops' must"),
+        ({"SMTP_URL": "mail.example.org:587"}, "WORKFORCE_SMTP_URL: expected smtp://"),
+        ({"ESCALATION_EMAILS": "lead"}, "WORKFORCE_ESCALATION_EMAILS: expected"),
+        ({"URGENT_ACK_MINUTES": "0"}, "WORKFORCE_URGENT_ACK_MINUTES: must be above 0"),
+        ({"URGENT_REPEAT_MINUTES": "soon"}, "WORKFORCE_URGENT_REPEAT_MINUTES: could not convert"),
     ],
 )
 def test_bad_settings_stop_the_service_with_one_line(tmp_path, settings, named) -> None:

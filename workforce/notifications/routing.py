@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from workforce.config import ConfigError
 from workforce.notifications.models import AUDIENCES
 
 #: Audiences with staff channels (webhooks, mailing lists); "contractor" has none.
@@ -26,13 +27,6 @@ STAFF_AUDIENCES = tuple(audience for audience in AUDIENCES if audience != "contr
 SECRET_PREFIX = "whsec_"
 #: Shorter keys make the HMAC guessable; the spec's own secrets are 24-64 bytes.
 MIN_SECRET_BYTES = 32
-
-
-class ConfigError(ValueError):
-    """A setting that stops the service at start; ``str()`` is one line naming it."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"WORKFORCE_{variable}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -134,8 +128,9 @@ def validate(config: Mapping[str, Any]) -> None:
     webhooks(config)
     staff_emails(config)
     escalation_emails(config)
-    if config["URGENT_ACK_MINUTES"] <= 0 or config["URGENT_REPEAT_MINUTES"] <= 0:
-        raise ConfigError("URGENT_ACK_MINUTES", "and URGENT_REPEAT_MINUTES must be above 0")
+    for minutes in ("URGENT_ACK_MINUTES", "URGENT_REPEAT_MINUTES"):
+        if config[minutes] <= 0:
+            raise ConfigError(minutes, "must be above 0")
     smtp = urlsplit(config["SMTP_URL"])
     if config["SMTP_URL"] and (smtp.scheme not in ("smtp", "smtps") or not smtp.hostname):
         raise ConfigError("SMTP_URL", "expected smtp://user:pass@host:587 or smtps://host:465")
