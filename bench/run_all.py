@@ -23,6 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import delivery  # noqa: E402
 import eligibility  # noqa: E402
 import ingest  # noqa: E402
 import report  # noqa: E402
@@ -37,6 +38,7 @@ BENCHES = {
         ["--contractors", "1000", "--events", "60000", "--checks", "300", "--history", "10"],
     ),
     "report": (report, [], ["--contractors", "1000", "--events", "300000", "--repeat", "3"]),
+    "delivery": (delivery, [], ["--writes", "100"]),
     "simulate": (
         simulate,
         [],

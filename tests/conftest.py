@@ -78,6 +78,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "LOCK_DIR": str(tmp_path / "locks"),
             "SECRET_KEY": TEST_SECRET_KEY,
             "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
+            "MAIL_DIR": str(tmp_path / "mail"),
         }
     )
     empty_tables(app)

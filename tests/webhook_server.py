@@ -15,6 +15,9 @@ class Receiver:
     calls: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     #: Status codes to answer, in order; 200 once they run out.
     script: list[int] = field(default_factory=list)
+    #: Never answer (until the receiver closes): a listener that hangs.
+    hang: bool = False
+    released: threading.Event = field(default_factory=threading.Event)
 
 
 class _JoiningServer(ThreadingHTTPServer):
@@ -30,6 +33,9 @@ def webhook_receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             receiver.calls.append((dict(self.headers), body))
+            if receiver.hang:
+                receiver.released.wait()
+                return
             status = receiver.script.pop(0) if receiver.script else 200
             self.send_response(status)
             self.send_header("Content-Length", "0")
@@ -45,5 +51,6 @@ def webhook_receiver() -> Iterator[Receiver]:
     try:
         yield receiver
     finally:
+        receiver.released.set()
         server.shutdown()
         server.server_close()

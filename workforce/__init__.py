@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,14 +13,21 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """The one app factory. ``overrides`` beat ``WORKFORCE_*`` variables, which beat defaults."""
     from workforce import api, cli, db, errors, http, models, portal
-    from workforce.config import load_config, require_secret_key
+    from workforce.config import ConfigError, load_config, require_secret_key
     from workforce.extensions import Api
+    from workforce.notifications import routing
     from workforce.scheduling.limits import validate_limit_settings
 
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(load_config(overrides=overrides))
-    # First of all: without a secret key sessions and calendar URLs could be forged.
-    require_secret_key(app.config)
+    try:
+        app.config.update(load_config(overrides=overrides))
+        # First of all: without a secret key sessions and calendar URLs could be forged.
+        require_secret_key(app.config)
+        routing.validate(app.config)
+    except ConfigError as error:
+        # One line naming the variable and exit status 1, for gunicorn, flask and scripts.
+        print(f"configuration error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     app.config.update(
         API_TITLE="Workforce",
         API_VERSION="v1",
@@ -35,6 +44,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     models.load_all()
+    # Without an SMTP server, email goes to a file mailbox in the instance folder.
+    app.config["MAIL_DIR"] = app.config["MAIL_DIR"] or os.path.join(app.instance_path, "mail")
     validate_limit_settings(app.config["SHIFT_LIMITS"])
     db.init_app(app)
     if not app.config["AUDIT_CHECKPOINT_FILE"]:

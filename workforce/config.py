@@ -45,11 +45,34 @@ DEFAULTS: dict[str, Any] = {
     "PLANNED_ROTATION_HOURS": "1",
     #: Failed authentications allowed per client address per minute before 429.
     "AUTH_FAILURES_PER_MINUTE": 30,
-    #: How often the outbox is posted to the webhooks.
+    #: How often the outbox is sent (webhooks, email).
     "DELIVERY_INTERVAL_SECONDS": 30,
-    #: Comma-separated URLs that receive every notification (empty: none are posted).
+    #: Failed attempts after which a delivery is dead (GET /notifications/deliveries?status=dead).
+    "DELIVERY_MAX_ATTEMPTS": 10,
+    #: Bounds of one webhook post or SMTP session, so a hanging receiver cannot stall a run.
+    "DELIVERY_CONNECT_TIMEOUT_SECONDS": 5,
+    "DELIVERY_READ_TIMEOUT_SECONDS": 10,
+    #: Webhooks per staff audience (JSON): {"ops": [{"url": ..., "secret": ...}], ...};
+    #: a secret is a Standard Webhooks ``whsec_`` base64 key or raw text, >= 32 bytes.
+    "WEBHOOKS": "",
+    #: Email: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS);
+    #: empty writes each message to MAIL_DIR instead (default: the instance's mail/ folder).
+    "SMTP_URL": "",
+    #: A CA bundle that signs the SMTP server's certificate (empty: the system's CAs).
+    "SMTP_CA_FILE": "",
+    "MAIL_FROM": "Workforce <workforce@localhost>",
+    "MAIL_DIR": "",
+    #: Email addresses per staff audience (JSON): {"ops": [...], "wellbeing": [...], ...}.
+    "NOTIFY_EMAILS": "",
+    #: An urgent referral not acknowledged this many minutes after it opened is emailed to
+    #: ESCALATION_EMAILS (comma-separated), and again every URGENT_REPEAT_MINUTES until a
+    #: counsellor acknowledges it; the job looks every URGENT_CHECK_SECONDS.
+    "URGENT_ACK_MINUTES": 15.0,
+    "URGENT_REPEAT_MINUTES": 15.0,
+    "URGENT_CHECK_SECONDS": 30,
+    "ESCALATION_EMAILS": "",
+    #: Deprecated: comma-separated URLs for the ops audience, signed with WEBHOOK_SECRET.
     "WEBHOOK_URLS": "",
-    #: Key of the HMAC-SHA256 signature in ``X-Workforce-Signature``.
     "WEBHOOK_SECRET": "",
     #: Working-time limits per country over the built-in ones (JSON in the environment),
     #: e.g. {"default": {"weekly_hours": 45}, "FR": {"max_shift_hours": 10}}; see
@@ -86,21 +109,23 @@ DEFAULTS: dict[str, Any] = {
 SECRET_KEY_MIN_LENGTH = 32
 
 
-class ConfigurationError(SystemExit):
-    """A setting the service cannot run without. A ``SystemExit`` so that every entry point
-    (gunicorn with ``--preload``, ``flask ...`` commands, the scheduler) stops with exit
-    status 1 and only this one line on stderr, never a traceback."""
+class ConfigError(ValueError):
+    """A setting that stops the service at start; ``str()`` is one line naming it."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{ENV_PREFIX}{variable}: {problem}")
 
 
 def require_secret_key(config: Mapping[str, Any]) -> None:
-    """Refuse to start without a long enough ``WORKFORCE_SECRET_KEY``."""
+    """Refuse to start without a long enough ``WORKFORCE_SECRET_KEY``: a known key lets
+    anyone forge a portal session or recompute a calendar URL."""
     key = str(config.get("SECRET_KEY") or "")
     if len(key) < SECRET_KEY_MIN_LENGTH:
         problem = "is not set" if not key else f"is shorter than {SECRET_KEY_MIN_LENGTH} characters"
-        raise ConfigurationError(
-            f"workforce: {ENV_PREFIX}SECRET_KEY {problem}; set it to a random string of at "
-            f"least {SECRET_KEY_MIN_LENGTH} characters "
-            '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
+        raise ConfigError(
+            "SECRET_KEY",
+            f"{problem}; set it to a random string of at least {SECRET_KEY_MIN_LENGTH} "
+            'characters (python3 -c "import secrets; print(secrets.token_urlsafe(32))")',
         )
 
 
@@ -109,6 +134,8 @@ def _coerce(raw: str, default: Any) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, dict):
         value = json.loads(raw)
         if not isinstance(value, dict):
@@ -126,6 +153,9 @@ def load_config(
     for key, default in DEFAULTS.items():
         raw = environ.get(ENV_PREFIX + key)
         if raw is not None:
-            config[key] = _coerce(raw, default)
+            try:
+                config[key] = _coerce(raw, default)
+            except ValueError as error:
+                raise ConfigError(key, str(error)) from None
     config.update(overrides or {})
     return config

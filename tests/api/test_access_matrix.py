@@ -22,7 +22,7 @@ from tests.pay.data import ke_distribution
 from workforce import db
 from workforce.auth import ROLES, create_token
 from workforce.contractors.credentials import submit_credential
-from workforce.notifications.models import Notification
+from workforce.notifications.models import Delivery, Notification
 from workforce.notifications.services import notify_once
 from workforce.pay.services import add_distribution, create_statement
 from workforce.queues.services import create_queue
@@ -69,6 +69,13 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/me/eligibility": "contractor",
     "GET /api/v1/me/notifications": "contractor",
     "POST /api/v1/me/notifications/<notification_id>/read": "contractor",
+    "GET /api/v1/me/notification-preferences": "contractor",
+    "PUT /api/v1/me/notification-preferences": "contractor",
+    "POST /api/v1/referrals/<referral_id>/acknowledge": "wellbeing",
+    "GET /api/v1/notifications": STAFF,
+    "POST /api/v1/notifications/<notification_id>/read": STAFF,
+    "GET /api/v1/notifications/deliveries": STAFF,
+    "POST /api/v1/notifications/deliveries/<delivery_id>/retry": STAFF,
     "GET /api/v1/scheduler/status": "admin ops",
     "GET /api/v1/shifts": "admin ops compliance",
     "POST /api/v1/shifts": "admin ops",
@@ -198,6 +205,8 @@ def world(app, new_contractor) -> dict[str, int]:
             contractor_id=victim,
         )
         notification = session.scalar(select(Notification.id))
+        delivery = Delivery(notification_id=notification, channel="email", target="v@example.org")
+        session.add(delivery)
         # a PHQ-9 with item 9 above 0: flagged, so it opens a referral
         check_in = record_check_in(session, victim, "phq9", [0] * 8 + [1], pcl5_cutoff=33)
         referral = session.scalar(select(Referral.id))
@@ -245,6 +254,7 @@ def world(app, new_contractor) -> dict[str, int]:
             "queue_id": queue.id,
             "token_id": token.id,
             "notification_id": notification,
+            "delivery_id": delivery.id,
             "shift_id": shift.id,
             "distribution_id": distribution.id,
             "statement_id": statement.id,

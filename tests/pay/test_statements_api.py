@@ -316,7 +316,10 @@ def test_overlapping_periods_and_currency_mismatch_are_conflicts(
 
 
 def test_finalized_statements_never_change(
-    client: FlaskClient, ops: dict[str, str], kenyan: dict[str, int]
+    client: FlaskClient,
+    ops: dict[str, str],
+    kenyan: dict[str, int],
+    as_role: Callable[..., dict[str, str]],
 ) -> None:
     statement = create(client, ops, kenyan["contractor"], "2026-10-01", "2026-10-31").json
     url = f"/api/v1/pay-statements/{statement['id']}"
@@ -324,6 +327,12 @@ def test_finalized_statements_never_change(
     assert final.status_code == 200, final.json
     assert final.json["status"] == "final" and final.json["finalized_at"]
     assert final.json["lines"] == statement["lines"]
+    told = client.get(
+        "/api/v1/me/notifications", headers=as_role("contractor", kenyan["contractor"])
+    )
+    assert [(n["kind"], n["payload"]["period_end"]) for n in told.json["items"]] == [
+        ("pay.statement_final", "2026-10-31")
+    ]
     for attempt in (
         client.post(f"{url}/finalize", headers=ops),
         client.post(f"{url}/recalculate", headers=ops),

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from workforce import db
 from workforce.contractors.models import Contractor
+from workforce.notifications.email import SECRET_LINK_KINDS
 from workforce.notifications.models import Notification
-from workforce.notifications.services import PRIVATE_LINK_KINDS
 from workforce.portal import services
 
 PASSWORD = "correct horse battery"
@@ -73,7 +73,7 @@ def sent_link(app: Flask, contractor_id: int) -> tuple[str, str]:
             select(Notification)
             .where(
                 Notification.contractor_id == contractor_id,
-                Notification.kind.in_(PRIVATE_LINK_KINDS),
+                Notification.kind.in_(SECRET_LINK_KINDS),
             )
             .order_by(Notification.id.desc())
             .limit(1)

@@ -63,8 +63,7 @@ def test_two_scheduler_processes_deliver_each_notification_once(app, tmp_path) -
     with webhook_receiver() as hook, (tmp_path / "scheduler.log").open("wb") as log:
         url = app.config["DATABASE_URL"]
         hook_settings = {
-            "WEBHOOK_URLS": hook.url,
-            "WEBHOOK_SECRET": "k",
+            "WEBHOOKS": json.dumps({"ops": [{"url": hook.url, "secret": "k" * 32}]}),
             "DELIVERY_INTERVAL_SECONDS": "1",
         }
         processes = [start_scheduler(url, tmp_path, log, **hook_settings) for _ in range(2)]
@@ -75,7 +74,7 @@ def test_two_scheduler_processes_deliver_each_notification_once(app, tmp_path) -
             time.sleep(2.5)  # more runs of both schedulers: nothing may arrive twice
         finally:
             stop(processes)
-        delivered = [json.loads(body)["payload"]["n"] for _headers, body in hook.calls]
+        delivered = [json.loads(body)["data"]["n"] for _headers, body in hook.calls]
     assert sorted(delivered) == list(range(20)), (tmp_path / "scheduler.log").read_text()
 
 

@@ -202,7 +202,15 @@ def test_bad_limit_settings_stop_the_app() -> None:
         create_app({"DATABASE_URL": "sqlite://", "SHIFT_LIMITS": {"France": {}}})
 
 
-def test_update_reruns_the_rules_and_bumps_the_sequence(app, client, ops, new_contractor, plan):
+def kinds_told(client, as_role, contractor_id: int) -> list[str]:
+    """The notification kinds a contractor has been sent, oldest first."""
+    mine = client.get("/api/v1/me/notifications", headers=as_role("contractor", contractor_id))
+    return [item["kind"] for item in reversed(mine.json["items"])]
+
+
+def test_update_reruns_the_rules_and_bumps_the_sequence(
+    app, client, ops, as_role, new_contractor, plan
+):
     cid, other = new_contractor(), new_contractor()
     start = soon(3)
     first = plan(cid, start).json
@@ -234,6 +242,9 @@ def test_update_reruns_the_rules_and_bumps_the_sequence(app, client, ops, new_co
     )
     assert reassigned.json["contractor_id"] == other
     assert reassigned.json["sequence"] == 2
+    # both the one who held it and the one who holds it now are told (by email too)
+    assert kinds_told(client, as_role, cid) == ["shift.changed", "shift.changed"]
+    assert kinds_told(client, as_role, other) == ["shift.changed"]
     opened = client.patch(f"{API}/shifts/{first['id']}", json={"contractor_id": None}, headers=ops)
     assert opened.json["contractor_id"] is None
     same = client.patch(f"{API}/shifts/{first['id']}", json={"contractor_id": None}, headers=ops)
@@ -245,7 +256,9 @@ def test_update_reruns_the_rules_and_bumps_the_sequence(app, client, ops, new_co
     assert naive.status_code == 422
 
 
-def test_cancel_frees_the_time_and_cannot_repeat(app, client, ops, new_contractor, plan) -> None:
+def test_cancel_frees_the_time_and_cannot_repeat(
+    app, client, ops, as_role, new_contractor, plan
+) -> None:
     cid = new_contractor()
     start = soon(3)
     shift = plan(cid, start).json
@@ -256,6 +269,7 @@ def test_cancel_frees_the_time_and_cannot_repeat(app, client, ops, new_contracto
     assert cancelled.json["status"] == "cancelled"
     assert cancelled.json["cancel_reason"] == "queue paused"
     assert cancelled.json["sequence"] == 1
+    assert kinds_told(client, as_role, cid) == ["shift.cancelled"]
     again = client.post(f"{API}/shifts/{shift['id']}/cancel", headers=ops)
     assert again.status_code == 409
     edit = client.patch(f"{API}/shifts/{shift['id']}", json={"contractor_id": None}, headers=ops)

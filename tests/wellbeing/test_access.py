@@ -27,6 +27,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/referrals"): COUNSELLOR,
     ("GET", "/referrals/{referral}"): COUNSELLOR,
     ("POST", "/referrals/{referral}/follow-ups"): COUNSELLOR,
+    ("POST", "/referrals/{referral}/acknowledge"): COUNSELLOR,
     ("POST", "/me/rotation-request"): CONTRACTOR,
     ("GET", "/wellbeing-rotations"): COUNSELLOR,
     ("POST", "/wellbeing-rotations"): COUNSELLOR,
@@ -40,6 +41,7 @@ def body_for(method: str, path: str, contractor_id: int) -> dict | None:
     return {
         "/me/checkins": {"instrument": "phq9", "answers": MODERATE_PHQ9},
         "/referrals/{referral}/follow-ups": {"contacted": True, "outcome": "talked; fine"},
+        "/referrals/{referral}/acknowledge": None,
         "/me/rotation-request": {"days": 3},
         "/wellbeing-rotations": {"contractor_id": contractor_id, "days": 7, "details": "x"},
     }[path]
@@ -72,7 +74,8 @@ def test_access_matrix(client, person, check_in, as_role, role) -> None:
         response = client.open(
             url, method=method, json=body_for(method, path, owner.id), headers=headers
         )
-        expected = (201 if method == "POST" else 200) if role in allowed else 403
+        created = method == "POST" and not path.endswith("/acknowledge")
+        expected = (201 if created else 200) if role in allowed else 403
         assert response.status_code == expected, (role, method, path, response.json)
         if expected == 403:
             text = response.get_data(as_text=True)

@@ -13,7 +13,7 @@ from workforce.api.checkins import ScoredCheckInSchema
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
 from workforce.auth import roles
 from workforce.extensions import Blueprint
-from workforce.wellbeing import access, support
+from workforce.wellbeing import access, escalation, support
 from workforce.wellbeing.models import REFERRAL_STATUSES, FollowUp, Referral
 
 blp = Blueprint(
@@ -58,8 +58,17 @@ class ReferralSchema(ma.Schema):
     urgent = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
     closed_at = ma.fields.DateTime(allow_none=True)
+    acknowledged_at = ma.fields.DateTime(allow_none=True)
+    acknowledged_by_token_id = ma.fields.Integer(allow_none=True)
     check_in = ma.fields.Nested(ScoredCheckInSchema)
     follow_ups = ma.fields.List(ma.fields.Nested(FollowUpSchema))
+
+
+class AcknowledgementSchema(ma.Schema):
+    id = ma.fields.Integer()
+    urgent = ma.fields.Boolean()
+    acknowledged_at = ma.fields.DateTime()
+    acknowledged_by_token_id = ma.fields.Integer(allow_none=True)
 
 
 class ReferralListArgs(PageArgs):
@@ -106,3 +115,12 @@ class ReferralFollowUps(MethodView):
     def post(self, data: dict[str, Any], referral_id: int) -> FollowUp:
         """Record a follow-up: contacted or not, the outcome, the next date; may close it."""
         return support.record_follow_up(db.session(), referral_id, data, db.utcnow())
+
+
+@blp.route("/referrals/<int:referral_id>/acknowledge")
+class ReferralAcknowledge(MethodView):
+    @roles("wellbeing")
+    @blp.response(200, AcknowledgementSchema)
+    def post(self, referral_id: int) -> Referral:
+        """Take the referral on: an urgent one stops escalating (the first one stands)."""
+        return escalation.acknowledge(db.session(), referral_id, db.utcnow())

@@ -1,128 +1,261 @@
-"""Webhook delivery of the outbox: HMAC-signed JSON, retries with exponential backoff,
-and a delivery log. Run by the scheduler's ``deliver-notifications`` job."""
+"""Sending the outbox without holding the database.
+
+A run (the scheduler's ``deliver-notifications`` job, or an immediate attempt after a
+request commits) has three steps:
+
+1. one short write transaction routes new notifications to deliveries and leases a batch
+   of due ones (``claimed_by``/``lease_until``), reading everything the senders need;
+2. the senders post and mail with no transaction open, each call bounded by connect and
+   read timeouts, so a receiver that hangs costs this run time, never another writer;
+3. another short transaction records each outcome: delivered, retry later with
+   exponential backoff and jitter, or dead after ``DELIVERY_MAX_ATTEMPTS``.
+
+A run that dies between 1 and 3 leaves leases that expire; the deliveries are then sent
+again, under the same ``webhook-id``/``Message-ID`` so receivers can de-duplicate.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import json
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
+import logging
+import random
+import uuid
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import or_, select
+from flask import Flask
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from workforce.notifications.models import Notification, WebhookDelivery
-from workforce.notifications.services import PRIVATE_LINK_KINDS
+from workforce import db
+from workforce.notifications.models import Delivery, Notification
 
-#: After this many failed rounds a notification is left undelivered (and visible as such).
-MAX_ATTEMPTS = 10
-#: First retry after 30 s, doubling, never more than 6 h apart.
+log = logging.getLogger(__name__)
+
+#: First retry after about 30 s, doubling, never more than 6 h apart.
 FIRST_BACKOFF = dt.timedelta(seconds=30)
 MAX_BACKOFF = dt.timedelta(hours=6)
-TIMEOUT_SECONDS = 5
-BATCH = 100
+#: Deliveries leased per run; with the timeouts this bounds a run's length (and its lease).
+BATCH = 20
+#: Slack on top of the worst case of a batch's timeouts before a lease may be taken over.
+LEASE_SLACK = dt.timedelta(seconds=60)
+#: Notifications routed to deliveries per run.
+ROUTE_BATCH = 500
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """``sha256=<hex>`` over ``timestamp.body``; receivers recompute it to trust the call."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return f"sha256={mac.hexdigest()}"
+def backoff(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
+    """The wait after ``attempts`` failures: exponential, capped, with "equal jitter"
+    (between half and all of the exponential step) so receivers that come back are not
+    hit by every sender at the same instant."""
+    # The exponent is capped where the step passes MAX_BACKOFF, so large attempt counts
+    # cannot overflow a timedelta.
+    step = min(FIRST_BACKOFF * 2 ** min(max(attempts - 1, 0), 20), MAX_BACKOFF)
+    return step / 2 + step / 2 * (rng or random).random()
 
 
-def backoff(attempts: int) -> dt.timedelta:
-    return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+@dataclass(frozen=True)
+class Outgoing:
+    """A leased delivery with everything its sender needs, read in the claim transaction."""
+
+    delivery_id: int
+    channel: str
+    target: str
+    notification_id: int
+    kind: str
+    audience: str
+    contractor_id: int | None
+    created_at: dt.datetime
+    payload: dict[str, Any]
+    #: Channel-specific data prepared in the claim transaction (an email's rendering).
+    extra: Any = None
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return response.status, None
-    except urllib.error.HTTPError as error:
-        return error.code, f"HTTP {error.code}"
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        return None, str(error)[:500]
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    ok: bool
+    status_code: int | None = None
+    error: str | None = None
 
 
-def body_of(notification: Notification) -> bytes:
-    return json.dumps(
-        {
-            "id": notification.id,
-            "kind": notification.kind,
-            "audience": notification.audience,
-            "contractor_id": notification.contractor_id,
-            "created_at": notification.created_at.isoformat(),
-            "payload": notification.payload,
-        },
-        sort_keys=True,
-        default=str,
-    ).encode()
+#: A channel: route (targets of a notification), prepare (in the claim transaction),
+#: send (no transaction open) and after (in the record transaction, once delivered).
+@dataclass(frozen=True)
+class Channel:
+    targets: Callable[[Session, Mapping[str, Any], Notification], list[str]]
+    send: Callable[[Outgoing, Mapping[str, Any]], Outcome]
+    prepare: Callable[[Session, Mapping[str, Any], Outgoing], Any] | None = None
+    after: Callable[[Session, Outgoing], None] | None = None
 
 
-def deliver_pending(
-    session: Session, now: dt.datetime, urls: Sequence[str], secret: str
-) -> dict[str, int]:
-    """Post due notifications to every URL that has not yet accepted them."""
-    counts = {"delivered": 0, "failed": 0}
-    if not urls:
-        return counts
-    due = session.scalars(
+def _channels() -> dict[str, Channel]:
+    from workforce.notifications import email, webhooks
+
+    return {"webhook": webhooks.CHANNEL, "email": email.CHANNEL}
+
+
+def route(session: Session, config: Mapping[str, Any], now: dt.datetime) -> int:
+    """Make the deliveries of notifications not yet routed; returns how many were made."""
+    channels = _channels()
+    made = 0
+    pending = session.scalars(
         select(Notification)
-        .where(
-            Notification.delivered_at.is_(None),
-            Notification.kind.not_in(PRIVATE_LINK_KINDS),
-            Notification.attempts < MAX_ATTEMPTS,
-            or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
-        )
+        .where(Notification.routed_at.is_(None))
         .order_by(Notification.id)
-        .limit(BATCH)
+        .limit(ROUTE_BATCH)
     ).all()
-    for notification in due:
-        accepted = set(
-            session.scalars(
-                select(WebhookDelivery.url).where(
-                    WebhookDelivery.notification_id == notification.id,
-                    WebhookDelivery.succeeded.is_(True),
+    for notification in pending:
+        for name, channel in channels.items():
+            for target in channel.targets(session, config, notification):
+                session.add(
+                    Delivery(
+                        notification_id=notification.id,
+                        channel=name,
+                        target=target,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
                 )
-            )
+                made += 1
+        notification.routed_at = now
+    session.flush()
+    return made
+
+
+def lease_length(config: Mapping[str, Any]) -> dt.timedelta:
+    per_send = config["DELIVERY_CONNECT_TIMEOUT_SECONDS"] + config["DELIVERY_READ_TIMEOUT_SECONDS"]
+    return dt.timedelta(seconds=BATCH * per_send) + LEASE_SLACK
+
+
+def claim(
+    session: Session,
+    config: Mapping[str, Any],
+    now: dt.datetime,
+    owner: str,
+    notification_ids: Collection[int] | None = None,
+) -> list[Outgoing]:
+    """Lease up to BATCH due deliveries (optionally of some notifications only) to ``owner``."""
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.status == "pending",
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
         )
-        body = body_of(notification)
-        timestamp = str(int(now.timestamp()))
-        headers = {
-            "Content-Type": "application/json",
-            "X-Workforce-Timestamp": timestamp,
-            "X-Workforce-Signature": sign(secret, timestamp, body),
-            "X-Workforce-Delivery": str(notification.id),
-        }
-        errors = []
-        for url in urls:
-            if url in accepted:
-                continue
-            status, error = _post(url, body, headers)
-            ok = status is not None and 200 <= status < 300
-            session.add(
-                WebhookDelivery(
-                    notification_id=notification.id,
-                    url=url,
-                    attempted_at=now,
-                    status_code=status,
-                    error=error,
-                    succeeded=ok,
-                )
-            )
-            if not ok:
-                errors.append(f"{url}: {error}")
-        notification.attempts += 1
-        if errors:
-            notification.last_error = "; ".join(errors)[:500]
-            notification.next_attempt_at = now + backoff(notification.attempts)
-            counts["failed"] += 1
-        else:
-            notification.delivered_at = now
-            notification.last_error = None
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(BATCH)
+        # PostgreSQL: two schedulers skip each other's rows instead of waiting for them.
+        .with_for_update(skip_locked=True)
+    )
+    if notification_ids is not None:
+        due = due.where(Delivery.notification_id.in_(notification_ids))
+    ids = list(session.scalars(due))
+    if not ids:
+        return []
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(claimed_by=owner, lease_until=now + lease_length(config))
+    )
+    rows = session.execute(
+        select(Delivery, Notification)
+        .join(Notification, Notification.id == Delivery.notification_id)
+        .where(Delivery.id.in_(ids))
+        .order_by(Delivery.id)
+    ).all()
+    channels = _channels()
+    leased = []
+    for delivery, notification in rows:
+        outgoing = Outgoing(
+            delivery_id=delivery.id,
+            channel=delivery.channel,
+            target=delivery.target,
+            notification_id=notification.id,
+            kind=notification.kind,
+            audience=notification.audience,
+            contractor_id=notification.contractor_id,
+            created_at=notification.created_at,
+            payload=dict(notification.payload),
+        )
+        prepare = channels[delivery.channel].prepare
+        if prepare is not None:
+            try:
+                outgoing = replace(outgoing, extra=prepare(session, config, outgoing))
+            except Exception:
+                # One message that cannot be rendered fails alone (its send has nothing to
+                # send, so it is retried and goes dead), never the whole batch.
+                log.exception("delivery %s could not be prepared", delivery.id)
+        leased.append(outgoing)
+    return leased
+
+
+def record(
+    session: Session,
+    config: Mapping[str, Any],
+    now: dt.datetime,
+    owner: str,
+    leased: list[Outgoing],
+    outcomes: list[Outcome],
+) -> dict[str, int]:
+    """Store outcomes of deliveries still leased to ``owner`` (a lease taken over after
+    expiry belongs to the newer run, which records its own)."""
+    counts = {"delivered": 0, "failed": 0, "dead": 0}
+    by_id = {outgoing.delivery_id: outgoing for outgoing in leased}
+    channels = _channels()
+    for outcome in outcomes:
+        delivery = session.get(Delivery, outcome.delivery_id)
+        if delivery is None or delivery.claimed_by != owner:
+            continue
+        delivery.claimed_by = delivery.lease_until = None
+        delivery.attempts += 1
+        delivery.last_status_code = outcome.status_code
+        delivery.last_error = outcome.error[:500] if outcome.error else None
+        if outcome.ok:
+            delivery.status, delivery.delivered_at = "delivered", now
             counts["delivered"] += 1
+            after = channels[delivery.channel].after
+            if after is not None:
+                after(session, by_id[delivery.id])
+        elif delivery.attempts >= config["DELIVERY_MAX_ATTEMPTS"]:
+            delivery.status = "dead"
+            counts["dead"] += 1
+        else:
+            delivery.next_attempt_at = now + backoff(delivery.attempts)
+            counts["failed"] += 1
     session.flush()
     return counts
+
+
+def send_all(leased: list[Outgoing], config: Mapping[str, Any]) -> list[Outcome]:
+    channels = _channels()
+    outcomes = []
+    for outgoing in leased:
+        try:
+            outcomes.append(channels[outgoing.channel].send(outgoing, config))
+        except Exception as error:  # one bad target must not lose the batch
+            outcomes.append(Outcome(outgoing.delivery_id, False, error=repr(error)))
+    return outcomes
+
+
+def deliver_due(
+    app: Flask, now: dt.datetime, notification_ids: Collection[int] | None = None
+) -> dict[str, int]:
+    """One delivery run: route and lease, send with no transaction open, record."""
+    config = app.config
+    owner = uuid.uuid4().hex
+    with db.transaction(app) as session:
+        routed = route(session, config, now)
+        leased = claim(session, config, now, owner, notification_ids)
+    outcomes = send_all(leased, config)
+    with db.transaction(app) as session:
+        counts = record(session, config, now, owner, leased, outcomes)
+    return {"routed": routed, **counts}
+
+
+def retry(session: Session, delivery: Delivery, now: dt.datetime) -> Delivery:
+    """Give a dead (or any undelivered) delivery a fresh set of attempts, due now."""
+    delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, now
+    delivery.claimed_by = delivery.lease_until = None
+    session.flush()
+    return delivery

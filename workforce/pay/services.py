@@ -23,6 +23,7 @@ from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
 from workforce.i18n import validate_country, validate_subdivision
 from workforce.money import round_money
+from workforce.notifications.services import notify_once
 from workforce.pay import labels
 from workforce.pay.inputs import currency_code, parse_decimal
 from workforce.pay.models import (
@@ -857,6 +858,18 @@ def finalize_statement(session: Session, statement_id: int) -> PayStatement:
     session.flush()
     audit.record(
         session, "pay_statement.finalize", "pay_statement", statement.id, _summary(statement)
+    )
+    notify_once(
+        session,
+        kind="pay.statement_final",
+        audience="contractor",
+        dedupe_key=f"pay_statement:{statement.id}:final",
+        payload={
+            "statement_id": statement.id,
+            "period_start": statement.period_start.isoformat(),
+            "period_end": statement.period_end.isoformat(),
+        },
+        contractor_id=statement.contractor_id,
     )
     return statement
 

@@ -21,6 +21,7 @@ from workforce.errors import NotFound
 from workforce.portal.i18n import N_
 from workforce.portal.web import page, render
 from workforce.wellbeing import checkins as service
+from workforce.wellbeing.crisis_lines import crisis_line
 from workforce.wellbeing.screening import Instrument
 
 #: Past check-ins listed on the page, newest first.
@@ -120,6 +121,7 @@ def checkin_result(contractor: Contractor, check_in_id: int) -> ResponseReturnVa
     return render(
         "portal/checkin_result.html",
         check_in=check_in,
+        crisis_line=crisis_line(contractor.country),
         instrument=_instruments()[check_in.instrument],
         bands=BAND_LABELS,
     )

@@ -37,7 +37,8 @@ from workforce import audit
 from workforce.contractors.models import Contractor
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthorized
-from workforce.notifications.services import PRIVATE_LINK_KINDS, notify_once
+from workforce.notifications.email import SECRET_LINK_KINDS
+from workforce.notifications.services import notify_once
 from workforce.portal.models import PortalAccount, PortalInvite, PortalSessionRevocation
 from workforce.ratelimit import FailureWindow, failure_window
 
@@ -109,7 +110,7 @@ def invite_url(secret: str) -> str:
 
 
 #: Outbox kinds of the two one-time links; only the contractor's own email delivers them.
-INVITE_KIND, RESET_KIND = PRIVATE_LINK_KINDS
+INVITE_KIND, RESET_KIND = SECRET_LINK_KINDS
 #: Who asks for a reset on the sign-in page: not signed in, so nobody we know.
 FORGOT_PASSWORD_ACTOR = audit.Actor(None, "anonymous", "portal:forgot-password")
 

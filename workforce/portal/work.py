@@ -17,7 +17,9 @@ from flask.typing import ResponseReturnValue
 from workforce import db
 from workforce.contractors.models import Contractor
 from workforce.errors import Conflict
+from workforce.notifications import preferences
 from workforce.notifications import services as notification_service
+from workforce.notifications.email import CONTRACTOR_TEXTS, REQUIRED
 from workforce.notifications.models import Notification
 from workforce.pay import services as pay_service
 from workforce.pay.slip import render_pdf
@@ -347,6 +349,15 @@ def notification_text(notification: Notification) -> tuple[str, str | None]:
 )
 def notifications(contractor: Contractor) -> ResponseReturnValue:
     session = db.session()
+    if request.method == "POST" and request.form.get("preferences"):
+        wanted = set(request.form.getlist("email"))
+        preferences.set_muted(
+            session,
+            contractor.id,
+            [kind for kind in preferences.EMAIL_KINDS if kind not in wanted | REQUIRED],
+        )
+        flash(_("Your email choices are saved."), "success")
+        return redirect(url_for("portal.notifications"), 303)
     if request.method == "POST":
         raw = request.form.get("notification", "")
         if raw.isdigit() and len(raw) < 10:
@@ -357,9 +368,13 @@ def notifications(contractor: Contractor) -> ResponseReturnValue:
     rows = session.scalars(
         notification_service.contractor_notifications(contractor.id, unread=False).limit(LIST_LIMIT)
     ).all()
+    chosen = preferences.preferences(session, contractor.id)["kinds"]
     return render(
         "portal/notifications.html",
         items=[(n, *notification_text(n)) for n in rows],
+        choices=[
+            (c["kind"], CONTRACTOR_TEXTS[c["kind"]][0], c["email"], c["required"]) for c in chosen
+        ],
     )
 
 

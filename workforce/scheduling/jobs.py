@@ -10,14 +10,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from workforce import audit
 from workforce.contractors.credentials import notify_credential_expiry
-from workforce.notifications.delivery import deliver_pending
+from workforce.notifications.delivery import deliver_due
 from workforce.reports.services import monthly_reports
 from workforce.scheduling.services import mark_missed_shifts
 from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
+from workforce.wellbeing.escalation import escalate_urgent_referrals
 from workforce.wellbeing.planned import plan_rotations
 from workforce.wellbeing.retention import delete_old_events
 from workforce.wellbeing.sweep import sweep
@@ -37,10 +39,11 @@ class Job:
 
 def all_jobs(config: dict[str, Any]) -> list[Job]:
     """Every job with its schedule from the configuration."""
-    urls = [url.strip() for url in config["WEBHOOK_URLS"].split(",") if url.strip()]
 
-    def deliver(session: Session, now: dt.datetime) -> dict[str, int]:
-        return deliver_pending(session, now, urls, config["WEBHOOK_SECRET"])
+    def deliver(_session: Session, now: dt.datetime) -> dict[str, int]:
+        # Sends with no transaction open: its own short ones claim and record (the job's
+        # session is left unused, so on SQLite it never takes the write lock).
+        return deliver_due(current_app._get_current_object(), now)  # type: ignore[attr-defined]
 
     return [
         Job(
@@ -62,7 +65,18 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             deliver,
             "interval",
             {"seconds": config["DELIVERY_INTERVAL_SECONDS"]},
-            "post the outbox to the configured webhooks, with retries",
+            "send the outbox (webhooks, email) with retries, no transaction held while sending",
+        ),
+        Job(
+            "urgent-referral-escalation",
+            partial(
+                escalate_urgent_referrals,
+                ack_minutes=config["URGENT_ACK_MINUTES"],
+                repeat_minutes=config["URGENT_REPEAT_MINUTES"],
+            ),
+            "interval",
+            {"seconds": config["URGENT_CHECK_SECONDS"]},
+            "escalate urgent referrals no counsellor acknowledged in time, until one does",
         ),
         Job(
             "credential-expiry",

@@ -398,6 +398,16 @@ def update_shift(session: Session, shift_id: int, changes: Mapping[str, Any]) ->
             **_override_summary(overridden, override_reason),
         },
     )
+    # Whoever held it and whoever holds it now hear of the change (by email, issue 18).
+    for holder in {handed_over_by, contractor_id} - {None}:
+        notify_once(
+            session,
+            kind="shift.changed",
+            audience="contractor",
+            dedupe_key=f"shift:{shift.id}:{shift.sequence}:changed:{holder}",
+            payload={"shift_id": shift.id, "fields": changed},
+            contractor_id=holder,
+        )
     return shift
 
 
@@ -418,6 +428,15 @@ def cancel_shift(session: Session, shift_id: int, reason: str | None) -> Shift:
         shift.id,
         {"contractor_id": shift.contractor_id, "reason": reason},
     )
+    if shift.contractor_id is not None:
+        notify_once(
+            session,
+            kind="shift.cancelled",
+            audience="contractor",
+            dedupe_key=f"shift:{shift.id}:cancelled",
+            payload={"shift_id": shift.id},
+            contractor_id=shift.contractor_id,
+        )
     return shift
 
 

@@ -16,7 +16,7 @@ from workforce import audit
 from workforce.db import utcnow
 from workforce.wellbeing.models import WellbeingAccess
 
-ACCESS_ACTIONS = ("read", "follow_up")
+ACCESS_ACTIONS = ("read", "follow_up", "acknowledge")
 
 
 def record_reads(session: Session, view: str, contractor_ids: Iterable[int]) -> None:
@@ -39,8 +39,11 @@ def record_reads(session: Session, view: str, contractor_ids: Iterable[int]) -> 
         )
 
 
-def record_follow_up(session: Session, contractor_id: int, follow_up_id: int) -> None:
-    """Log a follow-up here with whose it is; the shared audit log gets only its id."""
+def record_action(
+    session: Session, contractor_id: int, action: str, target_type: str, target_id: int
+) -> None:
+    """Log a counsellor's action on a referral (a follow-up, an acknowledgement) here with
+    whose it is; the shared audit log gets only the object's own id."""
     actor = audit.current_actor()
     session.add(
         WellbeingAccess(
@@ -48,12 +51,12 @@ def record_follow_up(session: Session, contractor_id: int, follow_up_id: int) ->
             contractor_id=contractor_id,
             actor_token_id=actor.token_id,
             actor_name=actor.name,
-            action="follow_up",
+            action=action,
             view="referral",
-            object_id=follow_up_id,
+            object_id=target_id,
         )
     )
-    audit.record(session, "wellbeing.follow_up", "follow_up", follow_up_id)
+    audit.record(session, f"wellbeing.{action}", target_type, target_id)
 
 
 def access_log_query(

@@ -99,6 +99,8 @@ def _open_referral(session: Session, check_in: CheckIn) -> Referral:
         dedupe_key=f"referral:{referral.id}:opened",
         payload={"referral_id": referral.id, "urgent": referral.urgent},
         contractor_id=check_in.contractor_id,
+        # An urgent referral reaches the counsellors at once, not at the next delivery run.
+        at_once=referral.urgent,
     )
     return referral
 

@@ -140,6 +140,9 @@ class Referral(Base):
     urgent: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: A counsellor took an urgent referral on; until then it escalates (escalation.py).
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_token_id: Mapped[int | None] = mapped_column(Integer)
 
     check_in: Mapped[CheckIn] = relationship(back_populates="referral")
     follow_ups: Mapped[list[FollowUp]] = relationship(order_by="FollowUp.id")
@@ -199,10 +202,10 @@ class WellbeingAccess(Base):
     #: The counsellor's token (None: a command on the host) and its name, as in the audit log.
     actor_token_id: Mapped[int | None] = mapped_column(Integer)
     actor_name: Mapped[str] = mapped_column(String(200))
-    #: ``read`` or ``follow_up``.
+    #: ``read``, ``follow_up`` or ``acknowledge``.
     action: Mapped[str] = mapped_column(String(20))
     #: What was looked at: check_in, check_in_list, referral, referral_list, rotation_list,
     #: or the follow-up's referral.
     view: Mapped[str] = mapped_column(String(40))
-    #: The follow-up's id for ``follow_up``; None for reads.
+    #: The follow-up's id for ``follow_up``, the referral's for ``acknowledge``; None for reads.
     object_id: Mapped[int | None] = mapped_column(Integer)

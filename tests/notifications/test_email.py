@@ -1,0 +1,187 @@
+"""Email through a real SMTP server (STARTTLS or implicit TLS, with a password), parsed with
+the ``email`` package: language, links, headers; preferences; the file mailbox."""
+
+from __future__ import annotations
+
+import json
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.smtp_server import smtp_server
+from workforce import db
+from workforce.contractors.models import Contractor
+from workforce.notifications.email import CONTRACTOR_TEXTS
+from workforce.notifications.models import Notification
+from workforce.notifications.services import notify_once
+from workforce.scheduling.jobs import all_jobs
+from workforce.scheduling.runner import run_job
+
+INVITE = "http://127.0.0.1:8000/portal/invite/SECRET-LINK-abc"
+
+
+def deliver(app) -> dict[str, int]:
+    job = next(job for job in all_jobs(app.config) if job.id == "deliver-notifications")
+    return run_job(app, job).effects
+
+
+def notice(app, kind: str, contractor: int | None, audience: str = "contractor", **payload):
+    with db.transaction(app) as session:
+        notify_once(
+            session,
+            kind=kind,
+            audience=audience,
+            dedupe_key=f"{kind}:{contractor}:{audience}",
+            payload=payload,
+            contractor_id=contractor,
+        )
+
+
+def person(app, new_contractor, locale: str, country: str = "KE") -> int:
+    cid = new_contractor(locale=locale, country=country)
+    with db.get_db(app).reader() as session:
+        assert session.get_one(Contractor, cid).locale == locale
+    return cid
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    plain = message.get_body(("plain",))
+    rich = message.get_body(("html",))
+    assert plain is not None and rich is not None
+    return plain.get_content(), rich.get_content()
+
+
+def test_an_invite_reaches_the_contractor_in_their_language_then_the_link_is_forgotten(
+    app, new_contractor, tmp_path
+) -> None:
+    swahili = person(app, new_contractor, "sw_KE")
+    with smtp_server(tmp_path) as smtp:
+        app.config.update(SMTP_URL=smtp.url, SMTP_CA_FILE=smtp.ca_file)
+        notice(app, "portal.invite", swahili, url=INVITE, expires_at="2026-12-11T09:00:00+00:00")
+        assert deliver(app)["delivered"] == 1
+        [message] = smtp.messages
+    text, rich = parts(message)
+    assert message["Subject"] == "Mwaliko wako wa tovuti ya Workforce"
+    assert message["Content-Language"] == "sw"
+    assert INVITE in text and f'href="{INVITE}"' in rich
+    assert "11 Des 2026 12:00" in text  # the expiry in Swahili, in Nairobi time (UTC+3)
+    assert message["Message-ID"].startswith("<notification-")
+    assert "List-Unsubscribe" not in message  # an invite cannot be turned off
+    with db.get_db(app).reader() as session:
+        stored = session.scalars(select(Notification)).one()
+        assert stored.payload["url"] == "" and stored.payload["expires_at"]
+
+
+def test_optional_kinds_carry_list_unsubscribe_and_can_be_muted(
+    app, client, as_role, new_contractor, tmp_path
+) -> None:
+    spanish = person(app, new_contractor, "es_CO", "CO")
+    headers = as_role("contractor", spanish)
+    with smtp_server(tmp_path, implicit_tls=True) as smtp:
+        app.config.update(SMTP_URL=smtp.url, SMTP_CA_FILE=smtp.ca_file)
+        notice(app, "shift.cancelled", spanish, shift_id=4)
+        deliver(app)
+        [message] = smtp.messages
+        assert message["Subject"] == "Tu turno fue cancelado"
+        assert message["List-Unsubscribe"] == "<http://127.0.0.1:8000/portal/notifications>"
+
+        refused = client.put(
+            "/api/v1/me/notification-preferences",
+            json={"muted": ["shift.cancelled", "rotation.started"]},
+            headers=headers,
+        )
+        assert refused.status_code == 422
+        assert "rotation.started" in json.dumps(refused.json["errors"]["muted"])
+        muted = client.put(
+            "/api/v1/me/notification-preferences",
+            json={"muted": ["shift.changed"]},
+            headers=headers,
+        )
+        assert muted.status_code == 200 and muted.json["muted"] == ["shift.changed"]
+        notice(app, "shift.changed", spanish, shift_id=4)
+        assert deliver(app)["routed"] == 0
+        assert len(smtp.messages) == 1
+    kinds = client.get("/api/v1/me/notification-preferences", headers=headers).json["kinds"]
+    assert {"kind": "rotation.started", "email": True, "required": True} in kinds
+    assert {"kind": "shift.changed", "email": False, "required": False} in kinds
+
+
+def test_staff_audiences_get_only_their_own_email(app, new_contractor, tmp_path) -> None:
+    cid = new_contractor()
+    with smtp_server(tmp_path) as smtp:
+        app.config.update(
+            SMTP_URL=smtp.url,
+            SMTP_CA_FILE=smtp.ca_file,
+            NOTIFY_EMAILS=json.dumps(
+                {"ops": ["ops@example.org"], "wellbeing": ["counsellors@example.org"]}
+            ),
+        )
+        notice(app, "referral.opened", cid, "wellbeing", referral_id=1, urgent=True)
+        notice(app, "shift.missed", cid, "ops", shift_id=3)
+        assert deliver(app)["delivered"] == 2
+        sent = dict(zip((m["Subject"] for m in smtp.messages), smtp.recipients, strict=True))
+    assert sent == {
+        "URGENT [Workforce wellbeing] referral.opened": ["counsellors@example.org"],
+        "[Workforce ops] shift.missed": ["ops@example.org"],
+    }
+
+
+def test_without_smtp_mail_goes_to_the_file_mailbox(app, new_contractor) -> None:
+    filipino = person(app, new_contractor, "fil_PH", "PH")
+    notice(app, "checkin.reminder", filipino)
+    assert deliver(app)["delivered"] == 1
+    [eml] = Path(app.config["MAIL_DIR"]).glob("*.eml")
+    message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    assert message["Content-Language"] == "fil"
+    assert message["Subject"] != "A wellbeing check-in is available"  # translated
+
+
+def test_an_smtp_server_that_is_down_is_retried(app, new_contractor) -> None:
+    app.config.update(SMTP_URL="smtp://127.0.0.1:9")
+    notice(app, "checkin.reminder", new_contractor())
+    assert deliver(app)["failed"] == 1
+
+
+@pytest.mark.parametrize("locale", ["en_KE", "sw_KE", "fil_PH", "es_CO"])
+def test_every_contractor_kind_renders_in_every_language(app, new_contractor, locale) -> None:
+    country = locale.split("_")[1]
+    cid = new_contractor(locale=locale, country=country)
+    payload = {
+        "url": INVITE,
+        "expires_at": "2026-12-11T09:00:00+00:00",
+        "ends_at": "2026-12-12T09:00:00+00:00",
+        "expires_on": "2027-01-05",
+        "period_start": "2026-11-01",
+        "period_end": "2026-11-30",
+    }
+    for kind in CONTRACTOR_TEXTS:
+        notice(app, kind, cid, **payload)
+    assert deliver(app)["delivered"] == len(CONTRACTOR_TEXTS)
+    for eml in Path(app.config["MAIL_DIR"]).glob("*.eml"):
+        message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+        text, rich = parts(message)
+        assert "%(" not in text and "%(" not in rich, (locale, message["Subject"])
+        assert message["Content-Language"] == locale.split("_")[0]
+
+
+def test_a_message_that_cannot_be_rendered_fails_alone(app, new_contractor) -> None:
+    good, broken = new_contractor(), new_contractor()
+    with db.transaction(app) as session:  # a zone that no longer exists: rendering fails
+        session.get_one(Contractor, broken).timezone = "Mars/Olympus_Mons"
+    notice(app, "checkin.reminder", broken)
+    notice(app, "checkin.reminder", good)
+    effects = deliver(app)
+    assert (effects["delivered"], effects["failed"]) == (1, 1)
+
+
+def test_an_invite_link_is_never_in_an_api_answer(app, client, as_role, new_contractor) -> None:
+    cid = new_contractor()
+    notice(app, "portal.invite", cid, url=INVITE, expires_at="2026-12-11T09:00:00+00:00")
+    listed = client.get("/api/v1/me/notifications", headers=as_role("contractor", cid)).json
+    [item] = listed["items"]
+    assert item["kind"] == "portal.invite" and item["payload"]["url"] == ""
+    assert item["payload"]["expires_at"]

@@ -1,0 +1,98 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd in a thread) with STARTTLS or implicit TLS
+and a password, for email delivery tests; messages are parsed with the ``email`` package."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+USER, PASSWORD = "mailer", "p@ss word"
+
+
+@dataclass
+class Mailbox:
+    url: str
+    ca_file: str
+    messages: list[EmailMessage] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    if not cert.exists():
+        subprocess.run(
+            [
+                *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+                *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+                *("-addext", "subjectAltName=IP:127.0.0.1"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return cert, key
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def smtp_server(directory: Path, *, implicit_tls: bool = False) -> Iterator[Mailbox]:
+    cert, key = self_signed(directory)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    port = _free_port()
+    mailbox = Mailbox(
+        url=f"{'smtps' if implicit_tls else 'smtp'}://{USER}:p%40ss%20word@127.0.0.1:{port}",
+        ca_file=str(cert),
+    )
+
+    class Handler:
+        async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+            parsed = BytesParser(policy=policy.default).parsebytes(envelope.content)
+            mailbox.messages.append(parsed)  # type: ignore[arg-type]
+            mailbox.recipients.append(list(envelope.rcpt_tos))
+            return "250 OK"
+
+    def authenticate(
+        _server: Any, _session: Any, _envelope: Any, _mechanism: str, auth: Any
+    ) -> AuthResult:
+        ok = isinstance(auth, LoginPassword) and (auth.login, auth.password) == (
+            USER.encode(),
+            PASSWORD.encode(),
+        )
+        return AuthResult(success=ok)
+
+    tls: dict[str, Any] = (
+        # aiosmtpd cannot tell that an implicit-TLS session is encrypted: let it offer AUTH
+        # (our client logs in all the same, and a wrong password still fails).
+        {"ssl_context": context, "auth_require_tls": False, "auth_required": False}
+        if implicit_tls
+        else {"tls_context": context, "require_starttls": True, "auth_required": True}
+    )
+    controller = Controller(
+        Handler(),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticate,
+        **tls,
+    )
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
