@@ -83,6 +83,8 @@ def test_optional_kinds_carry_list_unsubscribe_and_can_be_muted(
     headers = as_role("contractor", spanish)
     with smtp_server(tmp_path, implicit_tls=True) as smtp:
         app.config.update(SMTP_URL=smtp.url, SMTP_CA_FILE=smtp.ca_file)
+        deliver(app)  # the notice that the token above was created
+        smtp.messages.clear()
         notice(app, "shift.cancelled", spanish, shift_id=4)
         deliver(app)
         [message] = smtp.messages
@@ -182,6 +184,6 @@ def test_an_invite_link_is_never_in_an_api_answer(app, client, as_role, new_cont
     cid = new_contractor()
     notice(app, "portal.invite", cid, url=INVITE, expires_at="2026-12-11T09:00:00+00:00")
     listed = client.get("/api/v1/me/notifications", headers=as_role("contractor", cid)).json
-    [item] = listed["items"]
-    assert item["kind"] == "portal.invite" and item["payload"]["url"] == ""
+    [item] = [item for item in listed["items"] if item["kind"] == "portal.invite"]
+    assert item["payload"]["url"] == ""
     assert item["payload"]["expires_at"]
