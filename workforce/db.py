@@ -139,6 +139,7 @@ class Database:
 
     def __init__(self, url: str, *, busy_timeout_ms: int = 15000) -> None:
         self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self.engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})

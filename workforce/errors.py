@@ -80,6 +80,14 @@ class Conflict(WorkforceError):
     title = "Conflict"
 
 
+class DatabaseBusy(WorkforceError):
+    """503: the database (or a lock) stayed busy for the whole retry budget; retry soon."""
+
+    status = 503
+    code = "database_busy"
+    title = "Service unavailable"
+
+
 class TooManyRequests(WorkforceError):
     status = 429
     code = "rate_limited"
@@ -163,6 +171,8 @@ def _handle_domain(error: WorkforceError) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="workforce"'
     if isinstance(error, TooManyRequests):
         headers["Retry-After"] = str(error.extra.get("retry_after", 60))
+    if isinstance(error, DatabaseBusy):
+        headers["Retry-After"] = "1"
     return problem(
         error.status,
         error.title,
@@ -191,7 +201,8 @@ def _handle_unexpected(error: Exception) -> Response:
 def is_concurrency_error(error: DBAPIError) -> bool:
     """Serialization failures, deadlocks and SQLite's busy errors: safe to retry."""
     sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
-    if sqlstate in ("40001", "40P01"):
+    # serialization failure, deadlock, lock timeout (SET LOCAL lock_timeout)
+    if sqlstate in ("40001", "40P01", "55P03"):
         return True
     return "database is locked" in str(getattr(error, "orig", "")).lower()
 

@@ -3,7 +3,6 @@ once (one is active per run, the other a standby), and stopping them loses nothi
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import signal
@@ -17,9 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.webhook_server import webhook_receiver
-from tests.wellbeing.exposure_helpers import event, ingest_now, ingest_token, make_queues
+from tests.wellbeing.exposure_helpers import over_the_cap
 from workforce import db
-from workforce.contractors.services import create_contractor
 from workforce.notifications.services import notify_once
 from workforce.scheduling.models import JobRun
 from workforce.wellbeing.models import Rotation
@@ -78,34 +76,6 @@ def test_two_scheduler_processes_deliver_each_notification_once(app, tmp_path) -
             stop(processes)
         delivered = [json.loads(body)["payload"]["n"] for _headers, body in hook.calls]
     assert sorted(delivered) == list(range(20)), (tmp_path / "scheduler.log").read_text()
-
-
-def over_the_cap(app, count: int) -> list[int]:
-    """``count`` contractors with 275 minutes of tier-3 work ending a minute ago (the daily
-    cap is 240), in a zone where it is about noon, so the local day holds all of it."""
-    now = db.utcnow()
-    zone = f"Etc/GMT{-(12 - now.hour):+d}"  # Etc/GMT-3 is UTC+3
-    make_queues(app)
-    with app.app_context(), db.transaction(app) as session:
-        ids = [
-            create_contractor(
-                session,
-                {
-                    "full_name": f"P{n}",
-                    "email": f"p{n}@example.org",
-                    "country": "KE",
-                    "timezone": zone,
-                },
-            ).id
-            for n in range(count)
-        ]
-    events = [
-        event(f"{cid}-{k}", cid, now - dt.timedelta(minutes=1 + 60 * (5 - k)), 55 * 60)
-        for cid in ids
-        for k in range(5)
-    ]
-    ingest_now(app, ingest_token(app), events, now)
-    return ids
 
 
 def test_two_scheduler_processes_rotate_each_person_once(app, tmp_path) -> None:

@@ -19,7 +19,7 @@ from workforce.scheduling.services import mark_missed_shifts
 from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
 from workforce.wellbeing.planned import plan_rotations
 from workforce.wellbeing.retention import delete_old_events
-from workforce.wellbeing.sweep import sweep
+from workforce.wellbeing.sweep import SWEEP_JOB_ID, sweep
 
 JobFunc = Callable[[Session, dt.datetime], dict[str, int]]
 
@@ -43,7 +43,7 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
 
     return [
         Job(
-            "rotation-sweep",
+            SWEEP_JOB_ID,
             sweep,
             "interval",
             {"seconds": config["SWEEP_INTERVAL_SECONDS"]},
