@@ -16,8 +16,11 @@ ENV_PREFIX = "WORKFORCE_"
 DEFAULTS: dict[str, Any] = {
     #: SQLAlchemy URL; empty means a SQLite file in the instance folder.
     "DATABASE_URL": "",
-    #: How long SQLite waits for a writer before giving up (ms).
-    "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    #: How long SQLite waits for a writer before giving up (ms), per attempt of a request
+    #: (3 attempts, workforce.db.REQUEST_ATTEMPTS): 15 s in all, well inside gunicorn's
+    #: 30 s worker timeout (gunicorn.conf.py), so a client gets its 503 ``database_busy``.
+    #: Also how long ``POST /rotations/sweep`` waits for a sweep in progress.
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
     #: Signs session cookies (portal) and calendar secrets; set it in production.
     "SECRET_KEY": "dev-only-change-me",
     #: Largest request body accepted (bytes): a 5,000-event batch is about 1.5 MB.

@@ -15,11 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, String, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 T = TypeVar("T")
@@ -149,6 +150,8 @@ class Database:
         # Writers on SQLite begin IMMEDIATE so two writers queue on the busy timeout
         # instead of failing when a read lock cannot be upgraded.
         self.write_engine = self.engine.execution_options(workforce_write=True)
+        #: A writer that never waits for a lock (:func:`write_unless_busy`).
+        self.nowait_engine = self.write_engine.execution_options(workforce_nowait=True)
         self.reader = sessionmaker(self.engine, expire_on_commit=False)
         self.writer = sessionmaker(self.write_engine, expire_on_commit=False)
 
@@ -170,8 +173,11 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get("workforce_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        # Per transaction: the waits of one request add up to its budget at most.
+        wait = 0 if options.get("workforce_nowait") else lock_wait_ms(busy_timeout_ms)
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("workforce_write") else "BEGIN")
 
 
 def default_sqlite_url(instance_path: str) -> str:
@@ -211,19 +217,35 @@ def session(*, write: bool = False) -> Session:
 
 
 #: Attempts for a request whose transaction hit a serialization failure, deadlock or lock.
+#: With SQLite's busy timeout per attempt this is a request's budget for waiting on locks:
+#: 3 x 5 s, well inside gunicorn's 30 s worker timeout (tests/faults/test_database_faults).
 REQUEST_ATTEMPTS = 3
+
+
+def lock_wait_ms(default_ms: int) -> int:
+    """How long a lock may be waited for now: ``default_ms``, cut to what is left of the
+    current request's budget (:func:`commit_request`); at least 1 ms (0 means "forever"
+    to PostgreSQL's ``lock_timeout``)."""
+    deadline: float | None = g.get("db_deadline") if has_request_context() else None
+    if deadline is None:
+        return default_ms
+    return max(1, min(default_ms, int((deadline - time.monotonic()) * 1000)))
 
 
 def commit_request(view: Callable[[], T]) -> T:
     """Run a view and commit its session: the request's transaction boundary.
 
     A serialization failure or deadlock (PostgreSQL) or a busy database (SQLite) rolls the
-    transaction back and runs the view again from the start, up to REQUEST_ATTEMPTS times.
+    transaction back and runs the view again from the start, up to REQUEST_ATTEMPTS times
+    and while the request's budget for lock waits lasts (:func:`lock_wait_ms`); then the
+    error becomes a 503 ``database_busy`` with ``Retry-After``.
     A view that raises leaves its session to :func:`workforce.http.finish_request`, which
     rolls it back.
     """
     from workforce.errors import is_concurrency_error
 
+    budget = REQUEST_ATTEMPTS * get_db().busy_timeout_ms / 1000
+    g.db_deadline = deadline = time.monotonic() + budget
     for attempt in range(1, REQUEST_ATTEMPTS + 1):
         try:
             result = view()
@@ -232,7 +254,8 @@ def commit_request(view: Callable[[], T]) -> T:
                 current.commit()
             return result
         except DBAPIError as error:
-            if attempt == REQUEST_ATTEMPTS or not is_concurrency_error(error):
+            spent = time.monotonic() >= deadline
+            if attempt == REQUEST_ATTEMPTS or spent or not is_concurrency_error(error):
                 raise
             stale: Session | None = g.pop("db_session", None)
             if stale is not None:
@@ -240,6 +263,33 @@ def commit_request(view: Callable[[], T]) -> T:
                 stale.close()
             time.sleep(0.05 * attempt * random.random())
     raise AssertionError("unreachable")
+
+
+#: How long PostgreSQL may wait for a row lock in :func:`write_unless_busy` (ms).
+UNLESS_BUSY_LOCK_TIMEOUT_MS = 100
+
+
+def write_unless_busy(database: Database, statement: Executable) -> bool:
+    """Run ``statement`` in a write transaction of its own unless another writer holds
+    the lock it needs: then skip it and answer False, at once.
+
+    For bookkeeping a request does not depend on (a token's ``last_used_at``), so a read
+    never waits for a write it does not need. SQLite: no busy wait for this transaction
+    (``_configure_sqlite``); PostgreSQL: a short lock timeout (only a writer of the same
+    row blocks it).
+    """
+    from workforce.errors import is_concurrency_error
+
+    try:
+        with database.nowait_engine.begin() as conn:
+            if not database.is_sqlite:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {UNLESS_BUSY_LOCK_TIMEOUT_MS}")
+            conn.execute(statement)
+        return True
+    except DBAPIError as error:
+        if not is_concurrency_error(error):
+            raise
+        return False
 
 
 @contextmanager

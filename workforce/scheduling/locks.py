@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from workforce.db import get_db
+from workforce.db import get_db, lock_wait_ms
 from workforce.errors import DatabaseBusy
 
 
@@ -56,13 +56,14 @@ def job_lock(app: Flask, session: Session, job_id: str) -> Iterator[bool]:
 @contextmanager
 def wait_for_job_lock(app: Flask, session: Session, job_id: str) -> Iterator[None]:
     """Hold the job's lock for the caller's transaction, waiting for it as long as SQLite
-    waits for a writer (``SQLITE_BUSY_TIMEOUT_MS``); then 503 ``database_busy``.
+    waits for a writer (``SQLITE_BUSY_TIMEOUT_MS``, within the request's budget:
+    :func:`workforce.db.lock_wait_ms`); then 503 ``database_busy``.
 
     Take it before the transaction's first statement: on SQLite the scheduler takes the
     file lock before its write transaction, and the other order could leave each waiting
     for the other. PostgreSQL's wait ends in a lock timeout, retried like a deadlock.
     """
-    wait_ms = get_db(app).busy_timeout_ms
+    wait_ms = lock_wait_ms(get_db(app).busy_timeout_ms)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL lock_timeout = {int(wait_ms)}"))
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(job_id)})
