@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "LOCK_DIR": "",
     #: Rotation sweep cadence; the breach-to-rotation target is one interval + 10 s.
     "SWEEP_INTERVAL_SECONDS": 60,
+    #: How often each scheduler process records that it is alive; readiness
+    #: (``GET /health/ready``) reports a scheduler silent for three of these.
+    "SCHEDULER_HEARTBEAT_SECONDS": 30,
     #: UTC hours (APScheduler cron syntax: "1", "1,13", "*/6") at which planned rotations
     #: are made; daily by default, and idempotent, so more often only makes them sooner.
     "PLANNED_ROTATION_HOURS": "1",

@@ -17,11 +17,13 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, String, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
+
+from workforce.errors import SQLITE_UNAVAILABLE, is_concurrency_error, is_unavailable_error
 
 T = TypeVar("T")
 
@@ -135,6 +137,10 @@ class ExactDecimal(Money):
         return dialect.type_descriptor(Numeric(30, 12))
 
 
+#: How long opening a PostgreSQL connection may take.
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 class Database:
     """The engine and session factories of one app."""
 
@@ -146,7 +152,14 @@ class Database:
             self.engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
             _configure_sqlite(self.engine, busy_timeout_ms)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10)
+            # An unreachable server fails a request in seconds (a 503), not at the worker
+            # timeout.
+            self.engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=10,
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+            )
         # Writers on SQLite begin IMMEDIATE so two writers queue on the busy timeout
         # instead of failing when a read lock cannot be upgraded.
         self.write_engine = self.engine.execution_options(workforce_write=True)
@@ -170,6 +183,15 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # A connection opened while the file was read-only (or the disk failing) stays
+        # read-only after the fault is over: treated as a disconnect, it is dropped and
+        # the pool opens fresh ones (SQLAlchemy invalidates the whole pool).
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in SQLITE_UNAVAILABLE:
+            context.is_disconnect = True  # type: ignore[misc]  # documented as settable
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -242,8 +264,6 @@ def commit_request(view: Callable[[], T]) -> T:
     A view that raises leaves its session to :func:`workforce.http.finish_request`, which
     rolls it back.
     """
-    from workforce.errors import is_concurrency_error
-
     budget = REQUEST_ATTEMPTS * get_db().busy_timeout_ms / 1000
     g.db_deadline = deadline = time.monotonic() + budget
     for attempt in range(1, REQUEST_ATTEMPTS + 1):
@@ -254,8 +274,11 @@ def commit_request(view: Callable[[], T]) -> T:
                 current.commit()
             return result
         except DBAPIError as error:
+            # a dropped connection (SQLite's read-only one, a restarted PostgreSQL) is
+            # worth one more attempt on a fresh one
+            retryable = is_concurrency_error(error) or error.connection_invalidated
             spent = time.monotonic() >= deadline
-            if attempt == REQUEST_ATTEMPTS or spent or not is_concurrency_error(error):
+            if attempt == REQUEST_ATTEMPTS or spent or not retryable:
                 raise
             stale: Session | None = g.pop("db_session", None)
             if stale is not None:
@@ -274,12 +297,10 @@ def write_unless_busy(database: Database, statement: Executable) -> bool:
     the lock it needs: then skip it and answer False, at once.
 
     For bookkeeping a request does not depend on (a token's ``last_used_at``), so a read
-    never waits for a write it does not need. SQLite: no busy wait for this transaction
-    (``_configure_sqlite``); PostgreSQL: a short lock timeout (only a writer of the same
-    row blocks it).
+    never waits for a write it does not need, nor fails where only writing fails. SQLite: no
+    busy wait for this transaction (``_configure_sqlite``); PostgreSQL: a short lock
+    timeout (only a writer of the same row blocks it).
     """
-    from workforce.errors import is_concurrency_error
-
     try:
         with database.nowait_engine.begin() as conn:
             if not database.is_sqlite:
@@ -287,7 +308,8 @@ def write_unless_busy(database: Database, statement: Executable) -> bool:
             conn.execute(statement)
         return True
     except DBAPIError as error:
-        if not is_concurrency_error(error):
+        # a read-only or full disk skips it too: reads still work there
+        if not (is_concurrency_error(error) or is_unavailable_error(error)):
             raise
         return False
 

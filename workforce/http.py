@@ -8,7 +8,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from workforce.errors import InvalidInput, is_concurrency_error, problem
+from workforce.errors import InvalidInput, database_problem, problem
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -91,15 +91,10 @@ def finish_request(response: Response) -> Response:
             )
         except DBAPIError as error:
             session.rollback()
-            if not is_concurrency_error(error):
+            answer = database_problem(error)
+            if answer is None:
                 raise
-            response = problem(
-                503,
-                "Service unavailable",
-                "the database is busy; retry the request",
-                "database_busy",
-                headers={"Retry-After": "1"},
-            )
+            response = answer
         finally:
             session.close()
     return response

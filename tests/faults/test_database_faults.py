@@ -5,7 +5,9 @@ by itself once the fault is over."""
 from __future__ import annotations
 
 import runpy
+import shutil
 import sqlite3
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import bearer
-from tests.faults.helpers import ROOT
+from tests.faults.helpers import ROOT, free_port
 from workforce import create_app, db
 from workforce.auth import Token
 from workforce.config import DEFAULTS
@@ -80,3 +82,65 @@ def test_a_held_write_lock_answers_writes_503_in_budget_and_reads_200(
         used = session.scalars(select(Token.last_used_at).order_by(Token.id)).all()
     assert used[0] is not None and used[1] is None  # the reader's, recorded now
     db.get_db(busy).dispose()
+
+
+@contextmanager
+def immutable(path: str) -> Iterator[None]:
+    """The database file and its write-ahead log made read-only for everyone, root included
+    (``chattr +i``: the tests run as root, whom ``chmod`` does not stop). A read-only mount
+    or a full disk fails the same way, with SQLite's READONLY, IOERR, FULL or CANTOPEN."""
+    files = [path, f"{path}-wal"]
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", *files]).returncode:
+        pytest.skip("chattr +i is not available here")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", *files], check=True)
+
+
+def test_a_read_only_database_answers_503_and_heals_without_a_restart(
+    app, make_token, tmp_path
+) -> None:
+    path = sqlite_path(app)
+    headers = bearer(make_token("ops"))
+    served = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "LOCK_DIR": str(tmp_path)})
+    client = served.test_client()
+
+    def create(n: int) -> int:
+        body = {"full_name": f"P{n}", "email": f"p{n}@example.org", "country": "KE"}
+        response = client.post("/api/v1/contractors", json=body, headers=headers)
+        if response.status_code == 503:
+            assert response.json["code"] == "database_unavailable", response.json
+            assert response.headers["Retry-After"] == "5"
+        return response.status_code
+
+    assert create(0) == 201
+    with immutable(path):
+        assert [create(n) for n in (1, 2)] == [503, 503]  # was 500 internal_error
+        # connections opened now (a new worker, a busier pool) can only ever read
+        db.get_db(served).engine.dispose()
+        assert client.get("/api/v1/contractors", headers=headers).status_code == 200
+    # the connections opened while the file was read-only were dropped: writes work again
+    assert [create(n) for n in range(3, 8)] == [201] * 5
+    listed = client.get("/api/v1/contractors", headers=headers).json
+    assert [item["full_name"] for item in listed["items"]] == ["P0", "P3", "P4", "P5", "P6", "P7"]
+    db.get_db(served).dispose()
+
+
+def test_postgresql_down_answers_503_and_readiness_says_so(tmp_path) -> None:
+    """A server that is not there (a closed port): 503 ``database_unavailable``, not 500;
+    liveness stays 200, readiness answers 503 naming the database."""
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/workforce"
+    client = create_app({"DATABASE_URL": url, "LOCK_DIR": str(tmp_path)}).test_client()
+    token = bearer("wf_" + "x" * 43)
+    for response in (
+        client.get("/api/v1/contractors", headers=token),
+        client.post("/api/v1/contractors", json={"full_name": "A"}, headers=token),
+    ):
+        assert response.status_code == 503, response.json
+        assert response.json["code"] == "database_unavailable"
+        assert response.headers["Retry-After"] == "5"
+    assert client.get("/api/v1/health").status_code == 200
+    ready = client.get("/api/v1/health/ready")
+    assert ready.status_code == 503
+    assert ready.json["checks"]["database"]["ok"] is False
