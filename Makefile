@@ -9,7 +9,7 @@ TRANSLATIONS := workforce/translations
 POT := $(TRANSLATIONS)/messages.pot
 
 .PHONY: run test lint typecheck test-sqlite test-postgres bench clean translations \
-	translations-update browser
+	translations-update browser nginx
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ translations-update: $(STAMP)
 browser:
 	scripts/ensure-chromium
 
+## nginx: Debian's nginx for the fault tests (reverse proxy in front of gunicorn)
+nginx:
+	scripts/ensure-nginx
+
 ## run: install, migrate the embedded SQLite database, print an admin token, serve + schedule
 run: $(STAMP) translations
 	PORT=$(PORT) scripts/run
@@ -47,10 +51,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test-sqlite: $(STAMP) translations browser
+test-sqlite: $(STAMP) translations browser nginx
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP) translations browser
+test-postgres: $(STAMP) translations browser nginx
 	scripts/with-postgres $(BIN)/python -m pytest -q
 
 ## bench: the benchmarks of bench/, then the HTTP load test (figures go to docs/benchmarks.md)

@@ -20,7 +20,7 @@ from sqlalchemy import ForeignKey, Integer, Select, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workforce import audit, db
-from workforce.db import Base, UTCDateTime, get_db, utcnow
+from workforce.db import Base, UTCDateTime, get_db, utcnow, write_unless_busy
 from workforce.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from workforce.http import reject_nul_characters
 from workforce.notifications.services import notify_once
@@ -207,9 +207,12 @@ def authenticate() -> Principal:
     if token is None or not token.is_active(now):
         raise _reject("the token is unknown, expired or revoked")
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        # Its own short transaction: a read request stays a read transaction.
-        with database.writer() as sess, sess.begin():
-            sess.execute(update(Token).where(Token.id == token.id).values(last_used_at=now))
+        # Its own short transaction, so a read request stays a read transaction; skipped
+        # when another writer holds the database (a later request records it): a read
+        # must not wait for a write lock, nor a write spend its budget on this one.
+        write_unless_busy(
+            database, update(Token).where(Token.id == token.id).values(last_used_at=now)
+        )
     principal = Principal(token.id, token.role, token.name, token.contractor_id)
     g.principal = principal
     return principal

@@ -16,8 +16,11 @@ ENV_PREFIX = "WORKFORCE_"
 DEFAULTS: dict[str, Any] = {
     #: SQLAlchemy URL; empty means a SQLite file in the instance folder.
     "DATABASE_URL": "",
-    #: How long SQLite waits for a writer before giving up (ms).
-    "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    #: How long SQLite waits for a writer before giving up (ms), per attempt of a request
+    #: (3 attempts, workforce.db.REQUEST_ATTEMPTS): 15 s in all, well inside gunicorn's
+    #: 30 s worker timeout (gunicorn.conf.py), so a client gets its 503 ``database_busy``.
+    #: Also how long ``POST /rotations/sweep`` waits for a sweep in progress.
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
     #: Signs portal session cookies and calendar secrets. No default: a known key lets
     #: anyone forge a session, so the service refuses to start without one (see
     #: ``require_secret_key``; ``make run`` keeps a random one in instance/secret_key).
@@ -40,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "LOCK_DIR": "",
     #: Rotation sweep cadence; the breach-to-rotation target is one interval + 10 s.
     "SWEEP_INTERVAL_SECONDS": 60,
+    #: How often each scheduler process records that it is alive; readiness
+    #: (``GET /health/ready``) reports a scheduler silent for three of these.
+    "SCHEDULER_HEARTBEAT_SECONDS": 30,
     #: UTC hours (APScheduler cron syntax: "1", "1,13", "*/6") at which planned rotations
     #: are made; daily by default, and idempotent, so more often only makes them sooner.
     "PLANNED_ROTATION_HOURS": "1",

@@ -15,12 +15,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, String, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
+
+from workforce.errors import SQLITE_UNAVAILABLE, is_concurrency_error, is_unavailable_error
 
 T = TypeVar("T")
 
@@ -137,6 +140,8 @@ class ExactDecimal(Money):
 #: ``Session.info`` key of the audit chain's HMAC key (set on every session of a
 #: :class:`Database`), so the commit hook in :mod:`workforce.audit` can sign without an app.
 AUDIT_KEY_INFO = "workforce.audit_key"
+#: How long opening a PostgreSQL connection may take.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 class Database:
@@ -144,16 +149,26 @@ class Database:
 
     def __init__(self, url: str, *, audit_key: bytes, busy_timeout_ms: int = 15000) -> None:
         self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self.engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
             _configure_sqlite(self.engine, busy_timeout_ms)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10)
+            # An unreachable server fails a request in seconds (a 503), not at the worker
+            # timeout.
+            self.engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=10,
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+            )
         # Writers on SQLite begin IMMEDIATE so two writers queue on the busy timeout
         # instead of failing when a read lock cannot be upgraded.
         self.write_engine = self.engine.execution_options(workforce_write=True)
         info = {AUDIT_KEY_INFO: audit_key}
+        #: A writer that never waits for a lock (:func:`write_unless_busy`).
+        self.nowait_engine = self.write_engine.execution_options(workforce_nowait=True)
         self.reader = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self.writer = sessionmaker(self.write_engine, expire_on_commit=False, info=info)
 
@@ -173,10 +188,22 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # A connection opened while the file was read-only (or the disk failing) stays
+        # read-only after the fault is over: treated as a disconnect, it is dropped and
+        # the pool opens fresh ones (SQLAlchemy invalidates the whole pool).
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in SQLITE_UNAVAILABLE:
+            context.is_disconnect = True  # type: ignore[misc]  # documented as settable
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get("workforce_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        # Per transaction: the waits of one request add up to its budget at most.
+        wait = 0 if options.get("workforce_nowait") else lock_wait_ms(busy_timeout_ms)
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("workforce_write") else "BEGIN")
 
 
 def default_sqlite_url(instance_path: str) -> str:
@@ -220,19 +247,33 @@ def session(*, write: bool = False) -> Session:
 
 
 #: Attempts for a request whose transaction hit a serialization failure, deadlock or lock.
+#: With SQLite's busy timeout per attempt this is a request's budget for waiting on locks:
+#: 3 x 5 s, well inside gunicorn's 30 s worker timeout (tests/faults/test_database_faults).
 REQUEST_ATTEMPTS = 3
+
+
+def lock_wait_ms(default_ms: int) -> int:
+    """How long a lock may be waited for now: ``default_ms``, cut to what is left of the
+    current request's budget (:func:`commit_request`); at least 1 ms (0 means "forever"
+    to PostgreSQL's ``lock_timeout``)."""
+    deadline: float | None = g.get("db_deadline") if has_request_context() else None
+    if deadline is None:
+        return default_ms
+    return max(1, min(default_ms, int((deadline - time.monotonic()) * 1000)))
 
 
 def commit_request(view: Callable[[], T]) -> T:
     """Run a view and commit its session: the request's transaction boundary.
 
     A serialization failure or deadlock (PostgreSQL) or a busy database (SQLite) rolls the
-    transaction back and runs the view again from the start, up to REQUEST_ATTEMPTS times.
+    transaction back and runs the view again from the start, up to REQUEST_ATTEMPTS times
+    and while the request's budget for lock waits lasts (:func:`lock_wait_ms`); then the
+    error becomes a 503 ``database_busy`` with ``Retry-After``.
     A view that raises leaves its session to :func:`workforce.http.finish_request`, which
     rolls it back.
     """
-    from workforce.errors import is_concurrency_error
-
+    budget = REQUEST_ATTEMPTS * get_db().busy_timeout_ms / 1000
+    g.db_deadline = deadline = time.monotonic() + budget
     for attempt in range(1, REQUEST_ATTEMPTS + 1):
         try:
             result = view()
@@ -241,7 +282,11 @@ def commit_request(view: Callable[[], T]) -> T:
                 current.commit()
             return result
         except DBAPIError as error:
-            if attempt == REQUEST_ATTEMPTS or not is_concurrency_error(error):
+            # a dropped connection (SQLite's read-only one, a restarted PostgreSQL) is
+            # worth one more attempt on a fresh one
+            retryable = is_concurrency_error(error) or error.connection_invalidated
+            spent = time.monotonic() >= deadline
+            if attempt == REQUEST_ATTEMPTS or spent or not retryable:
                 raise
             stale: Session | None = g.pop("db_session", None)
             if stale is not None:
@@ -249,6 +294,32 @@ def commit_request(view: Callable[[], T]) -> T:
                 stale.close()
             time.sleep(0.05 * attempt * random.random())
     raise AssertionError("unreachable")
+
+
+#: How long PostgreSQL may wait for a row lock in :func:`write_unless_busy` (ms).
+UNLESS_BUSY_LOCK_TIMEOUT_MS = 100
+
+
+def write_unless_busy(database: Database, statement: Executable) -> bool:
+    """Run ``statement`` in a write transaction of its own unless another writer holds
+    the lock it needs: then skip it and answer False, at once.
+
+    For bookkeeping a request does not depend on (a token's ``last_used_at``), so a read
+    never waits for a write it does not need, nor fails where only writing fails. SQLite: no
+    busy wait for this transaction (``_configure_sqlite``); PostgreSQL: a short lock
+    timeout (only a writer of the same row blocks it).
+    """
+    try:
+        with database.nowait_engine.begin() as conn:
+            if not database.is_sqlite:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {UNLESS_BUSY_LOCK_TIMEOUT_MS}")
+            conn.execute(statement)
+        return True
+    except DBAPIError as error:
+        # a read-only or full disk skips it too: reads still work there
+        if not (is_concurrency_error(error) or is_unavailable_error(error)):
+            raise
+        return False
 
 
 @contextmanager

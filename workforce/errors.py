@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from flask import Flask, Response, current_app
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -80,6 +80,14 @@ class Conflict(WorkforceError):
     status = 409
     code = "conflict"
     title = "Conflict"
+
+
+class DatabaseBusy(WorkforceError):
+    """503: the database (or a lock) stayed busy for the whole retry budget; retry soon."""
+
+    status = 503
+    code = "database_busy"
+    title = "Service unavailable"
 
 
 class TooManyRequests(WorkforceError):
@@ -165,6 +173,8 @@ def _handle_domain(error: WorkforceError) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="workforce"'
     if isinstance(error, TooManyRequests):
         headers["Retry-After"] = str(error.extra.get("retry_after", 60))
+    if isinstance(error, DatabaseBusy):
+        headers["Retry-After"] = "1"
     return problem(
         error.status,
         error.title,
@@ -179,7 +189,16 @@ def _handle_domain(error: WorkforceError) -> Response:
 def _handle_unexpected(error: Exception) -> Response:
     # Log the detail for operators; never send a stack trace or SQL to a client.
     current_app.logger.exception("unhandled error", exc_info=error)
-    if isinstance(error, DBAPIError) and is_concurrency_error(error):
+    if isinstance(error, DBAPIError):
+        answer = database_problem(error)
+        if answer is not None:
+            return answer
+    return problem(500, "Internal server error", "an unexpected error occurred", "internal_error")
+
+
+def database_problem(error: DBAPIError) -> Response | None:
+    """The 503 for a transient database failure (busy, or unavailable), else None."""
+    if is_concurrency_error(error):
         return problem(
             503,
             "Service unavailable",
@@ -187,15 +206,50 @@ def _handle_unexpected(error: Exception) -> Response:
             "database_busy",
             headers={"Retry-After": "1"},
         )
-    return problem(500, "Internal server error", "an unexpected error occurred", "internal_error")
+    if is_unavailable_error(error):
+        return problem(
+            503,
+            "Service unavailable",
+            "the database is unavailable; retry the request later",
+            "database_unavailable",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
+    return None
 
 
 def is_concurrency_error(error: DBAPIError) -> bool:
     """Serialization failures, deadlocks and SQLite's busy errors: safe to retry."""
     sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
-    if sqlstate in ("40001", "40P01"):
+    # serialization failure, deadlock, lock timeout (SET LOCAL lock_timeout)
+    if sqlstate in ("40001", "40P01", "55P03"):
         return True
     return "database is locked" in str(getattr(error, "orig", "")).lower()
+
+
+#: Seconds a client should wait before retrying after ``database_unavailable``.
+UNAVAILABLE_RETRY_AFTER = 5
+#: SQLite's primary result codes of a file that cannot be written now: READONLY, IOERR,
+#: FULL, CANTOPEN (a read-only or immutable file, a full or failing disk).
+SQLITE_UNAVAILABLE = {8, 10, 13, 14}
+#: PostgreSQL SQLSTATE classes and codes of a server that cannot serve now: connection
+#: exceptions, insufficient resources (disk full, too many connections), operator
+#: intervention (shutdown, starting up), system errors (I/O), and a read-only transaction
+#: (a standby after a fail-over).
+POSTGRES_UNAVAILABLE = ("08", "53", "57P", "58", "25006")
+
+
+def is_unavailable_error(error: DBAPIError) -> bool:
+    """The database cannot be reached or written for now: transient, not a bug."""
+    if error.connection_invalidated:
+        return True
+    orig = getattr(error, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in SQLITE_UNAVAILABLE
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is None:  # psycopg could not connect or lost the connection
+        return isinstance(error, OperationalError | InterfaceError)
+    return sqlstate.startswith(POSTGRES_UNAVAILABLE)
 
 
 def register_error_handlers(app: Flask) -> None:

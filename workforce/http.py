@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from workforce.errors import InvalidInput, is_concurrency_error, problem
+from workforce.errors import InvalidInput, database_problem, problem
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -35,6 +36,24 @@ def _nul_paths(value: Any, path: str) -> list[str]:
             for p in _nul_paths(item, f"{path}.{index}".lstrip("."))
         ]
     return []
+
+
+def refuse_oversized_streams() -> None:
+    """413 for a streamed body (``Transfer-Encoding: chunked``, no ``Content-Length``) past
+    ``MAX_CONTENT_LENGTH``, as for a declared one.
+
+    Werkzeug stops reading such a body at the limit without an error, so the view would
+    parse a cut document (a 400 ``invalid_json`` at best). The body is read here, once
+    (views and forms reuse the cached bytes); one more byte from the server's stream tells
+    a body of exactly the limit from a longer one.
+    """
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is None or request.content_length is not None:
+        return
+    if "wsgi.input_terminated" not in request.environ:
+        return  # werkzeug gives no body at all without a length here: nothing was cut
+    if len(request.get_data(cache=True)) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
 
 
 def reject_nul_characters() -> None:
@@ -72,15 +91,10 @@ def finish_request(response: Response) -> Response:
             )
         except DBAPIError as error:
             session.rollback()
-            if not is_concurrency_error(error):
+            answer = database_problem(error)
+            if answer is None:
                 raise
-            response = problem(
-                503,
-                "Service unavailable",
-                "the database is busy; retry the request",
-                "database_busy",
-                headers={"Retry-After": "1"},
-            )
+            response = answer
         finally:
             session.close()
     return response
@@ -107,6 +121,7 @@ def add_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     # Flask runs after_request functions in reverse order of registration:
     # the transaction is settled first, then the headers go on the final response.
+    app.before_request(refuse_oversized_streams)
     app.before_request(reject_nul_characters_outside_api)
     app.after_request(add_headers)
     app.after_request(finish_request)

@@ -36,6 +36,7 @@ STAFF = "admin ops compliance wellbeing"
 #: "METHOD path" -> roles allowed ("public": no token at all).
 MATRIX: dict[str, str] = {
     "GET /api/v1/health": "public",
+    "GET /api/v1/health/ready": "public",
     "GET /api/v1/me": " ".join(ROLES),
     "GET /api/v1/tokens": "admin",
     "POST /api/v1/tokens": "admin",

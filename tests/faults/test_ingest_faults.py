@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,9 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from tests.conftest import bearer, child_env
+from tests.faults.helpers import free_port, wait_until_blocked
 from tests.wellbeing.exposure_helpers import (
     consent,
     daily,
@@ -71,24 +71,6 @@ def test_concurrent_retries_of_one_batch_store_each_event_once(app, make_token, 
     assert daily(app) == recount(app)  # roll-ups counted each event once too
 
 
-def _wait_until_blocked(app, seconds: float = 20) -> None:
-    """PostgreSQL: until another session waits on a row lock (SQLite: a moment, the second
-    writer waits for the first at BEGIN IMMEDIATE anyway)."""
-    if db.get_db(app).engine.dialect.name != "postgresql":
-        time.sleep(0.5)
-        return
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with db.get_db(app).reader() as session:
-            waiting = session.scalar(
-                text("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-            )
-        if waiting:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the second batch never waited for the first")
-
-
 def test_a_batch_racing_an_uncommitted_overlap_stores_only_what_is_new(app, new_contractor):
     """The second batch looks for stored ids before the first commits, so its COPY meets
     the first's rows on the unique key: it falls back and skips them."""
@@ -104,18 +86,12 @@ def test_a_batch_racing_an_uncommitted_overlap_stores_only_what_is_new(app, new_
     with app.test_request_context(), db.transaction(app) as session:
         first = ingest(session, token_id, events[:3], now=db.utcnow())
         second.start()
-        _wait_until_blocked(app)
+        wait_until_blocked(app)
     second.join(timeout=30)
     assert (first.accepted, first.duplicates) == (3, 0)
     assert [(a.accepted, a.duplicates) for a in answers] == [(1, 2)]
     assert raw_count(app) == 4
     assert daily(app) == recount(app)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.slow

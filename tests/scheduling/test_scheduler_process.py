@@ -17,9 +17,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import child_env
 from tests.webhook_server import webhook_receiver
-from tests.wellbeing.exposure_helpers import event, ingest_now, ingest_token, make_queues
+from tests.wellbeing.exposure_helpers import over_the_cap
 from workforce import db
-from workforce.contractors.services import create_contractor
 from workforce.notifications.services import notify_once
 from workforce.scheduling.models import JobRun
 from workforce.wellbeing.models import Rotation
@@ -78,34 +77,6 @@ def test_two_scheduler_processes_deliver_each_notification_once(app, tmp_path) -
     assert sorted(delivered) == list(range(20)), (tmp_path / "scheduler.log").read_text()
 
 
-def over_the_cap(app, count: int) -> list[int]:
-    """``count`` contractors with 275 minutes of tier-3 work ending a minute ago (the daily
-    cap is 240), in a zone where it is about noon, so the local day holds all of it."""
-    now = db.utcnow()
-    zone = f"Etc/GMT{-(12 - now.hour):+d}"  # Etc/GMT-3 is UTC+3
-    make_queues(app)
-    with app.app_context(), db.transaction(app) as session:
-        ids = [
-            create_contractor(
-                session,
-                {
-                    "full_name": f"P{n}",
-                    "email": f"p{n}@example.org",
-                    "country": "KE",
-                    "timezone": zone,
-                },
-            ).id
-            for n in range(count)
-        ]
-    events = [
-        event(f"{cid}-{k}", cid, now - dt.timedelta(minutes=1 + 60 * (5 - k)), 55 * 60)
-        for cid in ids
-        for k in range(5)
-    ]
-    ingest_now(app, ingest_token(app), events, now)
-    return ids
-
-
 def test_two_scheduler_processes_rotate_each_person_once(app, tmp_path) -> None:
     """Both processes sweep every second against one database (advisory lock on
     PostgreSQL, file lock on SQLite): each breach is one rotation, and both took part."""
@@ -140,3 +111,51 @@ def test_two_scheduler_processes_rotate_each_person_once(app, tmp_path) -> None:
     for text in texts:  # each process ran the sweep or stood by, every second
         assert "scheduler starting" in text
         assert text.count("job rotation-sweep ran") + text.count("job rotation-sweep: standby") >= 3
+
+
+def test_a_scheduler_restarted_more_often_than_an_interval_still_runs_the_jobs(
+    app, tmp_path
+) -> None:
+    """Interval jobs used to count from process start: a scheduler living 2 s at a time
+    never ran a 4 s job, nor the 6-hourly check-in reminders. Now a job runs when its
+    interval since the last recorded run is over, at start if it is already."""
+    now = db.utcnow()
+    for job_id, hours in (("checkin-reminders", 7), ("checkin-retention", 1)):
+        with db.transaction(app) as session:
+            session.add(
+                JobRun(
+                    job_id=job_id,
+                    started_at=now - dt.timedelta(hours=hours),
+                    finished_at=now - dt.timedelta(hours=hours),
+                    succeeded=True,
+                    effects={},
+                )
+            )
+    log_path = tmp_path / "scheduler.log"
+    url = app.config["DATABASE_URL"]
+    started = time.monotonic()
+    with log_path.open("wb") as log:
+        for n in range(1, 6):
+            process = start_scheduler(url, tmp_path, log, DELIVERY_INTERVAL_SECONDS="4")
+            try:
+                deadline = time.monotonic() + 30
+                while log_path.read_text().count("scheduler starting") < n:
+                    assert time.monotonic() < deadline and process.poll() is None
+                    time.sleep(0.1)
+                time.sleep(1.5)  # well under the 4 s interval
+            finally:
+                stop([process])
+    elapsed = time.monotonic() - started
+    with db.get_db(app).reader() as session:
+        runs = dict(
+            session.execute(
+                select(JobRun.job_id, func.count())
+                .where(JobRun.started_at > now)
+                .group_by(JobRun.job_id)
+            ).all()
+        )
+    text = log_path.read_text()
+    assert runs.get("checkin-reminders") == 1, text  # 7 h since the last one: at once
+    assert "checkin-retention" not in runs  # 1 h since the last one: not due
+    # one run per 4 s of the elapsed time, give or take the first and the last
+    assert runs.get("deliver-notifications", 0) >= int(elapsed // 4) - 1 >= 2, (runs, elapsed)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from workforce import db
 from workforce.auth import create_token
-from workforce.contractors.services import set_consent
+from workforce.contractors.services import create_contractor, set_consent
 from workforce.queues.services import create_queue
 from workforce.wellbeing.exposure import ContractorDay, ExposureDaily, ExposureEvent, ingest
 
@@ -165,3 +165,31 @@ def per_contractor_day(
         days[(cid, day)][3] += due
         days[(cid, day)][4] += missed
     return {key: tuple(row) for key, row in days.items() if any(row)}
+
+
+def over_the_cap(app: Flask, count: int) -> list[int]:
+    """``count`` contractors with 275 minutes of tier-3 work ending a minute ago (the daily
+    cap is 240), in a zone where it is about noon, so the local day holds all of it."""
+    now = db.utcnow()
+    zone = f"Etc/GMT{-(12 - now.hour):+d}"  # Etc/GMT-3 is UTC+3
+    make_queues(app)
+    with app.app_context(), db.transaction(app) as session:
+        ids = [
+            create_contractor(
+                session,
+                {
+                    "full_name": f"P{n}",
+                    "email": f"p{n}@example.org",
+                    "country": "KE",
+                    "timezone": zone,
+                },
+            ).id
+            for n in range(count)
+        ]
+    events = [
+        event(f"{cid}-{k}", cid, now - dt.timedelta(minutes=1 + 60 * (5 - k)), 55 * 60)
+        for cid in ids
+        for k in range(5)
+    ]
+    ingest_now(app, ingest_token(app), events, now)
+    return ids

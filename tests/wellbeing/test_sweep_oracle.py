@@ -95,8 +95,11 @@ def oracle(
             if rules["cooldown"] is None:
                 continue
             week = sum(days[today - dt.timedelta(days=k)] for k in range(7))
+            # runs are counted within the policy's history window (Policy.history_days),
+            # so a longer run shows as the window's length, already past any day limit
+            window = max(7, max((r["days"] or 0) for r in tiers.values()) + 1)
             before = 0
-            while days[today - dt.timedelta(days=before + 1)] > 0:
+            while before < window and days[today - dt.timedelta(days=before + 1)] > 0:
                 before += 1
             found = []
             if days[today] >= rules["daily"] * 60:

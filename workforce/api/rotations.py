@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 
 from workforce import auth, db
@@ -21,6 +22,7 @@ from workforce.auth import roles
 from workforce.contractors.models import Contractor
 from workforce.errors import InvalidInput, NotFound
 from workforce.extensions import MAX_ID, Blueprint
+from workforce.scheduling.locks import wait_for_job_lock
 from workforce.wellbeing import rotation as service
 from workforce.wellbeing.explain import summary
 from workforce.wellbeing.models import (
@@ -29,7 +31,7 @@ from workforce.wellbeing.models import (
     ROTATION_STATUSES,
     Rotation,
 )
-from workforce.wellbeing.sweep import sweep
+from workforce.wellbeing.sweep import SWEEP_JOB_ID, sweep
 
 blp = Blueprint("rotations", __name__, url_prefix="/api/v1", description="Rotations")
 
@@ -173,8 +175,11 @@ class Sweep(MethodView):
     @roles(*MANAGE)
     @blp.response(200, SweepSchema)
     def post(self) -> dict[str, int]:
-        """Run the rotation sweep now and answer what it did."""
-        return sweep(db.session(), db.utcnow())
+        """Run the rotation sweep now and answer what it did. It waits for a sweep already
+        running (the scheduler's or another request's) to finish first."""
+        session = db.session()
+        with wait_for_job_lock(current_app, session, SWEEP_JOB_ID):
+            return sweep(session, db.utcnow())
 
 
 @blp.route("/me/rotations")

@@ -30,6 +30,8 @@ class JobStatusSchema(ma.Schema):
     last_success_at = ma.fields.DateTime(allow_none=True)
     last_error = ma.fields.String(allow_none=True)
     next_run_at = ma.fields.DateTime(allow_none=True)
+    #: missed its next run by more than half its interval
+    overdue = ma.fields.Boolean()
 
 
 class SchedulerStatusSchema(ma.Schema):

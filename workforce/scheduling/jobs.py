@@ -22,7 +22,7 @@ from workforce.wellbeing.checkins import delete_expired_answers, remind_check_in
 from workforce.wellbeing.escalation import escalate_urgent_referrals
 from workforce.wellbeing.planned import plan_rotations
 from workforce.wellbeing.retention import delete_old_events
-from workforce.wellbeing.sweep import sweep
+from workforce.wellbeing.sweep import SWEEP_JOB_ID, sweep
 
 JobFunc = Callable[[Session, dt.datetime], dict[str, int]]
 
@@ -47,7 +47,7 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
 
     return [
         Job(
-            "rotation-sweep",
+            SWEEP_JOB_ID,
             sweep,
             "interval",
             {"seconds": config["SWEEP_INTERVAL_SECONDS"]},

@@ -127,6 +127,18 @@ class JobRun(Base):
     error: Mapped[str | None] = mapped_column(String(1000))
 
 
+class SchedulerHeartbeat(Base):
+    """The last sign of life of each scheduler process, active or standby: readiness
+    (``GET /health/ready``) reports a scheduler silent for three heartbeats."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    #: ``host:pid`` of the process.
+    scheduler_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class CalendarFeed(Base):
     """A contractor's secret calendar feed URL, stored as a hash only.
 

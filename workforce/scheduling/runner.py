@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy import delete
 
 from workforce import db
 from workforce.scheduling.jobs import Job, all_jobs
 from workforce.scheduling.locks import job_lock
-from workforce.scheduling.models import JobRun
+from workforce.scheduling.models import JobRun, SchedulerHeartbeat
+from workforce.scheduling.status import due_after, last_starts
 
 log = logging.getLogger("workforce.scheduler")
 
 #: A run that starts this late is still worth doing (jobs catch up from state anyway).
 MISFIRE_GRACE_SECONDS = 300
+#: Heartbeats of processes silent this long are deleted.
+FORGET_AFTER = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,45 @@ def _safe_run(app: Flask, job: Job) -> None:
         log.exception("job %s failed", job.id)
 
 
+def first_runs(app: Flask, now: dt.datetime) -> dict[str, dt.datetime | None]:
+    """Job id -> when this process first runs it, from the runs recorded in ``job_runs``
+    (:func:`workforce.scheduling.status.due_after`), so restarting the scheduler never
+    postpones a job: an interval job that never ran, or whose interval has passed, runs
+    at once, else when its interval since the last run ends; a cron job whose time came
+    since its last run runs at once. None: the trigger decides (a cron job's next time).
+    """
+    with db.get_db(app).reader() as session:
+        started = last_starts(session)
+    first: dict[str, dt.datetime | None] = {}
+    for job in all_jobs(app.config):
+        due = due_after(job, started.get(job.id))
+        if job.trigger == "interval":
+            first[job.id] = now if due is None else max(due, now)
+        else:
+            first[job.id] = now if due is not None and due <= now else None
+    return first
+
+
+def beat(app: Flask, scheduler_id: str, started_at: dt.datetime) -> None:
+    """Record that this scheduler process is alive; forget processes silent for a day."""
+    now = db.utcnow()
+    with app.app_context(), db.transaction(app) as session:
+        session.merge(
+            SchedulerHeartbeat(scheduler_id=scheduler_id, started_at=started_at, beat_at=now)
+        )
+        session.execute(
+            delete(SchedulerHeartbeat).where(SchedulerHeartbeat.beat_at < now - FORGET_AFTER)
+        )
+
+
+def _safe_beat(app: Flask, scheduler_id: str, started_at: dt.datetime) -> None:
+    try:
+        beat(app, scheduler_id, started_at)
+    except Exception:
+        # A database that is down now is reported by readiness; keep beating.
+        log.exception("heartbeat failed")
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone="UTC",
@@ -91,15 +136,29 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
             "misfire_grace_time": MISFIRE_GRACE_SECONDS,
         },
     )
+    now = db.utcnow()
+    first = first_runs(app, now)
     for job in all_jobs(app.config):
+        # next_run_time=None would add the job paused: leave the first run to the trigger
+        when = {} if first[job.id] is None else {"next_run_time": first[job.id]}
         scheduler.add_job(
             _safe_run,
             job.trigger,
             args=(app, job),
             id=job.id,
             name=job.description or job.id,
+            **when,
             **job.trigger_args,
         )
+    scheduler.add_job(
+        _safe_beat,
+        "interval",
+        args=(app, f"{socket.gethostname()}:{os.getpid()}", now),
+        id="heartbeat",
+        name="record that this scheduler is alive",
+        seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"],
+        next_run_time=now,
+    )
     return scheduler
 
 

@@ -23,19 +23,55 @@ class JobStatus:
     last_success_at: dt.datetime | None
     last_error: str | None
     next_run_at: dt.datetime | None
+    #: The job missed its next run by more than half its interval (:func:`is_overdue`).
+    overdue: bool
+
+
+def due_after(job: Job, last_started: dt.datetime | None) -> dt.datetime | None:
+    """When ``job`` should run next after a run started at ``last_started``: an interval
+    later, or the cron schedule's next time; None when it never ran. The scheduler starts
+    from this (a restart does not postpone a job) and status measures lateness with it."""
+    if last_started is None:
+        return None
+    if job.trigger == "interval":
+        return last_started + dt.timedelta(**job.trigger_args)
+    return _cron(job).get_next_fire_time(None, last_started + dt.timedelta(microseconds=1))
+
+
+def is_overdue(job: Job, last_started: dt.datetime | None, now: dt.datetime) -> bool:
+    """The run due after ``last_started`` is late by more than half the job's interval
+    (for a cron job, the gap to the run after that one). A job that never ran is not
+    overdue: the scheduler runs interval jobs at its start, and readiness reports a
+    scheduler that is not there."""
+    due = due_after(job, last_started)
+    if due is None:
+        return False
+    if job.trigger == "interval":
+        period = dt.timedelta(**job.trigger_args)
+    else:
+        following: dt.datetime = _cron(job).get_next_fire_time(due, due)
+        period = following - due
+    return now > due + period / 2
+
+
+def _cron(job: Job) -> CronTrigger:
+    return CronTrigger(**job.trigger_args, timezone="UTC")
 
 
 def _next_run(job: Job, last_started: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
     if job.trigger == "interval":
-        if last_started is None:
-            return None
-        return last_started + dt.timedelta(**job.trigger_args)
-    if job.trigger == "cron":
-        fire: dt.datetime | None = CronTrigger(
-            **job.trigger_args, timezone="UTC"
-        ).get_next_fire_time(None, now)
-        return fire
-    return None
+        return due_after(job, last_started)
+    fire: dt.datetime | None = _cron(job).get_next_fire_time(None, now)
+    return fire
+
+
+def last_starts(session: Session) -> dict[str, dt.datetime]:
+    """Job id -> when its latest recorded run started."""
+    return dict(
+        session.execute(select(JobRun.job_id, func.max(JobRun.started_at)).group_by(JobRun.job_id))
+        .tuples()
+        .all()
+    )
 
 
 def _schedule(job: Job) -> str:
@@ -72,6 +108,7 @@ def job_statuses(session: Session, config: dict[str, Any], now: dt.datetime) -> 
         .tuples()
         .all()
     )
+    started = last_starts(session)
     statuses = []
     for job in all_jobs(config):
         last = latest.get(job.id)
@@ -83,7 +120,8 @@ def job_statuses(session: Session, config: dict[str, Any], now: dt.datetime) -> 
                 last_run=last,
                 last_success_at=successes.get(job.id),
                 last_error=errors.get(job.id),
-                next_run_at=_next_run(job, last.started_at if last else None, now),
+                next_run_at=_next_run(job, started.get(job.id), now),
+                overdue=is_overdue(job, started.get(job.id), now),
             )
         )
     return statuses

@@ -8,7 +8,9 @@ Definitions (tier t = exposure at tier t *and above*, see :mod:`workforce.wellbe
 - **rolling 7 days**: today and the six local days before it.
 - **consecutive days**: local days in a row with tier-t exposure, ending yesterday
   (``consecutive_days_before_today``); working today makes it one more. The limit is reached
-  when that run, ending yesterday, is already ``max_consecutive_days`` long.
+  when that run, ending yesterday, is already ``max_consecutive_days`` long. Runs are
+  counted within the policy's ``history_days`` (longer than any day limit), so a longer run
+  is measured as that many days: always past the limit, but not its full length.
 - **break due**: the current run at tier t (see :mod:`workforce.wellbeing.exposure`) has
   lasted at least the continuous limit; a break is due from the run's end for the policy's
   break length.

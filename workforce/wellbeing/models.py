@@ -21,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,6 +62,16 @@ class Rotation(Base):
         CheckConstraint("ends_at > started_at", name="ends_after_start"),
         CheckConstraint("status IN ('active', 'ended', 'overturned')", name="status_known"),
         Index("ix_rotations_contractor_window", "contractor_id", "started_at", "ends_at"),
+        # One rotation per breach, enforced by the schema: two sweeps racing (an API sweep
+        # beside the scheduler's) cannot both insert it (see ``start_rotation_once``).
+        Index(
+            "uq_rotations_contractor_breach_key",
+            "contractor_id",
+            "breach_key",
+            unique=True,
+            sqlite_where=text("breach_key IS NOT NULL"),
+            postgresql_where=text("breach_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -71,6 +82,9 @@ class Rotation(Base):
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     #: Why, in terms a person can check: rule, policy version, measured value, limit, window.
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: ``explanation["breach_key"]`` of automated rotations (``rule:tier:local day``,
+    #: ``planned:<monday>``...); None for manual, wellbeing and self-requested ones.
+    breach_key: Mapped[str | None] = mapped_column(String(200))
     #: When the breach that caused it happened (automated rotations), for breach->rotation time.
     breach_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_by_token_id: Mapped[int | None] = mapped_column(Integer)

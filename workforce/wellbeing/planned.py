@@ -43,7 +43,7 @@ from workforce.timeutil import load_zone, local_date, local_day_bounds, local_we
 from workforce.wellbeing.exposure import ExposureDaily
 from workforce.wellbeing.models import Rotation
 from workforce.wellbeing.policy import Policy, current_policy
-from workforce.wellbeing.rotation import start_rotation
+from workforce.wellbeing.rotation import start_rotation_once
 
 WEEK = dt.timedelta(days=7)
 #: Shifts in these statuses are (or were) work; cancelled and missed ones are not.
@@ -185,7 +185,7 @@ def plan_rotations(session: Session, now: dt.datetime) -> dict[str, int]:
             "off_from_tier": _rule(policy, "off_from_tier"),
             "breach_key": key,
         }
-        rotation = start_rotation(
+        rotation = start_rotation_once(
             session,
             contractor_id=contractor_id,
             reason="planned",
@@ -193,6 +193,8 @@ def plan_rotations(session: Session, now: dt.datetime) -> dict[str, int]:
             ends_at=ends_at,
             explanation=explanation,
         )
+        if rotation is None:  # a concurrent run planned it first
+            continue
         notify_once(
             session,
             kind="rotation.planned",

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from workforce import audit
@@ -61,40 +63,102 @@ def start_rotation(
     in the same transaction (:func:`move_shifts`): to the queue's fallback when the
     contractor is eligible there, else cancelled and flagged ``needs_cover`` for ops.
     """
+    rotation = _new_rotation(contractor_id, reason, started_at, ends_at, explanation, breach_at)
+    session.add(rotation)
+    session.flush()
+    _announce(session, rotation)
+    return rotation
+
+
+def start_rotation_once(
+    session: Session,
+    *,
+    contractor_id: int,
+    reason: str,
+    started_at: dt.datetime,
+    ends_at: dt.datetime,
+    explanation: dict[str, Any],
+    breach_at: dt.datetime | None = None,
+) -> Rotation | None:
+    """:func:`start_rotation` for an automated rotation whose ``explanation["breach_key"]``
+    names the breach; None when the contractor already has a rotation with that key.
+
+    The insert skips on the unique index ``(contractor_id, breach_key)``
+    (``ON CONFLICT DO NOTHING``): a sweep racing another one that inserted the same breach
+    first (PostgreSQL waits for that transaction, then skips) adds no rotation, audit row
+    or notice.
+    """
+    rotation = _new_rotation(contractor_id, reason, started_at, ends_at, explanation, breach_at)
+    values = {
+        column.key: getattr(rotation, column.key)
+        for column in Rotation.__table__.columns
+        if column.key != "id" and getattr(rotation, column.key) is not None
+    }
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    new_id = session.scalar(
+        insert(Rotation)
+        .values(values)
+        .on_conflict_do_nothing(
+            index_elements=["contractor_id", "breach_key"],
+            index_where=Rotation.breach_key.isnot(None),
+        )
+        .returning(Rotation.id)
+    )
+    if new_id is None:
+        return None
+    stored = session.get(Rotation, new_id)
+    assert stored is not None
+    _announce(session, stored)
+    return stored
+
+
+def _new_rotation(
+    contractor_id: int,
+    reason: str,
+    started_at: dt.datetime,
+    ends_at: dt.datetime,
+    explanation: dict[str, Any],
+    breach_at: dt.datetime | None,
+) -> Rotation:
     if reason not in ROTATION_REASONS:
         raise ValueError(f"unknown rotation reason {reason!r}")
     if ends_at <= started_at:
         raise InvalidInput.field("ends_at", "must be after the start of the rotation")
-    rotation = Rotation(
+    return Rotation(
         contractor_id=contractor_id,
         reason=reason,
         status="active",
         started_at=started_at,
         ends_at=ends_at,
         explanation=explanation,
+        breach_key=explanation.get("breach_key"),
         breach_at=breach_at,
         created_by_token_id=audit.current_actor().token_id,
+        shifts_reassigned=0,
+        shifts_cancelled=0,
+        created_at=utcnow(),
     )
-    session.add(rotation)
-    session.flush()
-    dates = {"started_at": started_at.isoformat(), "ends_at": ends_at.isoformat()}
+
+
+def _announce(session: Session, rotation: Rotation) -> None:
+    """The audit row, the contractor's notice and the moved shifts of a new rotation."""
+    dates = {"started_at": rotation.started_at.isoformat(), "ends_at": rotation.ends_at.isoformat()}
     audit.record(
         session,
         "rotation.start",
         "rotation",
         rotation.id,
-        {"contractor_id": contractor_id, "reason": reason, **dates},
+        {"contractor_id": rotation.contractor_id, "reason": rotation.reason, **dates},
     )
     notify_once(
         session,
         kind="rotation.started",
         audience="contractor",
         dedupe_key=f"rotation:{rotation.id}:started",
-        payload={"rotation_id": rotation.id, "reason": reason, **dates},
-        contractor_id=contractor_id,
+        payload={"rotation_id": rotation.id, "reason": rotation.reason, **dates},
+        contractor_id=rotation.contractor_id,
     )
     move_shifts(session, rotation)
-    return rotation
 
 
 def move_shifts(session: Session, rotation: Rotation) -> tuple[int, int]:

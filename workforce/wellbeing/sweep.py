@@ -32,8 +32,10 @@ Every ``SWEEP_INTERVAL_SECONDS`` (job ``rotation-sweep``) and on ``POST /rotatio
    The first breach found (highest tier first: the longest cooldown) starts a rotation of
    the tier's ``cooldown_hours`` from ``now``. ``explanation`` carries the rule, tier,
    policy version, measured value, limit, unit and window, and a ``breach_key``
-   (``rule:tier:local day``): a rotation with the same key is never created twice, so a
-   repeated or concurrent sweep (under the job lock) adds nothing.
+   (``rule:tier:local day``, also the column ``rotations.breach_key``): a rotation with the
+   same key is never created twice (a unique index; the insert skips on conflict), so a
+   repeated sweep adds nothing. Every sweep, the scheduler's or ``POST /rotations/sweep``,
+   also holds the ``rotation-sweep`` job lock, so two never run side by side.
 3. **Credential expiry**: a candidate whose scheduled tier >= 2 shift in the next 24 hours
    (one query per 500 candidates) is on a queue whose required credential has expired (eligibility's
    ``credential_expired:CODE`` reason at the shift's start) gets a ``credential_expired``
@@ -74,8 +76,10 @@ from workforce.wellbeing.exposure import to_us
 from workforce.wellbeing.limits import Standing, TierStanding, standings
 from workforce.wellbeing.models import Rotation, SweepMark
 from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
-from workforce.wellbeing.rotation import start_rotation
+from workforce.wellbeing.rotation import start_rotation_once
 
+#: The scheduler's job id of the sweep, and the name of the lock every sweep holds.
+SWEEP_JOB_ID = "rotation-sweep"
 #: How far ahead shifts make someone a candidate (and are checked for credentials).
 LOOKAHEAD = dt.timedelta(hours=24)
 #: Share of a cap at which the contractor is warned.
@@ -237,17 +241,6 @@ def _send_warnings(session: Session, due: list[dict[str, Any]]) -> int:
     return sum(notify_once(session, **notice) for notice in due if notice["dedupe_key"] not in sent)
 
 
-def _already(session: Session, contractor_id: int, key: str, since: dt.datetime) -> bool:
-    """A rotation with this breach key exists (keys contain the local day, so only recent
-    rows need reading)."""
-    rows = session.scalars(
-        select(Rotation.explanation).where(
-            Rotation.contractor_id == contractor_id, Rotation.started_at >= since
-        )
-    )
-    return any((explanation or {}).get("breach_key") == key for explanation in rows)
-
-
 def _credential_shifts(
     session: Session, queues: list[int], contractor_ids: list[int], now: dt.datetime
 ) -> dict[int, list[tuple[Shift, Queue]]]:
@@ -297,7 +290,6 @@ def sweep(session: Session, now: dt.datetime) -> dict[str, int]:
     queues = _credential_queues(session)
     moved, ids = candidates(session, now, policy, queues)
     counts["candidates"] = len(ids)
-    since = now - dt.timedelta(days=2)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         people = session.scalars(
@@ -310,10 +302,10 @@ def sweep(session: Session, now: dt.datetime) -> dict[str, int]:
         marks = {cid: _mark(cid, moved[cid], policy, None) for cid in chunk if cid in moved}
         for contractor in sorted(people, key=lambda c: c.id):
             measured = measures[contractor.id]
-            rotation = _rotate_for_breach(session, contractor, measured, now, since)
+            rotation = _rotate_for_breach(session, contractor, measured, now)
             if rotation is None and credential_shifts.get(contractor.id):
                 rotation = _rotate_for_credentials(
-                    session, contractor, measured, credential_shifts[contractor.id], now, since
+                    session, contractor, measured, credential_shifts[contractor.id], now
                 )
             if rotation is None:
                 if contractor.id in marks:
@@ -375,14 +367,11 @@ def _rotate_for_breach(
     contractor: Contractor,
     measured: Standing,
     now: dt.datetime,
-    since: dt.datetime,
 ) -> Rotation | None:
     for explanation in breaches(measured):
-        if _already(session, contractor.id, explanation["breach_key"], since):
-            continue
         tier = measured.tiers[explanation["tier"]]
         breach_at = min(now, tier.run_end) if tier.run_end is not None else now
-        return start_rotation(
+        rotation = start_rotation_once(
             session,
             contractor_id=contractor.id,
             reason=explanation["rule"],
@@ -391,6 +380,8 @@ def _rotate_for_breach(
             explanation=explanation,
             breach_at=breach_at,
         )
+        if rotation is not None:
+            return rotation
     return None
 
 
@@ -400,14 +391,11 @@ def _rotate_for_credentials(
     measured: Standing,
     shifts: list[tuple[Shift, Queue]],
     now: dt.datetime,
-    since: dt.datetime,
 ) -> Rotation | None:
     found = _expired_credentials(session, contractor, shifts)
     if found is None:
         return None
     key = f"credential_expired:{','.join(found['codes'])}:{measured.today.isoformat()}"
-    if _already(session, contractor.id, key, since):
-        return None
     explanation = {
         "rule": "credential_expired",
         "policy_version": measured.policy.version,
@@ -422,7 +410,7 @@ def _rotate_for_credentials(
         },
         "breach_key": key,
     }
-    return start_rotation(
+    return start_rotation_once(
         session,
         contractor_id=contractor.id,
         reason="credential_expired",

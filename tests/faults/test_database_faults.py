@@ -1,0 +1,146 @@
+"""A database that is locked, read-only or gone: clients get a 503 with ``Retry-After``
+well inside gunicorn's worker timeout, reads go on where they can, and the service heals
+by itself once the fault is over."""
+
+from __future__ import annotations
+
+import runpy
+import shutil
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import bearer
+from tests.faults.helpers import ROOT, free_port
+from workforce import create_app, db
+from workforce.auth import Token
+from workforce.config import DEFAULTS
+
+
+def sqlite_path(app) -> str:
+    if not db.get_db(app).is_sqlite:
+        pytest.skip("a SQLite fault")
+    return app.config["DATABASE_URL"].removeprefix("sqlite:///")
+
+
+@contextmanager
+def write_lock_held(path: str) -> Iterator[None]:
+    """Another process's writer, in the middle of a long transaction."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_every_retry_budget_ends_well_inside_the_worker_timeout() -> None:
+    """3 attempts x 15 s was 45 s, past gunicorn's 30 s: clients got an empty reply."""
+    worker_timeout = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["timeout"]
+    budget = db.REQUEST_ATTEMPTS * DEFAULTS["SQLITE_BUSY_TIMEOUT_MS"] / 1000
+    assert budget <= worker_timeout / 2
+
+
+def test_a_held_write_lock_answers_writes_503_in_budget_and_reads_200(
+    app, make_token, tmp_path
+) -> None:
+    path = sqlite_path(app)
+    busy = create_app(
+        {
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SQLITE_BUSY_TIMEOUT_MS": 1000,
+            "LOCK_DIR": str(tmp_path),
+        }
+    )
+    client = busy.test_client()
+    reader, writer = bearer(make_token("ops")), bearer(make_token("ops"))  # never used yet
+    with write_lock_held(path):
+        started = time.monotonic()
+        read = client.get("/api/v1/contractors", headers=reader)
+        read_seconds = time.monotonic() - started
+        started = time.monotonic()
+        write = client.post(
+            "/api/v1/contractors",
+            json={"full_name": "A", "email": "a@example.org", "country": "KE"},
+            headers=writer,
+        )
+        write_seconds = time.monotonic() - started
+    # a read never waits on the lock, not even to record its token's last use
+    assert read.status_code == 200 and read_seconds < 0.5, (read.json, read_seconds)
+    assert write.status_code == 503 and write.json["code"] == "database_busy"
+    assert write.headers["Retry-After"] == "1"
+    assert write_seconds < db.REQUEST_ATTEMPTS * 1.0 + 0.5, write_seconds
+    # once the writer is gone, the next request records the token's use
+    assert client.get("/api/v1/contractors", headers=reader).status_code == 200
+    with db.get_db(app).reader() as session:
+        used = session.scalars(select(Token.last_used_at).order_by(Token.id)).all()
+    assert used[0] is not None and used[1] is None  # the reader's, recorded now
+    db.get_db(busy).dispose()
+
+
+@contextmanager
+def immutable(path: str) -> Iterator[None]:
+    """The database file and its write-ahead log made read-only for everyone, root included
+    (``chattr +i``: the tests run as root, whom ``chmod`` does not stop). A read-only mount
+    or a full disk fails the same way, with SQLite's READONLY, IOERR, FULL or CANTOPEN."""
+    files = [path, f"{path}-wal"]
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", *files]).returncode:
+        pytest.skip("chattr +i is not available here")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", *files], check=True)
+
+
+def test_a_read_only_database_answers_503_and_heals_without_a_restart(
+    app, make_token, tmp_path
+) -> None:
+    path = sqlite_path(app)
+    headers = bearer(make_token("ops"))
+    served = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "LOCK_DIR": str(tmp_path)})
+    client = served.test_client()
+
+    def create(n: int) -> int:
+        body = {"full_name": f"P{n}", "email": f"p{n}@example.org", "country": "KE"}
+        response = client.post("/api/v1/contractors", json=body, headers=headers)
+        if response.status_code == 503:
+            assert response.json["code"] == "database_unavailable", response.json
+            assert response.headers["Retry-After"] == "5"
+        return response.status_code
+
+    assert create(0) == 201
+    with immutable(path):
+        assert [create(n) for n in (1, 2)] == [503, 503]  # was 500 internal_error
+        # connections opened now (a new worker, a busier pool) can only ever read
+        db.get_db(served).engine.dispose()
+        assert client.get("/api/v1/contractors", headers=headers).status_code == 200
+    # the connections opened while the file was read-only were dropped: writes work again
+    assert [create(n) for n in range(3, 8)] == [201] * 5
+    listed = client.get("/api/v1/contractors", headers=headers).json
+    assert [item["full_name"] for item in listed["items"]] == ["P0", "P3", "P4", "P5", "P6", "P7"]
+    db.get_db(served).dispose()
+
+
+def test_postgresql_down_answers_503_and_readiness_says_so(tmp_path) -> None:
+    """A server that is not there (a closed port): 503 ``database_unavailable``, not 500;
+    liveness stays 200, readiness answers 503 naming the database."""
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/workforce"
+    client = create_app({"DATABASE_URL": url, "LOCK_DIR": str(tmp_path)}).test_client()
+    token = bearer("wf_" + "x" * 43)
+    for response in (
+        client.get("/api/v1/contractors", headers=token),
+        client.post("/api/v1/contractors", json={"full_name": "A"}, headers=token),
+    ):
+        assert response.status_code == 503, response.json
+        assert response.json["code"] == "database_unavailable"
+        assert response.headers["Retry-After"] == "5"
+    assert client.get("/api/v1/health").status_code == 200
+    ready = client.get("/api/v1/health/ready")
+    assert ready.status_code == 503
+    assert ready.json["checks"]["database"]["ok"] is False
