@@ -9,7 +9,7 @@ TRANSLATIONS := workforce/translations
 POT := $(TRANSLATIONS)/messages.pot
 
 .PHONY: run test lint typecheck test-sqlite test-postgres bench clean translations \
-	translations-update browser
+	translations-update browser redis-server
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ translations-update: $(STAMP)
 browser:
 	scripts/ensure-chromium
 
+## redis-server: Debian's redis-server for the Redis failure-store tests (installed when missing)
+redis-server:
+	scripts/ensure-redis-server
+
 ## run: install, migrate the embedded SQLite database, print an admin token, serve + schedule
 run: $(STAMP) translations
 	PORT=$(PORT) scripts/run
@@ -47,10 +51,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test-sqlite: $(STAMP) translations browser
+test-sqlite: $(STAMP) translations browser redis-server
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP) translations browser
+test-postgres: $(STAMP) translations browser redis-server
 	scripts/with-postgres $(BIN)/python -m pytest -q
 
 ## bench: the benchmarks of bench/, then the HTTP load test (figures go to docs/benchmarks.md)

@@ -35,8 +35,12 @@ DEFAULTS: dict[str, Any] = {
     #: UTC hours (APScheduler cron syntax: "1", "1,13", "*/6") at which planned rotations
     #: are made; daily by default, and idempotent, so more often only makes them sooner.
     "PLANNED_ROTATION_HOURS": "1",
-    #: Failed authentications allowed per client address per minute before 429.
+    #: Failed token authentications allowed per client address, and per failed token,
+    #: within a minute of the first before 429 (a valid token is never refused).
     "AUTH_FAILURES_PER_MINUTE": 30,
+    #: Where failures are counted for those limits (``redis://host:6379/0``); empty: in
+    #: the database. Either way every worker and host shares the counts.
+    "REDIS_URL": "",
     #: How often the outbox is posted to the webhooks.
     "DELIVERY_INTERVAL_SECONDS": 30,
     #: Comma-separated URLs that receive every notification (empty: none are posted).

@@ -29,7 +29,7 @@ from workforce.contractors.models import Contractor
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from workforce.portal.models import PortalAccount, PortalInvite
-from workforce.ratelimit import FailureWindow, failure_window
+from workforce.ratelimit import FailureLimit, failures
 
 INVITE_PATH = "/portal/invite/"
 PASSWORD_MIN_LENGTH = 10
@@ -214,17 +214,23 @@ def accept_invite(session: Session, secret: str, password: str) -> PortalAccount
 # --- signing in -------------------------------------------------------------------------
 
 
-def _windows() -> FailureWindow:
-    return failure_window("portal_sign_in", current_app.config["PORTAL_SIGNIN_WINDOW_SECONDS"])
+def _limits() -> tuple[FailureLimit, FailureLimit]:
+    """Per client address and per email, counted in the shared store (:mod:`ratelimit`)."""
+    config = current_app.config
+    seconds = config["PORTAL_SIGNIN_WINDOW_SECONDS"]
+    return (
+        FailureLimit("portal_sign_in", config["PORTAL_SIGNIN_FAILURES_PER_CLIENT"], seconds),
+        FailureLimit("portal_sign_in", config["PORTAL_SIGNIN_FAILURES_PER_EMAIL"], seconds),
+    )
 
 
 def sign_in_wait(client: str, email: str) -> int:
     """Seconds before this client, or anyone for this email, may try again (0: now)."""
-    config = current_app.config
-    window = _windows()
+    per_client, per_email = _limits()
+    counter = failures()
     return max(
-        window.retry_after(f"client:{client}", config["PORTAL_SIGNIN_FAILURES_PER_CLIENT"]),
-        window.retry_after(f"email:{email}", config["PORTAL_SIGNIN_FAILURES_PER_EMAIL"]),
+        counter.retry_after(per_client, f"client:{client}"),
+        counter.retry_after(per_email, f"email:{email}"),
     )
 
 
@@ -252,13 +258,18 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Co
         verified = account is not None
     except (VerificationError, InvalidHashError):
         verified = False
-    if not verified or contractor is None or contractor.status == "offboarded":
-        window = _windows()
-        window.fail(f"client:{client}")
-        window.fail(f"email:{email}")
+    signed_in = verified and contractor is not None and contractor.status != "offboarded"
+    # Nothing is written yet: end the lookup's transaction so that the failure count (or
+    # clearing it) can commit in its own, which must outlive a failed request, without
+    # waiting on this request's SQLite write lock. The rows reload on next use.
+    session.rollback()
+    if not signed_in:
+        per_client, per_email = _limits()
+        failures().fail(per_client, f"client:{client}")
+        failures().fail(per_email, f"email:{email}")
         raise SignInFailed()
-    assert account is not None  # verified implies an account
-    _windows().clear(f"email:{email}")
+    assert account is not None and contractor is not None  # signed_in implies both
+    failures().clear(_limits()[1], f"email:{email}")
     now = utcnow()
     if _hasher().check_needs_rehash(account.password_hash):
         account.password_hash = _hasher().hash(password)

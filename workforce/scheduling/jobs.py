@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from workforce.contractors.credentials import notify_credential_expiry
 from workforce.notifications.delivery import deliver_pending
+from workforce.ratelimit import delete_closed_windows
 from workforce.reports.services import monthly_reports
 from workforce.scheduling.services import mark_missed_shifts
 from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
@@ -111,5 +112,12 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "cron",
             {"day": 1, "hour": 3},
             "the previous month's exposure and rotation reports, stored; compliance notified",
+        ),
+        Job(
+            "failure-windows",
+            delete_closed_windows,
+            "interval",
+            {"minutes": 15},
+            "forget closed failure windows of the sign-in rate limits (database storage)",
         ),
     ]
