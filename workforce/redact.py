@@ -20,19 +20,22 @@ from workforce.wellbeing.instruments import INSTRUMENTS
 
 MASK = "***"
 
+#: A path separator, as is or percent-encoded (a path inside ``?next=``).
+_SEP = r"(?:/|%2[Ff])"
+#: One path segment: up to the next separator, query, fragment, space or quote.
+_SEGMENT = r"(?:(?!%2[Ff])[^/?#&\s\"])+"
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # invite links and calendar feeds: the secret is the whole credential
-    (re.compile(r"(/portal/invite/)[^/?#\s\"]+"), rf"\g<1>{MASK}"),
-    (re.compile(r"(/calendar/)[^/?#\s\"]+"), rf"\g<1>{MASK}"),
+    (re.compile(rf"({_SEP}portal{_SEP}invite{_SEP}){_SEGMENT}"), rf"\g<1>{MASK}"),
+    (re.compile(rf"({_SEP}calendar{_SEP}){_SEGMENT}"), rf"\g<1>{MASK}"),
     # a questionnaire's page names it; results are by id, which names nothing
-    (re.compile(r"(/portal/checkins/)(?!result/)[^/?#\s\"]+"), rf"\g<1>{MASK}"),
+    (re.compile(rf"({_SEP}portal{_SEP}checkins{_SEP})(?!result{_SEP}){_SEGMENT}"), rf"\g<1>{MASK}"),
     # API tokens, wherever they turn up (a query string, a Referer)
     (re.compile(r"wf_[A-Za-z0-9_\-]+"), f"wf_{MASK}"),
-    # any other mention of an instrument, e.g. ?instrument=phq9
-    (
-        re.compile(r"\b(?:" + "|".join(map(re.escape, INSTRUMENTS)) + r")\b", re.IGNORECASE),
-        MASK,
-    ),
+    # any other mention of an instrument (?instrument=phq9), even inside a longer word:
+    # masking too much in a log costs nothing
+    (re.compile("|".join(map(re.escape, INSTRUMENTS)), re.IGNORECASE), MASK),
 )
 
 
