@@ -226,11 +226,13 @@ def principal() -> Principal:
     return authenticate()
 
 
-def own(contractor_id: int) -> None:
-    """A contractor token may only reach its own contractor; others get a plain 404."""
+def own(contractor_id: int, asked: str | None = None) -> None:
+    """A contractor token may only reach its own contractor; others get a plain 404 that
+    names what was asked for (``asked``, e.g. ``"credential 6"``), never the owner: the
+    answer to ``GET /credentials/6`` must not say whose credential it is."""
     current = authenticate()
     if current.role == "contractor" and current.contractor_id != contractor_id:
-        raise NotFound(f"contractor {contractor_id} does not exist")
+        raise NotFound(f"{asked or f'contractor {contractor_id}'} does not exist")
 
 
 def me() -> int:
