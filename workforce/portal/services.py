@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workforce import audit
+from workforce.contractors.emails import normalise_email
 from workforce.contractors.models import Contractor
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthorized
@@ -241,7 +242,10 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Co
     :class:`SignInFailed` for a wrong email or password, an offboarded contractor, or a
     contractor without a password yet — all the same to the caller.
     """
-    email = email.strip().lower()
+    try:
+        email = normalise_email(email).address  # as contractors' emails are stored
+    except InvalidInput:
+        email = email.strip().lower()  # no address at all: it fails like an unknown one
     wait = sign_in_wait(client, email)
     if wait:
         raise TooManyRequests(
