@@ -37,7 +37,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(ratelimit.time, "time", clock)
+    monkeypatch.setattr(ratelimit, "clock", clock)
     return clock
 
 

@@ -35,6 +35,9 @@ from sqlalchemy.sql.expression import bindparam
 
 from workforce.db import Base, Database, UTCDateTime, get_db
 
+#: Seconds since the epoch; windows are wall-clock instants shared by every host.
+clock = time.time
+
 
 class FailureWindow(Base):
     """The failures of one key in its current window (``key`` is a digest, never a value)."""
@@ -69,7 +72,7 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
+        now = clock()
         table = FailureWindow.__table__
         with self.database.writer() as session, session.begin():
             module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -90,7 +93,7 @@ class DatabaseStorage(Storage):
 
     def _open(self, session: Session, key: str) -> FailureWindow | None:
         row = session.get(FailureWindow, key)
-        return row if row is not None and row.expires_at.timestamp() > time.time() else None
+        return row if row is not None and row.expires_at.timestamp() > clock() else None
 
     def get(self, key: str) -> int:
         with self.database.reader() as session:
@@ -100,7 +103,7 @@ class DatabaseStorage(Storage):
     def get_expiry(self, key: str) -> float:
         with self.database.reader() as session:
             row = self._open(session, key)
-            return row.expires_at.timestamp() if row is not None else time.time()
+            return row.expires_at.timestamp() if row is not None else clock()
 
     def check(self) -> bool:
         with self.database.reader() as session:
@@ -146,7 +149,7 @@ class Failures:
 
     def _wait(self, limit: FailureLimit, key: str) -> int:
         reset = self.limiter.get_window_stats(self._item(limit), _digest(key)).reset_time
-        return max(1, math.ceil(reset - time.time()))
+        return max(1, math.ceil(reset - clock()))
 
     def fail(self, limit: FailureLimit, *keys: str) -> int:
         """Count one failure for each key; the seconds to wait when any is past the limit
