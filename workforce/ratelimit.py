@@ -8,11 +8,11 @@ never a permanent lock-out.
 
 Counts live where every worker and host sees them, so the documented numbers hold with any
 number of processes: in the database by default (:class:`DatabaseStorage`, one row per key
-and window, one upsert per key a failure counts for; the ``failure-windows`` job deletes closed windows), or
-in Redis when ``WORKFORCE_REDIS_URL`` is set. Both are storages of the ``limits`` library
-(the engine of Flask-Limiter) behind its fixed-window strategy, whose Redis storage opens
-a window at the first hit, as ours does. Keys are stored as SHA-256 digests: the table and
-Redis hold no address, email or secret.
+and window, one upsert per key a failure counts for; the ``failure-windows`` job deletes
+closed windows), or in Redis when ``WORKFORCE_REDIS_URL`` is set. Both are storages of the
+``limits`` library (the engine of Flask-Limiter) behind its fixed-window strategy, whose
+Redis storage opens a window at the first hit, as ours does. Keys are stored as SHA-256
+digests: the table and Redis hold no address, email or secret.
 """
 
 from __future__ import annotations
