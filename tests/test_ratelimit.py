@@ -24,6 +24,7 @@ from tests.conftest import bearer
 from tests.gunicorn_server import free_port, gunicorn
 from workforce import create_app, db, ratelimit
 from workforce.ratelimit import FailureLimit, FailureWindow, delete_closed_windows, failures
+from workforce.scheduling.jobs import all_jobs
 
 
 class Clock:
@@ -87,6 +88,8 @@ def test_closed_windows_are_deleted_by_their_job(app: Flask, clock: Clock) -> No
         now = dt.datetime.fromtimestamp(clock.now, dt.UTC)
         assert delete_closed_windows(session, now) == {"deleted": 1}
     assert rows(app) == 1
+    (job,) = [job for job in all_jobs(app.config) if job.id == "failure-windows"]
+    assert job.func is delete_closed_windows
 
 
 def test_many_bad_tokens_never_lock_out_a_valid_token(app: Flask, client, admin) -> None:
