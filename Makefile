@@ -9,7 +9,7 @@ TRANSLATIONS := workforce/translations
 POT := $(TRANSLATIONS)/messages.pot
 
 .PHONY: run test lint typecheck test-sqlite test-postgres bench clean translations \
-	translations-update browser nginx
+	translations-update browser nginx redis-server
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ browser:
 nginx:
 	scripts/ensure-nginx
 
+## redis-server: Debian's redis-server for the Redis failure-store tests (installed when missing)
+redis-server:
+	scripts/ensure-redis-server
+
 ## run: install, migrate the embedded SQLite database, print an admin token, serve + schedule
 run: $(STAMP) translations
 	PORT=$(PORT) scripts/run
@@ -51,10 +55,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test-sqlite: $(STAMP) translations browser nginx
+test-sqlite: $(STAMP) translations browser nginx redis-server
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP) translations browser nginx
+test-postgres: $(STAMP) translations browser nginx redis-server
 	scripts/with-postgres $(BIN)/python -m pytest -q
 
 ## bench: the benchmarks of bench/, then the HTTP load test (figures go to docs/benchmarks.md)

@@ -12,7 +12,7 @@ from flask import Flask
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """The one app factory. ``overrides`` beat ``WORKFORCE_*`` variables, which beat defaults."""
-    from workforce import api, cli, db, errors, http, models, portal
+    from workforce import api, cli, db, errors, http, models, portal, redact
     from workforce.config import ConfigError, load_config, require_secret_key
     from workforce.extensions import Api
     from workforce.notifications import routing
@@ -57,6 +57,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     api.register_plain(app)
     errors.register_error_handlers(app)
     http.init_app(app)
+    redact.init_app(app)
     portal.init_app(app)
     cli.register(app)
     return app

@@ -21,10 +21,17 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workforce import audit, db
 from workforce.db import Base, UTCDateTime, get_db, utcnow, write_unless_busy
-from workforce.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from workforce.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    WorkforceError,
+)
 from workforce.http import reject_nul_characters
 from workforce.notifications.services import notify_once
-from workforce.ratelimit import FailureWindow, failure_window
+from workforce.ratelimit import FailureLimit, failures
 
 ROLES = ("admin", "ops", "compliance", "wellbeing", "contractor", "ingest")
 TOKEN_PREFIX = "wf_"
@@ -173,12 +180,16 @@ def revoke_contractor_tokens(session: Session, contractor_id: int) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _failures() -> FailureWindow:
-    return failure_window("auth", 60)
-
-
-def _reject(detail: str) -> Unauthorized:
-    _failures().fail(request.remote_addr or "?")
+def _reject(raw: str, detail: str) -> WorkforceError:
+    """Count a failed token for the client and for the secret it presented; past the limit
+    the answer is 429 instead of 401. Only failures are counted or refused, so a valid
+    token is never locked out by other people's guesses."""
+    limit = FailureLimit("auth", current_app.config["AUTH_FAILURES_PER_MINUTE"], 60)
+    wait = failures().fail(limit, f"client:{request.remote_addr or '?'}", f"secret:{raw}")
+    if wait:
+        return TooManyRequests(
+            "too many failed authentications; try again later", extra={"retry_after": wait}
+        )
     return Unauthorized(detail, code="invalid_token")
 
 
@@ -187,25 +198,19 @@ def authenticate() -> Principal:
     cached: Principal | None = g.get("principal")
     if cached is not None:
         return cached
-    client = request.remote_addr or "?"
-    wait = _failures().retry_after(client, current_app.config["AUTH_FAILURES_PER_MINUTE"])
-    if wait:
-        raise TooManyRequests(
-            "too many failed authentications; try again later", extra={"retry_after": wait}
-        )
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if not header:
         raise Unauthorized("this endpoint needs a bearer token", code="missing_token")
     raw = raw.strip()
     if scheme.lower() != "bearer" or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
-        raise _reject("the Authorization header must be 'Bearer wf_...'")
+        raise _reject(raw, "the Authorization header must be 'Bearer wf_...'")
     database = get_db()
     now = utcnow()
     with database.reader() as sess:
         token = sess.scalar(select(Token).where(Token.token_hash == hash_token(raw)))
     if token is None or not token.is_active(now):
-        raise _reject("the token is unknown, expired or revoked")
+        raise _reject(raw, "the token is unknown, expired or revoked")
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         # Its own short transaction, so a read request stays a read transaction; skipped
         # when another writer holds the database (a later request records it): a read
@@ -247,11 +252,13 @@ def principal() -> Principal:
     return authenticate()
 
 
-def own(contractor_id: int) -> None:
-    """A contractor token may only reach its own contractor; others get a plain 404."""
+def own(contractor_id: int, asked: str | None = None) -> None:
+    """A contractor token may only reach its own contractor; others get a plain 404 that
+    names what was asked for (``asked``, e.g. ``"credential 6"``), never the owner: the
+    answer to ``GET /credentials/6`` must not say whose credential it is."""
     current = authenticate()
     if current.role == "contractor" and current.contractor_id != contractor_id:
-        raise NotFound(f"contractor {contractor_id} does not exist")
+        raise NotFound(f"{asked or f'contractor {contractor_id}'} does not exist")
 
 
 def me() -> int:

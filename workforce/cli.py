@@ -161,6 +161,34 @@ def scheduler() -> None:
     run_forever(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
+@click.command("roles-table")
+@click.option(
+    "--write",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="rewrite the table between its markers in this file (README.md) instead of printing",
+)
+@with_appcontext
+def roles_table_command(write: Path | None) -> None:
+    """The table of which role may call which API method, from the views' own roles."""
+    from workforce.api.roles_table import roles_table, with_table
+
+    table = roles_table(current_app)
+    if write is None:
+        click.echo(table)
+    else:
+        write.write_text(with_table(write.read_text(encoding="utf-8"), table), encoding="utf-8")
+
+
 def register(app: Flask) -> None:
-    for group in (db_cli, tokens_cli, audit_cli, seed_demo, scheduler, pay_cli, backup):
+    commands = (
+        db_cli,
+        tokens_cli,
+        audit_cli,
+        seed_demo,
+        scheduler,
+        pay_cli,
+        backup,
+        roles_table_command,
+    )
+    for group in commands:
         app.cli.add_command(group)

@@ -18,7 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     #: How long SQLite waits for a writer before giving up (ms), per attempt of a request
     #: (3 attempts, workforce.db.REQUEST_ATTEMPTS): 15 s in all, well inside gunicorn's
-    #: 30 s worker timeout (gunicorn.conf.py), so a client gets its 503 ``database_busy``.
+    #: 30 s worker timeout (workforce/gunicorn_conf.py), so a client gets its 503 ``database_busy``.
     #: Also how long ``POST /rotations/sweep`` waits for a sweep in progress.
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     #: Signs portal session cookies and calendar secrets. No default: a known key lets
@@ -49,8 +49,12 @@ DEFAULTS: dict[str, Any] = {
     #: UTC hours (APScheduler cron syntax: "1", "1,13", "*/6") at which planned rotations
     #: are made; daily by default, and idempotent, so more often only makes them sooner.
     "PLANNED_ROTATION_HOURS": "1",
-    #: Failed authentications allowed per client address per minute before 429.
+    #: Failed token authentications allowed per client address, and per failed token,
+    #: within a minute of the first before 429 (a valid token is never refused).
     "AUTH_FAILURES_PER_MINUTE": 30,
+    #: Where failures are counted for those limits (``redis://host:6379/0``); empty: in
+    #: the database. Either way every worker and host shares the counts.
+    "REDIS_URL": "",
     #: How often the outbox is sent (webhooks, email).
     "DELIVERY_INTERVAL_SECONDS": 30,
     #: Failed attempts after which a delivery is dead (GET /notifications/deliveries?status=dead).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -75,6 +76,45 @@ def reject_nul_characters_outside_api() -> None:
         reject_nul_characters()
 
 
+#: Deepest nesting of arrays and objects a JSON body may have; no request of ours needs
+#: more than 3, and Python's parser recurses once per level (RecursionError near 1,000).
+JSON_MAX_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def nests_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether arrays and objects in ``body`` (JSON text) nest deeper than ``limit``,
+    found without parsing: strings are cut out (they may hold brackets), then brackets are
+    counted, stopping at the first level past the limit. For invalid JSON the answer may be
+    either; the parser refuses such a body anyway."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # not enough brackets to nest that deep: nearly every body
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", body)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def reject_deep_json() -> Response | None:
+    """Refuse a JSON body nested deeper than :data:`JSON_MAX_DEPTH` before anything parses
+    it, on every route. The answer is problem+json on the portal too (not its HTML error
+    page): whoever sent JSON reads JSON."""
+    if request.is_json and nests_deeper_than(request.get_data(cache=True), JSON_MAX_DEPTH):
+        return problem(
+            400,
+            "Bad request",
+            f"the JSON body nests deeper than {JSON_MAX_DEPTH} levels",
+            "json_too_deep",
+        )
+    return None
+
+
 def finish_request(response: Response) -> Response:
     """Commit if the view succeeded, roll back otherwise; a failed commit becomes a problem."""
     session = g.pop("db_session", None)
@@ -121,7 +161,9 @@ def add_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     # Flask runs after_request functions in reverse order of registration:
     # the transaction is settled first, then the headers go on the final response.
+    # Size first: the depth scan must never read a chunked body that was cut at the limit.
     app.before_request(refuse_oversized_streams)
+    app.before_request(reject_deep_json)
     app.before_request(reject_nul_characters_outside_api)
     app.after_request(add_headers)
     app.after_request(finish_request)

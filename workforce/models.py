@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def load_all() -> None:
-    from workforce import audit, auth  # noqa: F401
+    from workforce import audit, auth, ratelimit  # noqa: F401
     from workforce.contractors import models as contractors  # noqa: F401
     from workforce.notifications import models as notifications  # noqa: F401
     from workforce.pay import models as pay  # noqa: F401

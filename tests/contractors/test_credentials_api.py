@@ -128,7 +128,10 @@ def test_contractors_submit_and_read_only_their_own(client, as_role, ops, new_co
     assert created.json["contractor_id"] == mine
     assert client.get("/api/v1/me/credentials", headers=me).json["total"] == 1
     other = submit(client, ops, theirs).json["id"]
-    assert client.get(f"/api/v1/credentials/{other}", headers=me).status_code == 404
+    hidden = client.get(f"/api/v1/credentials/{other}", headers=me)
+    assert hidden.status_code == 404
+    # what was asked for, never whose it is ("contractor 2 does not exist" says who owns it)
+    assert hidden.json["detail"] == f"credential {other} does not exist"
     assert client.get(f"/api/v1/contractors/{theirs}/credentials", headers=me).status_code == 404
     # contractors cannot decide on their own credentials
     own = created.json["id"]

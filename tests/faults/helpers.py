@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -17,7 +13,11 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import text
 
+from tests import gunicorn_server
 from workforce import db
+
+#: The repository root (scripts, deploy files).
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def wait_until_blocked(app: Flask, seconds: float = 20) -> None:
@@ -39,18 +39,6 @@ def wait_until_blocked(app: Flask, seconds: float = 20) -> None:
     raise AssertionError("the second transaction never waited for the first")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-#: The repository root: gunicorn reads gunicorn.conf.py from its working directory.
-ROOT = Path(__file__).resolve().parents[2]
-#: Passed to every subprocess: a real deployment must set its own (README).
-SECRET_KEY = "fault-tests-secret-key-0123456789abcdefgh"
-
-
 def wait_for_http(url: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while True:
@@ -65,37 +53,14 @@ def wait_for_http(url: str, seconds: float = 30) -> None:
 
 @contextmanager
 def gunicorn(app: Flask, log: Path, **settings: str) -> Iterator[int]:
-    """gunicorn serving the app's database as ``make run`` starts it (scripts/run: the
-    same arguments, from the repository root); ``settings`` are ``WORKFORCE_*`` values.
-    Yields the port once ``/api/v1/health`` answers."""
-    port = free_port()
+    """gunicorn serving the app's database as ``make run`` starts it;  ``settings`` are
+    ``WORKFORCE_*`` values. Yields the port once ``/api/v1/health`` answers."""
     env = {
-        **os.environ,
-        "WORKFORCE_DATABASE_URL": app.config["DATABASE_URL"],
         "WORKFORCE_LOCK_DIR": app.config["LOCK_DIR"],
-        "WORKFORCE_SECRET_KEY": SECRET_KEY,
         **{f"WORKFORCE_{name}": value for name, value in settings.items()},
     }
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [*command, "--access-logfile", "-", "workforce:create_app()"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/api/v1/health")
-            yield port
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=10)
+    with gunicorn_server.gunicorn(app.config["DATABASE_URL"], log, env=env) as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 @contextmanager

@@ -4,7 +4,6 @@ by itself once the fault is over."""
 
 from __future__ import annotations
 
-import runpy
 import shutil
 import sqlite3
 import subprocess
@@ -16,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import bearer
-from tests.faults.helpers import ROOT, free_port
-from workforce import create_app, db
+from tests.gunicorn_server import free_port
+from workforce import create_app, db, gunicorn_conf
 from workforce.auth import Token
 from workforce.config import DEFAULTS
 
@@ -42,7 +41,7 @@ def write_lock_held(path: str) -> Iterator[None]:
 
 def test_every_retry_budget_ends_well_inside_the_worker_timeout() -> None:
     """3 attempts x 15 s was 45 s, past gunicorn's 30 s: clients got an empty reply."""
-    worker_timeout = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["timeout"]
+    worker_timeout = gunicorn_conf.timeout
     budget = db.REQUEST_ATTEMPTS * DEFAULTS["SQLITE_BUSY_TIMEOUT_MS"] / 1000
     assert budget <= worker_timeout / 2
 

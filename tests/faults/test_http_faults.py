@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import bearer
-from tests.faults.helpers import ROOT, free_port, gunicorn, slow_clients, wait_for_http
+from tests.faults.helpers import ROOT, gunicorn, slow_clients, wait_for_http
+from tests.gunicorn_server import free_port
 
 pytestmark = pytest.mark.slow
 

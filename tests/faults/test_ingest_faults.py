@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import bearer, child_env
-from tests.faults.helpers import free_port, wait_until_blocked
+from tests.faults.helpers import wait_until_blocked
+from tests.gunicorn_server import free_port
 from tests.wellbeing.exposure_helpers import (
     consent,
     daily,

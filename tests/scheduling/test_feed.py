@@ -126,6 +126,18 @@ def test_rotating_the_secret_retires_the_old_url(app, client, as_role, new_contr
     assert feed.rotated_at is not None
 
 
+def test_an_offboarded_contractors_feed_is_404(client, ops, as_role, new_contractor) -> None:
+    cid = new_contractor()
+    path = feed_path(client, as_role("contractor", cid))
+    fetch(client, path)
+    assert (
+        client.post(f"/api/v1/contractors/{cid}/offboard", json={}, headers=ops).status_code == 200
+    )
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json["code"] == "calendar_not_found"
+
+
 def test_unknown_and_malformed_secrets_are_404(client) -> None:
     for path in (
         "/calendar/" + "A" * 43 + ".ics",

@@ -68,8 +68,13 @@ def test_review_flow_and_someone_elses_rotation(app, client, ops, as_role, new_c
     rotation_id = automated(app, cid)
     mine, theirs = as_role("contractor", cid), as_role("contractor", other)
     url = f"{API}/rotations/{rotation_id}/review"
-    assert client.post(url, json={"comment": "not me"}, headers=theirs).status_code == 404
-    assert client.get(f"{API}/rotations/{rotation_id}", headers=theirs).status_code == 404
+    for response in (
+        client.post(url, json={"comment": "not me"}, headers=theirs),
+        client.get(f"{API}/rotations/{rotation_id}", headers=theirs),
+    ):
+        assert response.status_code == 404
+        # the answer names what was asked for, never whose it is
+        assert response.json["detail"] == f"rotation {rotation_id} does not exist"
     bad = client.post(url, json={"comment": "x", "outcome": "overturned"}, headers=mine)
     assert bad.status_code == 422
     early = client.post(url, json={"outcome": "upheld", "comment": "x"}, headers=ops)

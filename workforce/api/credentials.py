@@ -128,7 +128,7 @@ class CredentialItem(MethodView):
     def get(self, credential_id: int) -> Credential:
         """One credential."""
         credential = service.get_credential(db.session(), credential_id)
-        auth.own(credential.contractor_id)
+        auth.own(credential.contractor_id, f"credential {credential_id}")
         return credential
 
     @roles("admin", "ops")

@@ -97,7 +97,7 @@ class SweepSchema(ma.Schema):
 
 
 def _visible(rotation: Rotation) -> Rotation:
-    auth.own(rotation.contractor_id)
+    auth.own(rotation.contractor_id, f"rotation {rotation.id}")
     return rotation
 
 

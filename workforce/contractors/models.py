@@ -40,8 +40,11 @@ class Contractor(Base):
     #: The employer's own identifier; moderation platforms may send it instead of our id.
     external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    #: Stored lower-case so that uniqueness ignores case.
+    #: Stored normalised (workforce.contractors.emails): NFKC, IDNA domain, lower case.
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    #: SHA-256 of the email's skeleton: no two contractors have look-alike addresses.
+    #: Empty only for rows older than migration 0162 that looked like an earlier one.
+    email_skeleton: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     country: Mapped[str] = mapped_column(String(2), index=True)
     subdivision: Mapped[str | None] = mapped_column(String(6))
     timezone: Mapped[str] = mapped_column(String(64))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from workforce import audit
 from workforce.auth import revoke_contractor_tokens
+from workforce.contractors.emails import normalise_email
 from workforce.contractors.models import Contractor
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
@@ -85,12 +86,22 @@ def _normalise(data: Mapping[str, Any], current: Contractor | None) -> dict[str,
             raise InvalidInput.field("currency", f"{country} has no default currency; give one")
         out["currency"] = defaults.currency
     if "email" in out:
-        out["email"] = out["email"].strip().lower()
+        email = normalise_email(out["email"])
+        out["email"], out["email_skeleton"] = email.address, email.skeleton_hash
     return out
 
 
+#: Unique fields, the code of their 409 and what the message says another contractor has.
+UNIQUE = (
+    ("email", "duplicate_email", "this email"),
+    ("external_ref", "duplicate_external_ref", "this external_ref"),
+    # checked after the exact email, so a plain duplicate keeps its own code
+    ("email_skeleton", "confusable_email", "an email that looks the same as this one"),
+)
+
+
 def _ensure_unique(session: Session, data: Mapping[str, Any], exclude_id: int | None) -> None:
-    for field in ("email", "external_ref"):
+    for field, code, what in UNIQUE:
         value = data.get(field)
         if value is None:
             continue
@@ -98,9 +109,7 @@ def _ensure_unique(session: Session, data: Mapping[str, Any], exclude_id: int | 
         if exclude_id is not None:
             stmt = stmt.where(Contractor.id != exclude_id)
         if session.scalar(stmt) is not None:
-            raise Conflict(
-                f"another contractor already has this {field}", code=f"duplicate_{field}"
-            )
+            raise Conflict(f"another contractor already has {what}", code=code)
 
 
 def create_contractor(session: Session, data: Mapping[str, Any]) -> Contractor:

@@ -34,13 +34,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from workforce import audit
+from workforce.contractors.emails import normalise_email
 from workforce.contractors.models import Contractor
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from workforce.notifications.email import SECRET_LINK_KINDS
 from workforce.notifications.services import notify_once
 from workforce.portal.models import PortalAccount, PortalInvite, PortalSessionRevocation
-from workforce.ratelimit import FailureWindow, failure_window
+from workforce.ratelimit import FailureLimit, failures
 
 INVITE_PATH = "/portal/invite/"
 #: NIST SP 800-63B asks for at least 8; 12 keeps passphrases of a few words comfortable.
@@ -295,23 +296,39 @@ def accept_invite(session: Session, secret: str, password: str) -> PortalAccount
 # --- signing in -------------------------------------------------------------------------
 
 
-def _windows() -> FailureWindow:
-    return failure_window("portal_sign_in", current_app.config["PORTAL_SIGNIN_WINDOW_SECONDS"])
+def _limits() -> tuple[FailureLimit, FailureLimit]:
+    """Per client address and per email, counted in the shared store (:mod:`ratelimit`)."""
+    config = current_app.config
+    seconds = config["PORTAL_SIGNIN_WINDOW_SECONDS"]
+    return (
+        FailureLimit("portal_sign_in", config["PORTAL_SIGNIN_FAILURES_PER_CLIENT"], seconds),
+        FailureLimit("portal_sign_in", config["PORTAL_SIGNIN_FAILURES_PER_EMAIL"], seconds),
+    )
 
 
 def sign_in_wait(client: str, email: str) -> int:
     """Seconds before this client, or anyone for this email, may try again (0: now)."""
-    config = current_app.config
-    window = _windows()
+    per_client, per_email = _limits()
+    counter = failures()
     return max(
-        window.retry_after(f"client:{client}", config["PORTAL_SIGNIN_FAILURES_PER_CLIENT"]),
-        window.retry_after(f"email:{email}", config["PORTAL_SIGNIN_FAILURES_PER_EMAIL"]),
+        counter.retry_after(per_client, f"client:{client}"),
+        counter.retry_after(per_email, f"email:{email}"),
     )
 
 
 def normal_email(email: str) -> str:
-    """The form of an email that sign-in and password resets look up."""
-    return email.strip().lower()
+    """The form of an email that sign-in and password resets look up: as contractors'
+    emails are stored; text that is no address at all fails like an unknown one."""
+    try:
+        return normalise_email(email).address
+    except InvalidInput:
+        return email.strip().lower()
+
+
+def _count_failure(client: str, email: str) -> None:
+    per_client, per_email = _limits()
+    failures().fail(per_client, f"client:{client}")
+    failures().fail(per_email, f"email:{email}")
 
 
 def _check_wait(client: str, email: str) -> None:
@@ -331,9 +348,8 @@ def request_password_reset(session: Session, email: str, client: str) -> None:
     """
     email = normal_email(email)
     _check_wait(client, email)
-    window = _windows()
-    window.fail(f"client:{client}")
-    window.fail(f"email:{email}")
+    # Counted in the store's own transaction, before this request's session begins one.
+    _count_failure(client, email)
     contractor_id = session.scalar(
         select(Contractor.id)
         .join(PortalAccount, PortalAccount.contractor_id == Contractor.id)
@@ -363,13 +379,16 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Co
         verified = account is not None
     except (VerificationError, InvalidHashError):
         verified = False
-    if not verified or contractor is None or contractor.status == "offboarded":
-        window = _windows()
-        window.fail(f"client:{client}")
-        window.fail(f"email:{email}")
+    signed_in = verified and contractor is not None and contractor.status != "offboarded"
+    # Nothing is written yet: end the lookup's transaction so that the failure count (or
+    # clearing it) can commit in its own, which must outlive a failed request, without
+    # waiting on this request's SQLite write lock. The rows reload on next use.
+    session.rollback()
+    if not signed_in:
+        _count_failure(client, email)
         raise SignInFailed()
-    assert account is not None  # verified implies an account
-    _windows().clear(f"email:{email}")
+    assert account is not None and contractor is not None  # signed_in implies both
+    failures().clear(_limits()[1], f"email:{email}")
     now = utcnow()
     if _hasher().check_needs_rehash(account.password_hash):
         account.password_hash = _hasher().hash(password)

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workforce import audit
+from workforce.contractors.models import Contractor
 from workforce.contractors.services import get_contractor
 from workforce.errors import NotFound
 from workforce.queues.models import Queue
@@ -104,13 +105,19 @@ def rotate_feed(session: Session, contractor_id: int, now: dt.datetime) -> dict[
     return _url(secret)
 
 
-def _feed_for(session: Session, secret: str) -> CalendarFeed:
-    feed = None
+def _contractor_for(session: Session, secret: str) -> Contractor:
+    """Whose feed this is; an offboarded contractor's phone, still polling, gets what an
+    unknown address gets."""
+    contractor = None
     if _SECRET.fullmatch(secret):
-        feed = session.scalar(select(CalendarFeed).where(CalendarFeed.secret_hash == _hash(secret)))
-    if feed is None:
+        contractor = session.scalar(
+            select(Contractor)
+            .join(CalendarFeed, CalendarFeed.contractor_id == Contractor.id)
+            .where(CalendarFeed.secret_hash == _hash(secret), Contractor.status != "offboarded")
+        )
+    if contractor is None:
         raise NotFound("no calendar at this address", code="calendar_not_found")
-    return feed
+    return contractor
 
 
 def _uid(shift_id: int) -> str:
@@ -154,8 +161,7 @@ def _handed_over(
 
 def render_feed(session: Session, secret: str, now: dt.datetime) -> str:
     """The RFC 5545 calendar behind ``secret``, or 404."""
-    feed = _feed_for(session, secret)
-    contractor = get_contractor(session, feed.contractor_id)
+    contractor = _contractor_for(session, secret)
     tz = load_zone(contractor.timezone)
     holidays = holiday_lookup(contractor.country, contractor.subdivision)
     window = (now - FEED_PAST, now + FEED_FUTURE)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from workforce import audit
 from workforce.contractors.credentials import notify_credential_expiry
 from workforce.notifications.delivery import deliver_due
+from workforce.ratelimit import delete_closed_windows
 from workforce.reports.services import monthly_reports
 from workforce.scheduling.services import mark_missed_shifts
 from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
@@ -133,5 +134,12 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "interval",
             {"minutes": 15},
             "sign the audit chain's head into audit_checkpoints and the checkpoint file",
+        ),
+        Job(
+            "failure-windows",
+            delete_closed_windows,
+            "interval",
+            {"minutes": 15},
+            "forget closed failure windows of the sign-in rate limits (database storage)",
         ),
     ]
