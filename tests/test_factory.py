@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import child_env
+from tests.conftest import TEST_SECRET_KEY, child_env
 from workforce import create_app
 from workforce.config import SECRET_KEY_MIN_LENGTH, load_config
 
@@ -131,3 +131,23 @@ def test_make_run_keeps_one_random_key_readable_by_its_owner(tmp_path: Path) -> 
         [script, str(tmp_path / "other")], capture_output=True, text=True, check=True
     )
     assert other.stdout.strip() != key  # random, not a constant
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SHIFT_LIMITS", '{"Kenya": {"weekly_hours": 40}}'),
+        ("AUDIT_KEY", "too-short"),
+        ("DATABASE_URL", "not a url"),
+        ("SESSION_COOKIE_SECURE", "ture"),
+    ],
+)
+def test_every_bad_setting_stops_with_one_line_naming_it(
+    variable: str, value: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"WORKFORCE_{variable}", value)
+    with pytest.raises(SystemExit) as refused:
+        create_app({"SECRET_KEY": TEST_SECRET_KEY})
+    assert refused.value.code == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert f"WORKFORCE_{variable}" in line

@@ -12,11 +12,10 @@ from flask import Flask
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """The one app factory. ``overrides`` beat ``WORKFORCE_*`` variables, which beat defaults."""
-    from workforce import api, cli, db, errors, http, models, portal, redact
+    from workforce import api, audit, cli, db, errors, http, models, portal, redact
     from workforce.config import ConfigError, load_config, require_secret_key
     from workforce.extensions import Api
     from workforce.notifications import routing
-    from workforce.scheduling.limits import validate_limit_settings
 
     app = Flask(__name__, instance_relative_config=True)
     try:
@@ -24,6 +23,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         # First of all: without a secret key sessions and calendar URLs could be forged.
         require_secret_key(app.config)
         routing.validate(app.config)
+        audit.chain_key(app.config)
+        _check_settings(app.config)
     except ConfigError as error:
         # One line naming the variable and exit status 1, for gunicorn, flask and scripts.
         print(f"configuration error: {error}", file=sys.stderr)
@@ -46,7 +47,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     models.load_all()
     # Without an SMTP server, email goes to a file mailbox in the instance folder.
     app.config["MAIL_DIR"] = app.config["MAIL_DIR"] or os.path.join(app.instance_path, "mail")
-    validate_limit_settings(app.config["SHIFT_LIMITS"])
     db.init_app(app)
     if not app.config["AUDIT_CHECKPOINT_FILE"]:
         app.config["AUDIT_CHECKPOINT_FILE"] = f"{app.instance_path}/audit-checkpoints.jsonl"
@@ -61,3 +61,23 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     portal.init_app(app)
     cli.register(app)
     return app
+
+
+def _check_settings(config: Mapping[str, Any]) -> None:
+    """Settings whose own checks raise ``ValueError``, as a :class:`ConfigError` naming the
+    variable, so that they too stop the service with one line instead of a traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from workforce.config import ConfigError
+    from workforce.scheduling.limits import validate_limit_settings
+
+    try:
+        validate_limit_settings(config["SHIFT_LIMITS"])
+    except ValueError as error:
+        raise ConfigError("SHIFT_LIMITS", str(error)) from None
+    if config["DATABASE_URL"]:
+        try:
+            make_url(config["DATABASE_URL"])
+        except ArgumentError:
+            raise ConfigError("DATABASE_URL", "not a database URL") from None

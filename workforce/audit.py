@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from workforce.config import ConfigError
 from workforce.db import AUDIT_KEY_INFO, Base, UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -100,11 +101,11 @@ def chain_key(config: Mapping[str, Any]) -> bytes:
     explicit = str(config.get("AUDIT_KEY") or "")
     if explicit:
         if len(explicit) < MIN_KEY_CHARS:
-            raise ValueError(f"WORKFORCE_AUDIT_KEY must be at least {MIN_KEY_CHARS} characters")
+            raise ConfigError("AUDIT_KEY", f"must be at least {MIN_KEY_CHARS} characters")
         return explicit.encode("utf-8")
     secret = str(config.get("SECRET_KEY") or "")
     if not secret:
-        raise ValueError("set WORKFORCE_AUDIT_KEY or WORKFORCE_SECRET_KEY: the audit chain's key")
+        raise ConfigError("SECRET_KEY", "set it (or WORKFORCE_AUDIT_KEY): the audit chain's key")
     return hmac.new(secret.encode("utf-8"), KEY_LABEL, hashlib.sha256).digest()
 
 

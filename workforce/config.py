@@ -139,9 +139,16 @@ def require_secret_key(config: Mapping[str, Any]) -> None:
         )
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
 def _coerce(raw: str, default: Any) -> Any:
     if isinstance(default, bool):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+        word = raw.strip().lower()
+        if word not in _TRUE | _FALSE:
+            # a typo such as "ture" must not quietly mean False (e.g. SESSION_COOKIE_SECURE)
+            raise ValueError(f"expected true or false, got {raw!r}")
+        return word in _TRUE
     if isinstance(default, int):
         return int(raw)
     if isinstance(default, float):

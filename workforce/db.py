@@ -275,16 +275,21 @@ def commit_request(view: Callable[[], T]) -> T:
     budget = REQUEST_ATTEMPTS * get_db().busy_timeout_ms / 1000
     g.db_deadline = deadline = time.monotonic() + budget
     for attempt in range(1, REQUEST_ATTEMPTS + 1):
+        committing = False
         try:
             result = view()
             current: Session | None = g.get("db_session")
             if current is not None:
+                current.flush()  # a failed flush committed nothing: safe to retry
+                committing = True
                 current.commit()
             return result
         except DBAPIError as error:
-            # a dropped connection (SQLite's read-only one, a restarted PostgreSQL) is
-            # worth one more attempt on a fresh one
-            retryable = is_concurrency_error(error) or error.connection_invalidated
+            # A dropped connection (SQLite's read-only one, a restarted PostgreSQL) is worth
+            # one more attempt on a fresh one, but not if it dropped during COMMIT: the
+            # server may have committed, and running the view again could write it twice.
+            dropped = error.connection_invalidated and not committing
+            retryable = is_concurrency_error(error) or dropped
             spent = time.monotonic() >= deadline
             if attempt == REQUEST_ATTEMPTS or spent or not retryable:
                 raise

@@ -19,15 +19,16 @@ NOW = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.UTC)
 HOURLY = Job("hourly", lambda session, now: {}, "interval", {"hours": 1})
 
 
-def record(app, job_id: str, started_at: dt.datetime) -> None:
+def record(app, job_id: str, started_at: dt.datetime, *, succeeded: bool = True) -> None:
     with db.transaction(app) as session:
         session.add(
             JobRun(
                 job_id=job_id,
                 started_at=started_at,
                 finished_at=started_at,
-                succeeded=True,
+                succeeded=succeeded,
                 effects={},
+                error=None if succeeded else "OperationalError: database is locked",
             )
         )
 
@@ -62,6 +63,18 @@ def test_first_runs_start_from_the_recorded_runs(app) -> None:
     assert first["monthly-reports"] == now
     assert first["credential-expiry"] == now  # never ran: at once
     assert first["planned-rotations"] is None  # a cron job that never ran: its schedule
+
+
+def test_a_failed_run_does_not_count_as_a_run(app, client, ops) -> None:
+    """A run that failed (a locked database at start-up, say) did not do the job: the
+    schedule and ``overdue`` count from the last run that succeeded."""
+    now = db.utcnow()
+    record(app, "checkin-retention", now - dt.timedelta(hours=40))
+    record(app, "checkin-retention", now - dt.timedelta(hours=1), succeeded=False)
+    assert first_runs(app, now)["checkin-retention"] == now  # at once, not in 23 h
+    jobs = {j["id"]: j for j in client.get("/api/v1/scheduler/status", headers=ops).json["jobs"]}
+    assert jobs["checkin-retention"]["overdue"] is True
+    assert jobs["checkin-retention"]["last_error"].startswith("OperationalError")
 
 
 def test_status_marks_overdue_jobs(app, client, ops) -> None:

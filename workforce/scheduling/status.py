@@ -66,9 +66,14 @@ def _next_run(job: Job, last_started: dt.datetime | None, now: dt.datetime) -> d
 
 
 def last_starts(session: Session) -> dict[str, dt.datetime]:
-    """Job id -> when its latest recorded run started."""
+    """Job id -> when its latest successful run started. A failed run did not do the job:
+    counting it would postpone the job a whole interval and hide it from ``overdue``."""
     return dict(
-        session.execute(select(JobRun.job_id, func.max(JobRun.started_at)).group_by(JobRun.job_id))
+        session.execute(
+            select(JobRun.job_id, func.max(JobRun.started_at))
+            .where(JobRun.succeeded.is_(True))
+            .group_by(JobRun.job_id)
+        )
         .tuples()
         .all()
     )

@@ -1,8 +1,9 @@
-"""The counsellor-only access log: every counsellor read of, and follow-up on, a
-contractor's wellbeing records, with who, whose, when and which view (never the values).
+"""The counsellor-only access log: every counsellor read of, follow-up on and
+acknowledgement of a contractor's wellbeing records, with who, whose, when and which view
+(never the values).
 
-The shared audit log (admin, compliance) keeps only what reveals no referral: the
-follow-up's own id, never whose it is; counsellor reads are not in it at all.
+None of these is in the shared audit log (admin, compliance): a row there, even without a
+contractor id, would tell them when someone had a referral.
 """
 
 from __future__ import annotations
@@ -39,11 +40,10 @@ def record_reads(session: Session, view: str, contractor_ids: Iterable[int]) -> 
         )
 
 
-def record_action(
-    session: Session, contractor_id: int, action: str, target_type: str, target_id: int
-) -> None:
-    """Log a counsellor's action on a referral (a follow-up, an acknowledgement) here with
-    whose it is; the shared audit log gets only the object's own id."""
+def record_action(session: Session, contractor_id: int, action: str, target_id: int) -> None:
+    """Log a counsellor's action on a referral (a follow-up, an acknowledgement) here, with
+    whose it is. Nothing goes to the shared audit log (admin, compliance): even an id-only
+    row there would say, with its time, that someone has a referral."""
     actor = audit.current_actor()
     session.add(
         WellbeingAccess(
@@ -56,7 +56,6 @@ def record_action(
             object_id=target_id,
         )
     )
-    audit.record(session, f"wellbeing.{action}", target_type, target_id)
 
 
 def access_log_query(

@@ -36,7 +36,7 @@ def acknowledge(session: Session, referral_id: int, now: dt.datetime) -> Referra
     referral.acknowledged_by_token_id = audit.current_actor().token_id
     session.flush()
     # Like a follow-up: whose only in the counsellors' access log.
-    access.record_action(session, referral.contractor_id, "acknowledge", "referral", referral.id)
+    access.record_action(session, referral.contractor_id, "acknowledge", referral.id)
     return referral
 
 
@@ -64,12 +64,11 @@ def escalate_urgent_referrals(
             Referral.created_at <= now - ack,
         )
     ).all()
-    sent = 0
     for referral in waiting:
         step = escalation_step(referral.created_at, now, ack, repeat)
         if step is None:
             continue
-        sent += notify_once(
+        notify_once(
             session,
             kind=ESCALATED_KIND,
             audience="wellbeing",
@@ -84,4 +83,6 @@ def escalate_urgent_referrals(
             created_at=now,
             at_once=True,
         )
-    return {"escalated": sent}
+    # No counts: job effects are shown to admin and ops (/scheduler/status) and logged, and
+    # "1 escalated" would tell them that someone answered PHQ-9 item 9 just now.
+    return {}

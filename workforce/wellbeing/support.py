@@ -96,7 +96,7 @@ def record_follow_up(
         referral.closed_at = now
     session.flush()
     # Whose goes to the counsellor-only access log; the outcome stays in follow_ups.
-    access.record_action(session, referral.contractor_id, "follow_up", "follow_up", follow_up.id)
+    access.record_action(session, referral.contractor_id, "follow_up", follow_up.id)
     return follow_up
 
 
