@@ -159,6 +159,7 @@ def test_every_contractor_kind_renders_in_every_language(app, new_contractor, lo
         "expires_on": "2027-01-05",
         "period_start": "2026-11-01",
         "period_end": "2026-11-30",
+        "previous_email": "earlier@example.org",
     }
     for kind in CONTRACTOR_TEXTS:
         notice(app, kind, cid, **payload)

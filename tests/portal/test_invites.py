@@ -16,9 +16,11 @@ from tests.portal.conftest import PASSWORD, accept, post_form, sent_link, sign_i
 from tests.webhook_server import webhook_receiver
 from workforce import db
 from workforce.audit import AuditEvent
+from workforce.contractors.models import Contractor
 from workforce.notifications.models import Delivery, Notification
 from workforce.portal.models import PortalAccount, PortalInvite
 from workforce.portal.services import (
+    EMAIL_CHANGE_COOLING_OFF,
     PASSWORD_MIN_LENGTH,
     WeakPassword,
     check_password,
@@ -390,3 +392,41 @@ def test_accepting_is_audited_as_the_contractor(app, client, invite, new_contrac
         str(cid),
     )
     assert PASSWORD not in json.dumps(row.summary)
+
+
+def test_staff_changing_an_email_cannot_take_over_the_account(
+    app, client, ops, portal_user
+) -> None:
+    """Changing a contractor's email, then sending a reset to the new address, would let
+    staff choose the password and read the person's check-ins: the old address is told, and
+    no password link goes to the new one until the cooling-off has passed."""
+    user = portal_user()
+    changed = client.patch(
+        f"/api/v1/contractors/{user.id}", json={"email": "taken.over@example.net"}, headers=ops
+    )
+    assert changed.status_code == 200, changed.json
+    refused = client.post(f"/api/v1/contractors/{user.id}/portal-invite", headers=ops)
+    assert refused.status_code == 409
+    assert refused.json["code"] == "email_recently_changed"
+    asked = forgot(app.test_client(), "taken.over@example.net")
+    assert asked.status_code == 200 and NEUTRAL in text_of(asked.get_data(as_text=True))
+    assert sent_link(app, user.id)[0] == "portal.invite"  # only the first, long used
+
+    job = next(job for job in all_jobs(app.config) if job.id == "deliver-notifications")
+    run_job(app, job)
+    with db.transaction(app) as session:
+        told = (
+            session.execute(
+                select(Delivery.target)
+                .join(Notification, Notification.id == Delivery.notification_id)
+                .where(Notification.kind == "account.email_changed")
+            )
+            .scalars()
+            .all()
+        )
+        session.get(Contractor, user.id).email_changed_at -= EMAIL_CHANGE_COOLING_OFF
+    assert told == [user.email]  # the address it was changed from
+
+    later = client.post(f"/api/v1/contractors/{user.id}/portal-invite", headers=ops)
+    assert later.status_code == 201, later.json
+    assert later.json["sent_to"] == "t***@example.net"

@@ -22,6 +22,7 @@ from workforce.i18n import (
     validate_locale,
     validate_subdivision,
 )
+from workforce.notifications.services import notify_once
 from workforce.portal.services import end_portal_access
 from workforce.timeutil import load_zone
 
@@ -142,6 +143,7 @@ def update_contractor(
     if "country" not in changes:
         values.pop("country")
     _ensure_unique(session, values, contractor.id)
+    previous_email = contractor.email
     changed = {}
     for field, value in values.items():
         if getattr(contractor, field) != value:
@@ -149,12 +151,29 @@ def update_contractor(
             setattr(contractor, field, value)
     if changed:
         contractor.updated_at = utcnow()
+        if "email" in changed:
+            _tell_of_email_change(session, contractor, previous_email)
         session.flush()
         # Names and emails are personal data: the audit names the fields, not the values.
         audit.record(
             session, "contractor.update", "contractor", contractor.id, {"fields": sorted(changed)}
         )
     return contractor
+
+
+def _tell_of_email_change(session: Session, contractor: Contractor, previous: str) -> None:
+    """Staff changed the address that password links go to: tell the old address (a
+    required email), and start the cooling-off before any link goes to the new one, so
+    that no one can take over a contractor's account by changing their email."""
+    contractor.email_changed_at = utcnow()
+    notify_once(
+        session,
+        kind="account.email_changed",
+        audience="contractor",
+        contractor_id=contractor.id,
+        dedupe_key=f"account.email_changed:{contractor.id}:{contractor.email_changed_at}",
+        payload={"previous_email": previous},
+    )
 
 
 def offboard_contractor(session: Session, contractor_id: int, reason: str | None) -> Contractor:

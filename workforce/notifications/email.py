@@ -56,6 +56,14 @@ CONTRACTOR_TEXTS: dict[str, tuple[str, str]] = {
             "operations contact at once."
         ),
     ),
+    "account.email_changed": (
+        N_("The email address of your Workforce account was changed"),
+        N_(
+            "The email address of your Workforce account was changed, and this address will "
+            "no longer get its messages. If this was not you, tell your operations contact "
+            "at once: for three days no password link is sent to the new address."
+        ),
+    ),
     "account.token_created": (
         N_("A new access token on your account"),
         N_(
@@ -120,7 +128,13 @@ CONTRACTOR_TEXTS: dict[str, tuple[str, str]] = {
 #: Kinds a contractor cannot turn off: a rotation keeps them safe, and an invite or a
 #: reset link reaches them only by email.
 REQUIRED = frozenset(
-    {"rotation.started", "rotation.ended", "portal.invite", "portal.password_reset"}
+    {
+        "rotation.started",
+        "rotation.ended",
+        "portal.invite",
+        "portal.password_reset",
+        "account.email_changed",
+    }
 )
 #: Kinds whose payload ``url`` is a secret link, blanked once the email is sent.
 SECRET_LINK_KINDS = ("portal.invite", "portal.password_reset")
@@ -158,6 +172,10 @@ def _targets(session: Session, config: Mapping[str, Any], notification: Notifica
     contractor = session.get(Contractor, notification.contractor_id)
     if contractor is None or notification.kind in muted(session, contractor.id):
         return []
+    if notification.kind == "account.email_changed":
+        # to the address it was changed from: its owner is the one who must hear of it
+        previous = notification.payload.get("previous_email")
+        return [previous] if previous else []
     return [contractor.email]
 
 

@@ -23,6 +23,7 @@ import datetime as dt
 import gzip
 import hashlib
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -44,6 +45,10 @@ from workforce.portal.models import PortalAccount, PortalInvite, PortalSessionRe
 from workforce.ratelimit import FailureLimit, failures
 
 INVITE_PATH = "/portal/invite/"
+#: After staff change the email of a contractor who has a password, no reset link goes to
+#: the new address for this long: the old address was told and can object (a changed email
+#: plus a reset would otherwise let staff sign in as the contractor).
+EMAIL_CHANGE_COOLING_OFF = dt.timedelta(days=3)
 #: NIST SP 800-63B asks for at least 8; 12 keeps passphrases of a few words comfortable.
 PASSWORD_MIN_LENGTH = 12
 #: Long enough for any passphrase, short enough that hashing it is never a burden.
@@ -154,6 +159,13 @@ def send_portal_link(
     )
     kind = RESET_KIND if has_account is not None else INVITE_KIND
     now = utcnow()
+    changed = contractor.email_changed_at
+    if has_account is not None and changed and now - changed < EMAIL_CHANGE_COOLING_OFF:
+        raise Conflict(
+            "the contractor's email changed less than three days ago; a password link goes "
+            "to the new address once that has passed, so the person can object first",
+            code="email_recently_changed",
+        )
     replaced = _revoke_invites(session, contractor.id, now)
     secret = secrets.token_urlsafe(32)
     invite = PortalInvite(
@@ -356,7 +368,9 @@ def request_password_reset(session: Session, email: str, client: str) -> None:
         .where(Contractor.email == email, Contractor.status != "offboarded")
     )
     if contractor_id is not None:
-        send_portal_link(session, contractor_id, actor=FORGOT_PASSWORD_ACTOR)
+        # The answer is the same whatever happens here (nothing sent during a cooling-off).
+        with suppress(Conflict):
+            send_portal_link(session, contractor_id, actor=FORGOT_PASSWORD_ACTOR)
 
 
 def authenticate(session: Session, email: str, password: str, client: str) -> Contractor:

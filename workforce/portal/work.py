@@ -328,6 +328,11 @@ def notification_text(notification: Notification) -> tuple[str, str | None]:
         return _(
             "Your portal password was changed. If you did not do it, tell your operations team."
         ), "portal.profile"
+    if kind == "account.email_changed":
+        return _(
+            "The email address of your account was changed. If you did not ask for it, tell "
+            "your operations team."
+        ), "portal.profile"
     if kind == "account.token_created":
         text = _(
             "An API token named %(name)s was created for your account. It can read your "
