@@ -11,20 +11,27 @@ from sqlalchemy import select, text
 
 from workforce import create_app, db
 from workforce.cli import alembic_config, upgrade
-from workforce.contractors.services import create_contractor
 from workforce.wellbeing.models import Rotation
 from workforce.wellbeing.rotation import start_rotation_once
 
 NOW = dt.datetime(2026, 3, 14, 12, tzinfo=dt.UTC)
+#: The revision 0121 follows in the chain.
+BEFORE_0121 = "0153"
 
 
 def test_upgrade_keeps_the_key_on_the_oldest_duplicate(tmp_path) -> None:
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}", "TESTING": True})
-    command.upgrade(alembic_config(app), "0120")
+    command.upgrade(alembic_config(app), BEFORE_0121)
     with app.test_request_context(), db.transaction(app) as session:
-        cid = create_contractor(
-            session, {"full_name": "A", "email": "a@example.org", "country": "KE"}
-        ).id
+        # raw SQL: today's models have columns that later revisions add
+        cid = session.execute(
+            text(
+                "INSERT INTO contractors (full_name, email, country, timezone, locale, currency,"
+                " status, opt_outs, created_at, updated_at) VALUES ('A', 'a@example.org', 'KE',"
+                " 'Africa/Nairobi', 'en_KE', 'KES', 'active', '[]', '2026-03-14 12:00:00',"
+                " '2026-03-14 12:00:00') RETURNING id"
+            )
+        ).scalar_one()
         for explanation in (
             {"rule": "daily_limit", "breach_key": "daily_limit:3:2026-03-14"},
             {"rule": "daily_limit", "breach_key": "daily_limit:3:2026-03-14"},  # the race

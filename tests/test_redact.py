@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import secrets
 import urllib.error
@@ -15,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.gunicorn_server import gunicorn
-from workforce.redact import mask
+from workforce.redact import install_everywhere, mask
 from workforce.wellbeing.instruments import INSTRUMENTS
 
 #: What a secret in a URL is made of (``secrets.token_urlsafe``), plus the other unreserved
@@ -54,6 +55,26 @@ def test_the_apps_own_log_lines_are_masked(app: Flask, caplog: pytest.LogCapture
     text = caplog.text
     assert "s3cret" not in text and "phq9" not in text
     assert "/calendar/***" in text and "/portal/checkins/***" in text
+
+
+def test_child_loggers_are_masked_through_the_root_handlers(app: Flask) -> None:
+    """A logger's filters miss its children's records (the scheduler's runner, APScheduler's
+    executors); the root handlers' filters do not."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)  # as the scheduler's basicConfig
+    try:
+        install_everywhere()  # as the scheduler does after logging.basicConfig
+        logging.getLogger("workforce.scheduling.runner").warning("sent %s", "/portal/invite/s3c")
+        logging.getLogger("httpx").info("HTTP Request: POST https://hooks.example.org/T0K3N")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert "s3c" not in stream.getvalue() and "/portal/invite/***" in stream.getvalue()
+    assert "T0K3N" not in stream.getvalue()  # httpx's request lines are not logged at all
 
 
 def _get(url: str, data: bytes | None = None) -> None:

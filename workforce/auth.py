@@ -97,10 +97,16 @@ def create_token(
         if contractor.status == "offboarded":
             raise InvalidInput.field("contractor_id", "the contractor is offboarded")
     now = utcnow()
+    longest = dt.timedelta(days=current_app.config["TOKEN_TTL_DAYS"])
     if expires_at is None:
-        expires_at = now + dt.timedelta(days=current_app.config["TOKEN_TTL_DAYS"])
+        expires_at = now + longest
     elif expires_at <= now:
         raise InvalidInput.field("expires_at", "must be in the future")
+    elif expires_at > now + longest:
+        # a stolen token (or session) must not mint one that outlives everyone
+        raise InvalidInput.field(
+            "expires_at", f"must be at most {longest.days} days ahead (WORKFORCE_TOKEN_TTL_DAYS)"
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = Token(
         name=name,

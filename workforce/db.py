@@ -147,7 +147,7 @@ CONNECT_TIMEOUT_SECONDS = 5
 class Database:
     """The engine and session factories of one app."""
 
-    def __init__(self, url: str, *, audit_key: bytes, busy_timeout_ms: int = 15000) -> None:
+    def __init__(self, url: str, *, audit_key: bytes, busy_timeout_ms: int) -> None:
         self.url = url
         self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = url.startswith("sqlite")

@@ -68,6 +68,18 @@ def install(*loggers: logging.Logger | logging.Handler) -> None:
             target.addFilter(MaskSecrets())
 
 
+def install_everywhere() -> None:
+    """Mask on every handler of the root logger too: a logger's own filters miss the
+    records of its children (``workforce.scheduling.runner``, ``apscheduler.executors``),
+    a handler's do not. Call again after adding handlers (the scheduler's ``basicConfig``).
+    httpx logs each URL it posts to, and a webhook URL can itself be a secret: warnings only.
+    """
+    install(*logging.getLogger().handlers)
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
 def init_app(app: Flask) -> None:
     # Flask's handler sees records of child loggers too, which bypass the logger's filters.
     install(app.logger, default_handler, *(logging.getLogger(name) for name in LOGGERS))
+    install_everywhere()

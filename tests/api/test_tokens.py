@@ -150,6 +150,7 @@ def test_my_token_input_is_checked(client, as_role, new_contractor) -> None:
         ({}, "name"),
         ({"name": ""}, "name"),
         ({"name": "x", "expires_at": "2020-01-01T00:00:00Z"}, "expires_at"),
+        ({"name": "x", "expires_at": "2199-01-01T00:00:00Z"}, "expires_at"),  # past the TTL
         ({"name": "x", "role": "admin"}, "role"),  # unknown field: no way to pick a role
         ({"name": "x", "contractor_id": 1}, "contractor_id"),
     ):

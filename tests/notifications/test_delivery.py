@@ -222,3 +222,25 @@ def test_contractors_read_only_their_own_notifications(app, client, as_role, new
     assert (
         client.post(f"/api/v1/me/notifications/{other_id}/read", headers=headers).status_code == 404
     )
+
+
+def test_admin_sees_contractor_deliveries_but_not_check_in_reminders(
+    app, client, admin, new_contractor
+) -> None:
+    """A bounced invite is admin's to fix; who was offered a wellbeing check-in is not
+    admin's to know."""
+    person = new_contractor()
+    queue_notice(app, "renew", "contractor", person)
+    with db.transaction(app) as session:
+        notify_once(
+            session,
+            kind="checkin.reminder",
+            audience="contractor",
+            dedupe_key="reminder",
+            payload={},
+            contractor_id=person,
+        )
+    run_job(app, delivery_job(app))
+    listed = client.get("/api/v1/notifications/deliveries", headers=admin).json["items"]
+    assert [item["kind"] for item in listed] == ["credential.expiring"]
+    assert len(deliveries(app)) == 2  # both were sent

@@ -158,4 +158,6 @@ def test_a_scheduler_restarted_more_often_than_an_interval_still_runs_the_jobs(
     assert runs.get("checkin-reminders") == 1, text  # 7 h since the last one: at once
     assert "checkin-retention" not in runs  # 1 h since the last one: not due
     # one run per 4 s of the elapsed time, give or take the first and the last
-    assert runs.get("deliver-notifications", 0) >= int(elapsed // 4) - 1 >= 2, (runs, elapsed)
+    # (at least twice: five restarts take 10 s or more)
+    expected = max(2, int(elapsed // 4) - 1)
+    assert runs.get("deliver-notifications", 0) >= expected, (runs, elapsed)

@@ -195,17 +195,24 @@ def test_limits_follow_the_contractor_country_and_configuration(app, new_contrac
     assert rest.json["limit"] == 12
 
 
-def test_bad_limit_settings_stop_the_app() -> None:
-    with pytest.raises(ValueError, match="weekly_hours"):
-        create_app({"DATABASE_URL": "sqlite://", "SHIFT_LIMITS": {"FR": {"weekly_hours": 500}}})
-    with pytest.raises(ValueError, match="country"):
-        create_app({"DATABASE_URL": "sqlite://", "SHIFT_LIMITS": {"France": {}}})
+def test_bad_limit_settings_stop_the_app(capsys: pytest.CaptureFixture[str]) -> None:
+    for limits, problem in (
+        ({"FR": {"weekly_hours": 500}}, "weekly_hours"),
+        ({"France": {}}, "country"),
+    ):
+        with pytest.raises(SystemExit) as refused:
+            create_app({"DATABASE_URL": "sqlite://", "SHIFT_LIMITS": limits})
+        assert refused.value.code == 1
+        [line] = capsys.readouterr().err.strip().splitlines()  # one line naming the variable
+        assert "WORKFORCE_SHIFT_LIMITS" in line and problem in line
 
 
 def kinds_told(client, as_role, contractor_id: int) -> list[str]:
-    """The notification kinds a contractor has been sent, oldest first."""
+    """The shift notices a contractor has been sent, oldest first (reading them takes a
+    token, and a new token has its own notice)."""
     mine = client.get("/api/v1/me/notifications", headers=as_role("contractor", contractor_id))
-    return [item["kind"] for item in reversed(mine.json["items"])]
+    kinds = [item["kind"] for item in reversed(mine.json["items"])]
+    return [kind for kind in kinds if kind.startswith("shift.")]
 
 
 def test_update_reruns_the_rules_and_bumps_the_sequence(

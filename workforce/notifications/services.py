@@ -35,6 +35,9 @@ DELIVERY_AUDIENCES: dict[str, tuple[str, ...]] = {
     **INBOX_AUDIENCES,
     "admin": ("ops", "compliance", "contractor"),
 }
+#: Contractor kinds admin never sees among the deliveries: who is offered a wellbeing
+#: check-in, and when, is about that person's screening.
+PRIVATE_CONTRACTOR_KINDS = ("checkin.reminder",)
 
 
 def notify_once(
@@ -158,7 +161,10 @@ def deliveries_query(role: str, status: str | None) -> Select[tuple[Delivery]]:
     stmt = (
         select(Delivery)
         .join(Notification, Notification.id == Delivery.notification_id)
-        .where(Notification.audience.in_(DELIVERY_AUDIENCES[role]))
+        .where(
+            Notification.audience.in_(DELIVERY_AUDIENCES[role]),
+            Notification.kind.not_in(PRIVATE_CONTRACTOR_KINDS),
+        )
         .order_by(Delivery.id.desc())
     )
     return stmt.where(Delivery.status == status) if status else stmt

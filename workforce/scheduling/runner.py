@@ -14,7 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import delete
 
-from workforce import db
+from workforce import db, redact
 from workforce.scheduling.jobs import Job, all_jobs
 from workforce.scheduling.locks import job_lock
 from workforce.scheduling.models import JobRun, SchedulerHeartbeat
@@ -164,6 +164,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 
 def run_forever(app: Flask) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    redact.install_everywhere()
     scheduler = build_scheduler(app)
     log.info("scheduler starting with %d jobs", len(scheduler.get_jobs()))
     scheduler.start()
