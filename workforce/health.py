@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from workforce.db import get_db
+from workforce.notifications import routing
 from workforce.scheduling.models import SchedulerHeartbeat
 from workforce.scheduling.status import job_statuses
 
@@ -44,9 +45,15 @@ def readiness(app: Flask, now: dt.datetime) -> Readiness:
     )
     scheduler_ok = beat is not None and now - beat <= silent_after
     overdue = [job.id for job in jobs if job.overdue]
+    urgent: dict[str, Any] = {"ok": routing.counsellors_reachable(app.config)}
+    if not urgent["ok"]:
+        urgent["detail"] = routing.UNREACHABLE
     checks: dict[str, dict[str, Any]] = {
         "database": {"ok": True},
         "scheduler": {"ok": scheduler_ok, "last_heartbeat_at": beat},
         "jobs": {"ok": not overdue, "overdue": overdue},
+        # a person in crisis must reach a human: an operator's matter, like a silent scheduler
+        "urgent_referrals": urgent,
     }
-    return Readiness(True, "ok" if scheduler_ok and not overdue else "degraded", checks)
+    healthy = all(check["ok"] for check in checks.values())
+    return Readiness(True, "ok" if healthy else "degraded", checks)

@@ -98,6 +98,10 @@ def test_readiness_reports_a_silent_scheduler_and_overdue_jobs(app, client) -> N
     for j in all_jobs(app.config):
         record(app, j.id, db.utcnow())
     ready = client.get("/api/v1/health/ready").json
+    assert ready["status"] == "degraded"  # no email or webhook reaches a counsellor
+    assert ready["checks"]["urgent_referrals"]["ok"] is False
+    app.config["NOTIFY_EMAILS"] = '{"wellbeing": ["counsellors@example.org"]}'
+    ready = client.get("/api/v1/health/ready").json
     assert ready["status"] == "ok", ready
     assert ready["checks"]["jobs"] == {"ok": True, "overdue": []}
 

@@ -123,6 +123,18 @@ def escalation_emails(config: Mapping[str, Any]) -> list[str]:
     return addresses
 
 
+def counsellors_reachable(config: Mapping[str, Any]) -> bool:
+    """Whether an urgent referral is pushed to someone (a wellbeing email address or
+    webhook); without one it waits in the counsellors' inbox until someone looks."""
+    return bool(staff_emails(config).get("wellbeing") or webhooks(config).get("wellbeing"))
+
+
+UNREACHABLE = (
+    "no wellbeing address in WORKFORCE_NOTIFY_EMAILS and no wellbeing webhook in "
+    "WORKFORCE_WEBHOOKS: urgent referrals reach counsellors only in their inbox"
+)
+
+
 def validate(config: Mapping[str, Any]) -> None:
     """Check every notification setting; warn once about the deprecated webhook list."""
     webhooks(config)

@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import delete
 
 from workforce import db, redact
+from workforce.notifications import routing
 from workforce.scheduling.jobs import Job, all_jobs
 from workforce.scheduling.locks import job_lock
 from workforce.scheduling.models import JobRun, SchedulerHeartbeat
@@ -165,6 +166,8 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 def run_forever(app: Flask) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     redact.install_everywhere()
+    if not routing.counsellors_reachable(app.config):
+        log.warning("%s", routing.UNREACHABLE)
     scheduler = build_scheduler(app)
     log.info("scheduler starting with %d jobs", len(scheduler.get_jobs()))
     scheduler.start()
