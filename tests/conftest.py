@@ -8,6 +8,7 @@ table is emptied before each test, so requests can commit for real.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from workforce.cli import upgrade
 from workforce.contractors.services import create_contractor
 from workforce.db import Base
 from workforce.models import load_all
+from workforce.notifications.services import AT_ONCE_THREAD
 
 PG_URL = os.environ.get("WORKFORCE_TEST_DATABASE_URL", "")
 #: The service refuses to start without a key; the tests' own, in the environment so that
@@ -83,6 +85,11 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     )
     empty_tables(app)
     yield app
+    # An urgent notification is sent by a thread after its commit: let it finish with the
+    # pool, so that no connection of this test outlives it (or meets the next test's data).
+    for thread in threading.enumerate():
+        if thread.name == AT_ONCE_THREAD:
+            thread.join(timeout=30)
     db.get_db(app).dispose()
 
 

@@ -140,6 +140,8 @@ class ExactDecimal(Money):
 #: ``Session.info`` key of the audit chain's HMAC key (set on every session of a
 #: :class:`Database`), so the commit hook in :mod:`workforce.audit` can sign without an app.
 AUDIT_KEY_INFO = "workforce.audit_key"
+#: The longest a request waits for one lock on PostgreSQL (its budget may cut it shorter).
+LOCK_WAIT_CEILING_MS = 15000
 #: How long opening a PostgreSQL connection may take.
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -163,6 +165,7 @@ class Database:
                 pool_size=10,
                 connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
             )
+            _configure_postgresql(self.engine)
         # Writers on SQLite begin IMMEDIATE so two writers queue on the busy timeout
         # instead of failing when a read lock cannot be upgraded.
         self.write_engine = self.engine.execution_options(workforce_write=True)
@@ -204,6 +207,18 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         wait = 0 if options.get("workforce_nowait") else lock_wait_ms(busy_timeout_ms)
         conn.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("workforce_write") else "BEGIN")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A request's lock waits (rows, the audit chain's lock) end with its budget, as
+        # SQLite's busy timeout does: a 503 database_busy (55P03) inside the worker timeout,
+        # never a thread held for as long as another transaction lasts. Only writers take
+        # locks (reads never wait under MVCC, and pay no extra statement); jobs keep waiting.
+        writes = conn.get_execution_options().get("workforce_write")
+        if writes and has_request_context() and g.get("db_deadline") is not None:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_wait_ms(LOCK_WAIT_CEILING_MS)}")
 
 
 def default_sqlite_url(instance_path: str) -> str:

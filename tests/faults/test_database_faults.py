@@ -4,6 +4,7 @@ by itself once the fault is over."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sqlite3
 import subprocess
@@ -12,7 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import bearer
 from tests.gunicorn_server import free_port
@@ -80,6 +82,35 @@ def test_a_held_write_lock_answers_writes_503_in_budget_and_reads_200(
     with db.get_db(app).reader() as session:
         used = session.scalars(select(Token.last_used_at).order_by(Token.id)).all()
     assert used[0] is not None and used[1] is None  # the reader's, recorded now
+    db.get_db(busy).dispose()
+
+
+def test_a_row_locked_on_postgresql_answers_503_in_budget(app, make_token, new_contractor) -> None:
+    """A PostgreSQL transaction holding a row: the request that needs it gives up with its
+    budget (``lock_timeout``), as on SQLite, instead of waiting as long as the holder."""
+    if db.get_db(app).is_sqlite:
+        pytest.skip("a PostgreSQL fault")
+    cid = new_contractor()
+    busy = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SQLITE_BUSY_TIMEOUT_MS": 500})
+    headers = bearer(make_token("ops"))
+    busy.test_client().get("/api/v1/contractors", headers=headers)  # its last use recorded
+    holder = db.get_db(app).engine.connect()
+    # the server ends the holder after 8 s idle, so that without the budget this test fails
+    # (a slow 200) instead of waiting for ever
+    holder.execute(text("SET LOCAL idle_in_transaction_session_timeout = '8s'"))
+    holder.execute(text("SELECT 1 FROM contractors WHERE id = :id FOR UPDATE"), {"id": cid})
+    try:
+        started = time.monotonic()
+        answer = busy.test_client().patch(
+            f"/api/v1/contractors/{cid}", json={"full_name": "B"}, headers=headers
+        )
+        seconds = time.monotonic() - started
+    finally:
+        with contextlib.suppress(DBAPIError):  # ended by the server if the test was slow
+            holder.rollback()
+        holder.close()
+    assert answer.status_code == 503 and answer.json["code"] == "database_busy", answer.json
+    assert seconds < db.REQUEST_ATTEMPTS * 0.5 + 1.0, seconds
     db.get_db(busy).dispose()
 
 

@@ -77,6 +77,8 @@ def notify_once(
 
 #: Session.info key: notifications to deliver once the session's transaction commits.
 _AT_ONCE = "workforce.notifications.at_once"
+#: The name of the threads that send them.
+AT_ONCE_THREAD = "deliver-at-once"
 
 
 @event.listens_for(Session, "after_commit")
@@ -87,7 +89,7 @@ def _deliver_committed(session: Session) -> None:
     if ids and has_app_context():
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         threading.Thread(
-            target=_deliver_now, args=(app, ids), name="deliver-at-once", daemon=True
+            target=_deliver_now, args=(app, ids), name=AT_ONCE_THREAD, daemon=True
         ).start()
 
 
