@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from hypothesis import given
 from hypothesis import strategies as st
 
 from workforce import db
 from workforce.scheduling.jobs import Job, all_jobs
 from workforce.scheduling.models import JobRun, SchedulerHeartbeat
-from workforce.scheduling.runner import beat, first_runs
+from workforce.scheduling.runner import (
+    RETRY_FAILED_AFTER,
+    beat,
+    build_scheduler,
+    first_runs,
+    retry_soon,
+)
 from workforce.scheduling.status import is_overdue
 
 NOW = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.UTC)
@@ -112,3 +119,22 @@ def test_readiness_reports_a_silent_scheduler_and_overdue_jobs(app, client) -> N
     assert ready["status"] == "degraded"
     assert ready["checks"]["scheduler"]["ok"] is False
     assert ready["checks"]["jobs"] == {"ok": True, "overdue": []}  # a newer run is there
+
+
+def test_a_failed_run_is_tried_again_within_a_minute(app) -> None:
+    """A daily job that failed (the database locked at start-up) runs again soon, not in a
+    day; a job due sooner anyway keeps its time."""
+    now = db.utcnow()
+    record(app, "checkin-retention", now - dt.timedelta(hours=1))
+    scheduler = build_scheduler(app, BackgroundScheduler)
+    scheduler.start(paused=True)  # next run times are computed when the scheduler starts
+    try:
+        assert scheduler.get_job("checkin-retention").next_run_time > now + dt.timedelta(hours=22)
+        heartbeat_next = scheduler.get_job("heartbeat").next_run_time
+        retry_soon(scheduler, "checkin-retention")
+        retry_soon(scheduler, "heartbeat")
+        again = scheduler.get_job("checkin-retention").next_run_time
+        assert now < again <= db.utcnow() + RETRY_FAILED_AFTER
+        assert scheduler.get_job("heartbeat").next_run_time == heartbeat_next
+    finally:
+        scheduler.shutdown(wait=False)

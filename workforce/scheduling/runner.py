@@ -10,6 +10,7 @@ import socket
 import time
 from dataclasses import dataclass
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import delete
@@ -25,6 +26,8 @@ log = logging.getLogger("workforce.scheduler")
 
 #: A run that starts this late is still worth doing (jobs catch up from state anyway).
 MISFIRE_GRACE_SECONDS = 300
+#: A failed run is tried again this soon (unless the job's next run comes sooner).
+RETRY_FAILED_AFTER = dt.timedelta(seconds=60)
 #: Heartbeats of processes silent this long are deleted.
 FORGET_AFTER = dt.timedelta(days=1)
 
@@ -81,12 +84,25 @@ def run_job(app: Flask, job: Job, now: dt.datetime | None = None) -> RunResult:
     return result
 
 
-def _safe_run(app: Flask, job: Job) -> None:
+def _safe_run(app: Flask, job: Job, scheduler: BaseScheduler | None = None) -> None:
     try:
         run_job(app, job)
     except Exception:
         # One failed run must not stop the scheduler; the next run derives from state.
         log.exception("job %s failed", job.id)
+        if scheduler is not None:
+            retry_soon(scheduler, job.id)
+
+
+def retry_soon(scheduler: BaseScheduler, job_id: str) -> None:
+    """Bring a failed job's next run forward to RETRY_FAILED_AFTER from now: a daily job
+    that met a locked database must not wait a day (its trigger resumes after)."""
+    scheduled = scheduler.get_job(job_id)
+    soon = dt.datetime.now(dt.UTC) + RETRY_FAILED_AFTER
+    if scheduled is not None and (
+        scheduled.next_run_time is None or scheduled.next_run_time > soon
+    ):
+        scheduled.modify(next_run_time=soon)
 
 
 def first_runs(app: Flask, now: dt.datetime) -> dict[str, dt.datetime | None]:
@@ -128,8 +144,10 @@ def _safe_beat(app: Flask, scheduler_id: str, started_at: dt.datetime) -> None:
         log.exception("heartbeat failed")
 
 
-def build_scheduler(app: Flask) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
+def build_scheduler(
+    app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler
+) -> BaseScheduler:
+    scheduler = scheduler_class(
         timezone="UTC",
         job_defaults={
             "coalesce": True,
@@ -145,7 +163,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
         scheduler.add_job(
             _safe_run,
             job.trigger,
-            args=(app, job),
+            args=(app, job, scheduler),
             id=job.id,
             name=job.description or job.id,
             **when,
