@@ -86,8 +86,8 @@ def seed_workforce(
 ) -> dict[str, Any]:
     """Contractors (bulk, consenting, spread over ``countries`` in turn and over ZONES: at
     random, or contractor ``n``'s zone is ``zone_of(n)``) and QUEUES; returns their ids."""
-    from workforce.auth import create_token
     from workforce.contractors.models import Contractor
+    from workforce.identity.access import create_token
     from workforce.queues.models import Queue
 
     rng = random.Random(seed)

@@ -21,8 +21,9 @@ from typing import Any
 
 from common import database_url, fresh_app, percentile
 
-from workforce import auth, db
+from workforce import db
 from workforce.contractors.services import create_contractor
+from workforce.identity import access as auth
 from workforce.notifications.delivery import deliver_due
 from workforce.notifications.services import notify_once
 

@@ -206,8 +206,8 @@ def counts(app: Any) -> tuple[int, int]:
 def measure(app: Any, a: argparse.Namespace, rng: random.Random) -> dict[str, list[float]]:
     from workforce.contractors.models import Contractor
     from workforce.contractors.services import get_contractor
-    from workforce.queues import eligibility
-    from workforce.wellbeing.limits import standing
+    from workforce.eligibility import check as eligibility
+    from workforce.exposure.standing import standing
 
     database = db.get_db(app)
     slugs = [slug for slug, _tier, _cats in QUEUES]

@@ -154,7 +154,7 @@ def profile(client: Any, headers: dict[str, str], payloads: list[bytes]) -> list
     requests (a tracing profiler would inflate the Python-heavy phases several times)."""
     from sqlalchemy.orm import Session
 
-    from workforce.wellbeing import exposure as module
+    from workforce.exposure import ingest as module
 
     spent: dict[str, float] = {}
     originals: dict[str, Any] = {}
@@ -193,7 +193,7 @@ def profile(client: Any, headers: dict[str, str], payloads: list[bytes]) -> list
 
 def validation_comparison(batch: list[dict[str, Any]]) -> tuple[float, float]:
     from workforce.api.exposure import ExposureEventSchema
-    from workforce.wellbeing.exposure import validate_events
+    from workforce.exposure.ingest import validate_events
 
     now = dt.datetime.now(dt.UTC)
     schema = ExposureEventSchema(many=True)
@@ -209,7 +209,7 @@ def validation_comparison(batch: list[dict[str, Any]]) -> tuple[float, float]:
 
 
 def memory_of_a_big_batch(app: Any, world: dict[str, Any], rng: random.Random) -> float:
-    from workforce.wellbeing.exposure import ingest
+    from workforce.exposure.ingest import ingest
 
     body = make_batches(world, 5000, 5000, rng)[0]
     for n, ev in enumerate(body):

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workforce import auth, create_app, db
+from workforce import create_app, db
 from workforce.cli import upgrade
 from workforce.contractors.services import create_contractor, set_consent
+from workforce.identity import access as auth
 from workforce.queues.services import create_queue
 from workforce.scheduling.services import create_shift
 

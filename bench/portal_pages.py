@@ -22,12 +22,12 @@ from sqlalchemy import select
 
 from workforce import db
 from workforce.contractors.services import create_contractor
+from workforce.identity import accounts as services
 from workforce.notifications.models import Notification
-from workforce.portal import services
 from workforce.queues.services import create_queue
-from workforce.scheduling.models import Shift
+from workforce.rotations.services import start_rotation
+from workforce.shifts.models import Shift
 from workforce.wellbeing.checkins import record_check_in
-from workforce.wellbeing.rotation import start_rotation
 
 PAGES = (
     "/portal/schedule?lang=sw",

@@ -33,8 +33,8 @@ from common import QUEUE_WEIGHTS, QUEUES, database_url, dispose, fresh_app, seed
 from sqlalchemy import text
 
 from workforce import db
-from workforce.auth import create_token
-from workforce.wellbeing.exposure import rebuild_contractor_days
+from workforce.exposure.ingest import rebuild_contractor_days
+from workforce.identity.access import create_token
 
 COUNTRIES = ("KE", "PH", "CO", "IN", "NG", "ID", "GH", "UG", "VN", "MX")
 

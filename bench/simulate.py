@@ -15,7 +15,7 @@ ago and advances ``--interval`` simulated seconds at a time. At each tick:
    on an active rotation gets no tier >= 2 work (the platform asks eligibility), and days
    have bursts (x1.4) and heavy reviewers (x1.8);
 2. the ``rotation-sweep`` job runs exactly as the scheduler runs it
-   (:func:`workforce.scheduling.runner.run_job`, lock and ``JobRun`` included) at the
+   (:func:`workforce.jobs.runner.run_job`, lock and ``JobRun`` included) at the
    simulated instant; its real wall time and the contractors it measured (those whose
    exposure moved since the last sweep) are recorded.
 
@@ -49,12 +49,12 @@ from flask import Flask
 from sqlalchemy import delete, insert, select, text
 
 from workforce import db
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.models import Shift
-from workforce.scheduling.runner import run_job
-from workforce.wellbeing.exposure import ExposureDaily, ExposureEvent
-from workforce.wellbeing.models import Rotation, SweepMark
-from workforce.wellbeing.policy import DEFAULT_POLICY
+from workforce.exposure.models import ExposureDaily, ExposureEvent
+from workforce.exposure.policy import DEFAULT_POLICY
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.runner import run_job
+from workforce.rotations.models import Rotation, SweepMark
+from workforce.shifts.models import Shift
 
 DAY = dt.timedelta(days=1)
 #: Home queues people are hired for (tier >= 1), weighted; tier >= 2 queues fall back to

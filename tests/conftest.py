@@ -18,10 +18,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from workforce import auth, create_app, db
+from workforce import create_app, db
 from workforce.cli import upgrade
 from workforce.contractors.services import create_contractor
 from workforce.db import Base
+from workforce.identity import access as auth
 from workforce.models import load_all
 from workforce.notifications.services import AT_ONCE_THREAD
 

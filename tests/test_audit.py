@@ -258,8 +258,8 @@ def test_an_unkeyed_chain_is_rekeyed_once(app, client, admin, monkeypatch) -> No
 
 
 def test_the_scheduler_writes_a_checkpoint_every_15_minutes(app, client, admin) -> None:
-    from workforce.scheduling.jobs import all_jobs
-    from workforce.scheduling.runner import run_job
+    from workforce.jobs.definitions import all_jobs
+    from workforce.jobs.runner import run_job
 
     job = next(j for j in all_jobs(app.config) if j.id == "audit-checkpoint")
     assert job.trigger == "interval" and job.trigger_args == {"minutes": 15}

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text, update
 
 from workforce import db
-from workforce.auth import roles
 from workforce.contractors.models import Contractor
+from workforce.identity.access import roles
 
 
 def test_concurrent_writers_all_succeed(app, make_token) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 
 from workforce import create_app, db
 from workforce.cli import alembic_config, upgrade
-from workforce.wellbeing.models import Rotation
-from workforce.wellbeing.rotation import start_rotation_once
+from workforce.rotations.models import Rotation
+from workforce.rotations.services import start_rotation_once
 
 NOW = dt.datetime(2026, 3, 14, 12, tzinfo=dt.UTC)
 #: The revision 0121 follows in the chain.

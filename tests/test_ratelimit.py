@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 from tests.conftest import bearer
 from tests.gunicorn_server import free_port, gunicorn
 from workforce import create_app, db, ratelimit
+from workforce.jobs.definitions import all_jobs
 from workforce.ratelimit import FailureLimit, FailureWindow, delete_closed_windows, failures
-from workforce.scheduling.jobs import all_jobs
 
 
 class Clock:

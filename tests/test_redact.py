@@ -68,7 +68,7 @@ def test_child_loggers_are_masked_through_the_root_handlers(app: Flask) -> None:
     root.setLevel(logging.INFO)  # as the scheduler's basicConfig
     try:
         install_everywhere()  # as the scheduler does after logging.basicConfig
-        logging.getLogger("workforce.scheduling.runner").warning("sent %s", "/portal/invite/s3c")
+        logging.getLogger("workforce.jobs.runner").warning("sent %s", "/portal/invite/s3c")
         logging.getLogger("httpx").info("HTTP Request: POST https://hooks.example.org/T0K3N")
     finally:
         root.removeHandler(handler)

@@ -14,8 +14,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """The one app factory. ``overrides`` beat ``WORKFORCE_*`` variables, which beat defaults."""
     from workforce import api, audit, cli, db, errors, http, models, portal, redact
     from workforce.config import ConfigError, load_config, require_secret_key
+    from workforce.contractors import contacts
     from workforce.extensions import Api
+    from workforce.identity import receivers as identity_receivers
     from workforce.notifications import routing
+    from workforce.scheduling import receivers as scheduling_receivers
 
     app = Flask(__name__, instance_relative_config=True)
     try:
@@ -45,9 +48,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     models.load_all()
+    # Cross-domain reactions (workforce.signals) and the email channel's contact lookup:
+    # connected by importing them, once.
+    del contacts, identity_receivers, scheduling_receivers
     # Without an SMTP server, email goes to a file mailbox in the instance folder.
     app.config["MAIL_DIR"] = app.config["MAIL_DIR"] or os.path.join(app.instance_path, "mail")
-    db.init_app(app)
+    db.init_app(app, audit_key=audit.chain_key(app.config))
     if not app.config["AUDIT_CHECKPOINT_FILE"]:
         app.config["AUDIT_CHECKPOINT_FILE"] = f"{app.instance_path}/audit-checkpoints.jsonl"
     # Order matters: smorest registers its own HTTPException handler in init_app;
@@ -70,7 +76,7 @@ def _check_settings(config: Mapping[str, Any]) -> None:
     from sqlalchemy.exc import ArgumentError
 
     from workforce.config import ConfigError
-    from workforce.scheduling.limits import validate_limit_settings
+    from workforce.scheduling.hour_limits import validate_limit_settings
 
     try:
         validate_limit_settings(config["SHIFT_LIMITS"])

@@ -12,8 +12,9 @@ from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from workforce import audit, auth, db
+from workforce import audit, db
 from workforce.errors import WorkforceError
+from workforce.identity import access as auth
 from workforce.pay.cli import pay_cli
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -156,7 +157,7 @@ def backup(path: Path) -> None:
 @with_appcontext
 def scheduler() -> None:
     """Run the scheduler process (one active; a second one is a harmless standby)."""
-    from workforce.scheduling.runner import run_forever
+    from workforce.jobs.runner import run_forever
 
     run_forever(current_app._get_current_object())  # type: ignore[attr-defined]
 

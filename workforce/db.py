@@ -26,6 +26,8 @@ from sqlalchemy.types import TypeDecorator
 from workforce.errors import SQLITE_UNAVAILABLE, is_concurrency_error, is_unavailable_error
 
 T = TypeVar("T")
+#: Retry jitter from a generator of our own, leaving the shared random state alone.
+_JITTER = random.Random()
 
 # Stable constraint names so that migrations can name what they alter.
 NAMING_CONVENTION = {
@@ -226,13 +228,11 @@ def default_sqlite_url(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'workforce.sqlite3'}"
 
 
-def init_app(app: Flask) -> Database:
+def init_app(app: Flask, *, audit_key: bytes) -> Database:
     url = app.config["DATABASE_URL"] or default_sqlite_url(app.instance_path)
     app.config["DATABASE_URL"] = url
-    from workforce.audit import chain_key
-
     database = Database(
-        url, audit_key=chain_key(app.config), busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        url, audit_key=audit_key, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
     )
     app.extensions["workforce.db"] = database
     return database
@@ -312,7 +312,7 @@ def commit_request(view: Callable[[], T]) -> T:
             if stale is not None:
                 stale.rollback()
                 stale.close()
-            time.sleep(0.05 * attempt * random.random())
+            time.sleep(0.05 * attempt * _JITTER.random())
     raise AssertionError("unreachable")
 
 

@@ -70,7 +70,7 @@ def install(*loggers: logging.Logger | logging.Handler) -> None:
 
 def install_everywhere() -> None:
     """Mask on every handler of the root logger too: a logger's own filters miss the
-    records of its children (``workforce.scheduling.runner``, ``apscheduler.executors``),
+    records of its children (``workforce.jobs.runner``, ``apscheduler.executors``),
     a handler's do not. Call again after adding handlers (the scheduler's ``basicConfig``).
     httpx logs each URL it posts to, and a webhook URL can itself be a secret: warnings only.
     """

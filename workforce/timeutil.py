@@ -110,25 +110,26 @@ def local_week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _micros(dt: datetime) -> int:
+def to_us(dt: datetime) -> int:
+    """An aware datetime as integer microseconds since the epoch."""
     return (dt - _EPOCH) // _MICROSECOND
 
 
-def _from_micros(us: int) -> datetime:
+def from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
 def _transition_between(lo: datetime, hi: datetime, tz: tzinfo) -> datetime:
     """First instant in ``(lo, hi]`` whose UTC offset differs from ``lo``'s (bisection)."""
     before = lo.astimezone(tz).utcoffset()
-    lo_us, hi_us = _micros(lo), _micros(hi)
+    lo_us, hi_us = to_us(lo), to_us(hi)
     while hi_us - lo_us > 1:
         mid = (lo_us + hi_us) // 2
-        if _from_micros(mid).astimezone(tz).utcoffset() == before:
+        if from_us(mid).astimezone(tz).utcoffset() == before:
             lo_us = mid
         else:
             hi_us = mid
-    return _from_micros(hi_us)
+    return from_us(hi_us)
 
 
 def _instants_of_wall(day: date, at: time, tz: tzinfo) -> tuple[datetime, ...]:

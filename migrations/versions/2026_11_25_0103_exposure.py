@@ -19,7 +19,7 @@ down_revision = "0104"
 branch_labels = None
 depends_on = None
 
-#: DESIGN.md's default policy, frozen as it was seeded (workforce.wellbeing.policy keeps the
+#: DESIGN.md's default policy, frozen as it was seeded (workforce.exposure.policy keeps the
 #: live copy; a test proves they agree). In force from 2000-01-01 so it covers all history.
 DEFAULT_POLICY = {
     "name": "Default exposure policy (DESIGN.md)",

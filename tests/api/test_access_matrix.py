@@ -20,17 +20,17 @@ from sqlalchemy import select
 
 from tests.pay.data import ke_distribution
 from workforce import db
-from workforce.auth import ROLES, create_token
 from workforce.contractors.credentials import submit_credential
+from workforce.identity.access import ROLES, create_token
 from workforce.notifications.models import Delivery, Notification
 from workforce.notifications.services import notify_once
 from workforce.pay.services import add_distribution, create_statement
 from workforce.queues.services import create_queue
 from workforce.reports.models import ReportRun
+from workforce.rotations.services import start_rotation
 from workforce.scheduling.services import create_shift
 from workforce.wellbeing.checkins import record_check_in
 from workforce.wellbeing.models import Referral
-from workforce.wellbeing.rotation import start_rotation
 
 STAFF = "admin ops compliance wellbeing"
 #: "METHOD path" -> roles allowed ("public": no token at all).

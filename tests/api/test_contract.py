@@ -15,8 +15,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.api.test_access_matrix import MATRIX
 from tests.conftest import bearer
 from workforce import create_app
-from workforce.auth import ROLES
 from workforce.http import SECURITY_HEADERS
+from workforce.identity.access import ROLES
 
 # The document does not depend on the data: one app (never connected) to read it from;
 # every call goes to the test's own app and database.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.api.test_access_matrix import MATRIX
 from workforce.api.roles_table import END, PUBLIC, START, roles_table
-from workforce.auth import ROLES
+from workforce.identity.access import ROLES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from tests.conftest import bearer
 from workforce import db
-from workforce.auth import Token
+from workforce.identity.models import Token
 from workforce.notifications.models import Notification
 
 

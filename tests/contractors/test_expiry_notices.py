@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from workforce import db
 from workforce.contractors.credentials import decide, submit_credential
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.runner import run_job
 from workforce.notifications.models import Notification
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.runner import run_job
 
 
 def expiry_job(app):
@@ -55,7 +55,7 @@ def test_expiring_and_expired_credentials_are_noticed_once(app, new_contractor) 
 
 
 def test_a_job_held_by_another_process_is_skipped(app) -> None:
-    from workforce.scheduling.locks import job_lock
+    from workforce.jobs.locks import job_lock
 
     job = expiry_job(app)
     # A read session: on SQLite it takes no database lock, so only the job lock is tested.

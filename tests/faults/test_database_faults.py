@@ -19,8 +19,8 @@ from sqlalchemy.exc import DBAPIError
 from tests.conftest import bearer
 from tests.gunicorn_server import free_port
 from workforce import create_app, db, gunicorn_conf
-from workforce.auth import Token
 from workforce.config import DEFAULTS
+from workforce.identity.models import Token
 
 
 def sqlite_path(app) -> str:

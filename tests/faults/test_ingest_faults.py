@@ -32,7 +32,8 @@ from tests.wellbeing.exposure_helpers import (
     recount,
 )
 from workforce import db
-from workforce.wellbeing.exposure import ExposureEvent, ingest
+from workforce.exposure.ingest import ingest
+from workforce.exposure.models import ExposureEvent
 
 
 def batch(prefix: str, contractor_ids: list[int], n: int) -> list[dict]:

@@ -14,12 +14,12 @@ from tests.faults.helpers import wait_until_blocked
 from tests.wellbeing.exposure_helpers import over_the_cap
 from workforce import db
 from workforce.audit import AuditEvent
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.locks import job_lock
+from workforce.jobs.runner import run_job
 from workforce.notifications.models import Notification
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.locks import job_lock
-from workforce.scheduling.runner import run_job
-from workforce.wellbeing.models import Rotation
-from workforce.wellbeing.sweep import SWEEP_JOB_ID, sweep
+from workforce.rotations.models import Rotation
+from workforce.rotations.sweep import SWEEP_JOB_ID, sweep
 
 
 def effects(app) -> tuple[list[tuple[int, int]], int, int]:

@@ -18,6 +18,8 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.webhook_server import webhook_receiver
 from workforce import db
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.runner import run_job
 from workforce.notifications.delivery import (
     FIRST_BACKOFF,
     MAX_BACKOFF,
@@ -27,8 +29,6 @@ from workforce.notifications.delivery import (
 )
 from workforce.notifications.models import Delivery, Notification
 from workforce.notifications.services import notify_once
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.runner import run_job
 
 RAW_SECRET = "r" * 32
 WHSEC = "whsec_" + base64.b64encode(b"k" * 32).decode()

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from tests.smtp_server import smtp_server
 from workforce import db
 from workforce.contractors.models import Contractor
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.runner import run_job
 from workforce.notifications.email import CONTRACTOR_TEXTS
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.runner import run_job
 
 INVITE = "http://127.0.0.1:8000/portal/invite/SECRET-LINK-abc"
 

@@ -16,7 +16,7 @@ from workforce import db
 from workforce.pay import services
 from workforce.pay.imports import import_wages
 from workforce.queues.services import create_queue
-from workforce.scheduling.models import Shift
+from workforce.shifts.models import Shift
 
 EXAMPLE_WAGES = Path(__file__).resolve().parents[2] / "data" / "wages-example.csv"
 

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workforce.errors import Conflict
+from workforce.holidays import holiday_lookup
 from workforce.pay.labels import STORED_HOLIDAY_LOCALE
-from workforce.pay.policy import DEFAULT_TERMS, Premiums
 from workforce.pay.statements import (
     Calculation,
     PayLine,
@@ -26,7 +26,7 @@ from workforce.pay.statements import (
     difference,
     line_amount,
 )
-from workforce.scheduling.public_holidays import holiday_lookup
+from workforce.pay.terms import DEFAULT_TERMS, Premiums
 from workforce.timeutil import local_day_bounds
 
 D = Decimal

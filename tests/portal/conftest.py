@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from workforce import db
 from workforce.contractors.models import Contractor
+from workforce.identity import accounts as services
 from workforce.notifications.email import SECRET_LINK_KINDS
 from workforce.notifications.models import Notification
-from workforce.portal import services
 
 PASSWORD = "correct horse battery"
 #: The production hasher (argon2id, 64 MiB): the suite swaps in a cheap one for speed.

@@ -25,10 +25,11 @@ from tests.portal.conftest import sent_link
 from workforce import db
 from workforce.contractors.models import Contractor, Credential
 from workforce.queues.services import create_queue
-from workforce.scheduling.models import Shift
+from workforce.rotations.models import Rotation
+from workforce.rotations.services import start_rotation
+from workforce.shifts.models import Shift
 from workforce.timeutil import load_zone, local_date
-from workforce.wellbeing.models import CheckIn, Rotation
-from workforce.wellbeing.rotation import start_rotation
+from workforce.wellbeing.models import CheckIn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

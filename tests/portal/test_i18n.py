@@ -17,15 +17,15 @@ from sqlalchemy import update
 
 from tests.portal.conftest import accept, csrf_from, post_form, sign_in, text_of
 from workforce import db
+from workforce import translation as i18n
 from workforce.contractors.credentials import submit_credential
 from workforce.contractors.models import Credential
 from workforce.notifications.services import notify_once
-from workforce.portal import i18n
-from workforce.portal.i18n import LANGUAGES, TRANSLATIONS_DIR
 from workforce.portal.web import use_language
 from workforce.queues.services import create_queue
-from workforce.scheduling.models import Shift
-from workforce.wellbeing.rotation import start_rotation
+from workforce.rotations.services import start_rotation
+from workforce.shifts.models import Shift
+from workforce.translation import LANGUAGES, TRANSLATIONS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]

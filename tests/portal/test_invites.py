@@ -17,9 +17,7 @@ from tests.webhook_server import webhook_receiver
 from workforce import db
 from workforce.audit import AuditEvent
 from workforce.contractors.models import Contractor
-from workforce.notifications.models import Delivery, Notification
-from workforce.portal.models import PortalAccount, PortalInvite
-from workforce.portal.services import (
+from workforce.identity.accounts import (
     EMAIL_CHANGE_COOLING_OFF,
     PASSWORD_MIN_LENGTH,
     WeakPassword,
@@ -27,8 +25,10 @@ from workforce.portal.services import (
     common_passwords,
     mask_email,
 )
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.runner import run_job
+from workforce.identity.models import PortalAccount, PortalInvite
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.runner import run_job
+from workforce.notifications.models import Delivery, Notification
 
 
 def test_ops_and_admin_create_invites_that_last_seven_days(

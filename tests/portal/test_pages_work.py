@@ -19,15 +19,17 @@ from sqlalchemy import delete, select, update
 from tests.pay.conftest import PayData
 from tests.portal.conftest import csrf, post_form, text_of
 from workforce import db
-from workforce.auth import create_token
 from workforce.contractors.models import Contractor
+from workforce.exposure.ingest import ingest
+from workforce.identity.access import create_token
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.services import create_queue
-from workforce.scheduling.models import CalendarFeed, Shift
-from workforce.wellbeing.exposure import ingest
-from workforce.wellbeing.models import CheckIn, Referral, Rotation
-from workforce.wellbeing.rotation import start_rotation
+from workforce.rotations.models import Rotation
+from workforce.rotations.services import start_rotation
+from workforce.scheduling.models import CalendarFeed
+from workforce.shifts.models import Shift
+from workforce.wellbeing.models import CheckIn, Referral
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 #: A Wednesday: this week is 7-13 December 2026 (Jamhuri Day, Saturday 12), next 14-20.

@@ -22,8 +22,8 @@ from tests.portal.conftest import (
 from workforce import create_app, db
 from workforce.audit import AuditEvent
 from workforce.contractors.models import Contractor
-from workforce.portal import services
-from workforce.portal.models import PortalAccount, PortalSessionRevocation
+from workforce.identity import accounts as services
+from workforce.identity.models import PortalAccount, PortalSessionRevocation
 from workforce.portal.web import PORTAL_CSP
 
 

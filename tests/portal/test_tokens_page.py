@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tests.conftest import bearer
 from tests.portal.conftest import post_form, text_of
 from workforce import db
-from workforce.auth import Token
+from workforce.identity.models import Token
 from workforce.notifications.models import Notification
 
 SECRET = re.compile(r'<p class="secret">(wf_[A-Za-z0-9_-]+)</p>')

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from workforce import db
 from workforce.contractors.models import Contractor, Credential
 from workforce.contractors.services import set_consent, set_opt_outs
-from workforce.queues import eligibility
+from workforce.eligibility import check as eligibility
 from workforce.queues.models import Queue
-from workforce.wellbeing.models import Rotation
+from workforce.rotations.models import Rotation
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 EMAILS = itertools.count()

@@ -16,11 +16,12 @@ from sqlalchemy import select
 
 from workforce import db
 from workforce.audit import AuditEvent
+from workforce.exposure.ingest import rebuild_contractor_days
+from workforce.exposure.models import ExposureDaily
+from workforce.exposure.policy import DEFAULT_POLICY, create_policy
 from workforce.queues.services import create_queue
 from workforce.reports.evidence import content_hash
-from workforce.wellbeing.exposure import ExposureDaily, rebuild_contractor_days
-from workforce.wellbeing.models import Rotation
-from workforce.wellbeing.policy import DEFAULT_POLICY, create_policy
+from workforce.rotations.models import Rotation
 
 URL = "/api/v1/reports/exposure"
 PERIOD = "from=2026-03-02&to=2026-03-15"

@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 from tests.conftest import empty_tables
 from workforce import db
 from workforce.contractors.services import create_contractor
+from workforce.exposure.ingest import rebuild_contractor_days
+from workforce.exposure.models import ExposureDaily
 from workforce.queues.services import create_queue
 from workforce.reports.evidence import policies_in_force
 from workforce.reports.exposure import ExposureArgs, exposure_report
 from workforce.reports.suppression import effective_k, recoverable, suppress
-from workforce.wellbeing.exposure import ExposureDaily, rebuild_contractor_days
 
 DAY = dt.date(2026, 3, 2)
 

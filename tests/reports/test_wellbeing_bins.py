@@ -27,7 +27,7 @@ from workforce.reports.wellbeing import (
     week_of,
 )
 from workforce.reports.wellbeing import wellbeing_report as report
-from workforce.scheduling.models import Shift
+from workforce.shifts.models import Shift
 from workforce.wellbeing.models import CheckIn
 
 URL = "/api/v1/reports/wellbeing"

@@ -6,7 +6,7 @@ import datetime as dt
 
 from workforce import db
 from workforce.queues.services import create_queue
-from workforce.scheduling.models import Shift
+from workforce.shifts.models import Shift
 from workforce.wellbeing.checkins import record_check_in
 
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)

@@ -13,8 +13,8 @@ from tests.scheduling.conftest import API, soon
 from workforce import db
 from workforce.audit import AuditEvent
 from workforce.errors import Conflict
-from workforce.scheduling.models import Shift
 from workforce.scheduling.services import claim_shift
+from workforce.shifts.models import Shift
 
 CLAIMANTS = 6
 

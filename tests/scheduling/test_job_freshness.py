@@ -11,16 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workforce import db
-from workforce.scheduling.jobs import Job, all_jobs
-from workforce.scheduling.models import JobRun, SchedulerHeartbeat
-from workforce.scheduling.runner import (
-    RETRY_FAILED_AFTER,
-    beat,
-    build_scheduler,
-    first_runs,
-    retry_soon,
-)
-from workforce.scheduling.status import is_overdue
+from workforce.jobs.definitions import Job, all_jobs
+from workforce.jobs.models import JobRun, SchedulerHeartbeat
+from workforce.jobs.runner import RETRY_FAILED_AFTER, beat, build_scheduler, first_runs, retry_soon
+from workforce.jobs.status import is_overdue
 
 NOW = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.UTC)
 HOURLY = Job("hourly", lambda session, now: {}, "interval", {"hours": 1})

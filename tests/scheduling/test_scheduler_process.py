@@ -19,9 +19,9 @@ from tests.conftest import child_env
 from tests.webhook_server import webhook_receiver
 from tests.wellbeing.exposure_helpers import over_the_cap
 from workforce import db
+from workforce.jobs.models import JobRun
 from workforce.notifications.services import notify_once
-from workforce.scheduling.models import JobRun
-from workforce.wellbeing.models import Rotation
+from workforce.rotations.models import Rotation
 
 pytestmark = [
     pytest.mark.slow,

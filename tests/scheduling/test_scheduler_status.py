@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workforce.scheduling.jobs import Job
-from workforce.scheduling.runner import run_job
+from workforce.jobs.definitions import Job
+from workforce.jobs.runner import run_job
 
 
 def test_status_lists_every_job_with_its_last_run(app, client, ops) -> None:
@@ -13,7 +13,7 @@ def test_status_lists_every_job_with_its_last_run(app, client, ops) -> None:
     ids = {job["id"] for job in before}
     assert {"credential-expiry", "deliver-notifications"} <= ids
     assert all(job["last_run"] is None for job in before)
-    from workforce.scheduling.jobs import all_jobs
+    from workforce.jobs.definitions import all_jobs
 
     expiry = next(j for j in all_jobs(app.config) if j.id == "credential-expiry")
     run_job(app, expiry)
@@ -31,7 +31,7 @@ def test_a_failed_run_is_recorded_with_its_error(app) -> None:
     with pytest.raises(RuntimeError):
         run_job(app, Job("broken", broken, "interval", {"seconds": 60}))
     from workforce import db
-    from workforce.scheduling.models import JobRun
+    from workforce.jobs.models import JobRun
 
     with db.get_db(app).reader() as session:
         run = session.query(JobRun).one()

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from tests.scheduling.conftest import API, iso, soon
 from workforce import create_app, db
 from workforce.audit import AuditEvent
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.runner import run_job
 from workforce.notifications.models import Notification
 from workforce.scheduling import services
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.models import Shift
-from workforce.scheduling.runner import run_job
+from workforce.shifts.models import Shift
 
 
 def audit_rows(app, action: str) -> list[AuditEvent]:

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from workforce import db
 from workforce.queues.services import create_queue
-from workforce.scheduling.models import Shift
+from workforce.shifts.models import Shift
 
 #: Answer sheets with known results (PHQ-9 item 9 is the last answer).
 CALM_PHQ9 = [0, 1, 0, 1, 0, 0, 0, 0, 0]  # 2, minimal, not flagged

@@ -11,10 +11,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from workforce import db
-from workforce.auth import create_token
 from workforce.contractors.services import create_contractor, set_consent
+from workforce.exposure.ingest import ingest
+from workforce.exposure.models import ContractorDay, ExposureDaily, ExposureEvent
+from workforce.identity.access import create_token
 from workforce.queues.services import create_queue
-from workforce.wellbeing.exposure import ContractorDay, ExposureDaily, ExposureEvent, ingest
 
 QUEUES = (
     {"slug": "gore", "name": "Gore", "tier": 3, "categories": ["violence_gore", "animal_cruelty"]},

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.wellbeing.conftest import MODERATE_PHQ9
-from workforce.auth import ROLES
+from workforce.identity.access import ROLES
 
 API = "/api/v1"
 EVERYONE = frozenset(ROLES)

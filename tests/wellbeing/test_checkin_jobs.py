@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from tests.wellbeing.conftest import CALM_PHQ9, MODERATE_PHQ9
 from workforce import db
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.runner import run_job
 from workforce.notifications.models import Notification
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.runner import run_job
 from workforce.wellbeing.checkins import (
     CHECK_IN_INTERVAL,
     delete_expired_answers,
@@ -177,7 +177,7 @@ def test_an_open_shift_or_a_suspended_contractor_is_not_reminded(
     )
     assert response.status_code == 200
     with app.app_context(), db.transaction(app) as session:
-        from workforce.scheduling.models import Shift
+        from workforce.shifts.models import Shift
 
         session.add(
             Shift(

@@ -19,7 +19,8 @@ from tests.wellbeing.test_screening import expected_band, expected_flag, valid_a
 from workforce import db
 from workforce.audit import AuditEvent
 from workforce.notifications.models import Notification
-from workforce.wellbeing.models import CheckIn, Referral, Rotation, WellbeingAccess
+from workforce.rotations.models import Rotation
+from workforce.wellbeing.models import CheckIn, Referral, WellbeingAccess
 
 API = "/api/v1"
 

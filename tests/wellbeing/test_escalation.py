@@ -13,9 +13,9 @@ from sqlalchemy import select
 from tests.smtp_server import smtp_server
 from tests.wellbeing.conftest import CALM_PHQ9, ITEM9_PHQ9
 from workforce import db
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.runner import run_job
 from workforce.notifications.models import Notification
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.runner import run_job
 from workforce.wellbeing.escalation import ESCALATED_KIND, escalation_step
 from workforce.wellbeing.models import Referral
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.wellbeing.exposure_helpers import consent, event, ingest_now, ingest_token, make_queues
 from workforce import db
-from workforce.queues import eligibility
+from workforce.eligibility import check as eligibility
 from workforce.queues.models import Queue
 
 # Nairobi, UTC+3: local noon on 2026-03-20.

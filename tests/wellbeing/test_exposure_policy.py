@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from tests.wellbeing.exposure_helpers import consent, event, ingest_now, ingest_token, make_queues
 from workforce import create_app, db
 from workforce.cli import upgrade
-from workforce.wellbeing.policy import DEFAULT_POLICY, create_policy
+from workforce.exposure.policy import DEFAULT_POLICY, create_policy
 
 URL = "/api/v1/exposure-policies"
 

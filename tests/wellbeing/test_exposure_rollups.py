@@ -24,8 +24,9 @@ from tests.wellbeing.exposure_helpers import (
 from workforce import db
 from workforce.contractors.models import Contractor
 from workforce.contractors.services import create_contractor
-from workforce.wellbeing.exposure import ExposureDaily, ExposureEvent, ExposureRun, extend_run
-from workforce.wellbeing.policy import current_policy
+from workforce.exposure.ingest import extend_run
+from workforce.exposure.models import ExposureDaily, ExposureEvent, ExposureRun
+from workforce.exposure.policy import current_policy
 
 NOW = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.UTC)
 ZONES = ("Africa/Nairobi", "Asia/Manila", "America/Bogota", "America/New_York")

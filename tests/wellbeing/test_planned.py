@@ -15,16 +15,17 @@ from tests.wellbeing.exposure_helpers import consent, event, ingest_now, ingest_
 from workforce import db
 from workforce.contractors.models import Contractor
 from workforce.contractors.services import create_contractor
+from workforce.eligibility import check as eligibility
+from workforce.exposure.policy import DEFAULT_POLICY, create_policy
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.models import JobRun
+from workforce.jobs.runner import run_job
 from workforce.notifications.models import Notification
-from workforce.queues import eligibility
 from workforce.queues.models import Queue
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.models import JobRun, Shift
-from workforce.scheduling.runner import run_job
-from workforce.wellbeing.models import Rotation
-from workforce.wellbeing.planned import plan_rotations
-from workforce.wellbeing.policy import DEFAULT_POLICY, create_policy
-from workforce.wellbeing.rotation import end_rotation
+from workforce.rotations.models import Rotation
+from workforce.rotations.planned import plan_rotations
+from workforce.rotations.services import end_rotation
+from workforce.shifts.models import Shift
 
 API = "/api/v1"
 NAIROBI = ZoneInfo("Africa/Nairobi")

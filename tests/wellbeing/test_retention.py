@@ -21,10 +21,10 @@ from tests.wellbeing.exposure_helpers import (
 )
 from workforce import db
 from workforce.audit import AuditEvent
-from workforce.scheduling.jobs import Job, all_jobs
-from workforce.scheduling.runner import run_job
-from workforce.wellbeing.exposure import ExposureEvent
-from workforce.wellbeing.retention import delete_old_events
+from workforce.exposure.models import ExposureEvent
+from workforce.exposure.retention import delete_old_events
+from workforce.jobs.definitions import Job, all_jobs
+from workforce.jobs.runner import run_job
 
 API = "/api/v1"
 DAY = dt.timedelta(days=1)

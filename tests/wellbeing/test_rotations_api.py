@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from workforce import db
-from workforce.wellbeing.rotation import start_rotation
+from workforce.rotations.services import start_rotation
 
 API = "/api/v1"
 

@@ -10,16 +10,17 @@ from sqlalchemy import func, select
 from tests.wellbeing.exposure_helpers import consent, event, ingest_now, ingest_token, make_queues
 from workforce import db
 from workforce.contractors.models import Contractor
+from workforce.eligibility import check as eligibility
+from workforce.jobs.definitions import all_jobs
+from workforce.jobs.models import JobRun
+from workforce.jobs.runner import run_job
 from workforce.notifications.models import Notification
-from workforce.queues import eligibility
 from workforce.queues.models import Queue
-from workforce.scheduling.jobs import all_jobs
-from workforce.scheduling.models import JobRun, Shift
-from workforce.scheduling.runner import run_job
+from workforce.rotations.models import Rotation
+from workforce.rotations.sweep import sweep
+from workforce.scheduling import receivers as rotation_module
 from workforce.scheduling.services import create_shift
-from workforce.wellbeing import rotation as rotation_module
-from workforce.wellbeing.models import Rotation
-from workforce.wellbeing.sweep import sweep
+from workforce.shifts.models import Shift
 
 # Nairobi, UTC+3: 17:00 local on 2026-03-20.
 NOW = dt.datetime(2026, 3, 20, 14, 0, tzinfo=dt.UTC)

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from tests.wellbeing.exposure_helpers import consent, event, ingest_now
 from tests.wellbeing.test_sweep import MORNING, NOW, rotations, run_sweep, setup, spread
 from workforce import db
-from workforce.wellbeing.exposure import ExposureRun
-from workforce.wellbeing.policy import DEFAULT_POLICY, create_policy
-from workforce.wellbeing.rotation import end_rotation
+from workforce.exposure.models import ExposureRun
+from workforce.exposure.policy import DEFAULT_POLICY, create_policy
+from workforce.rotations.services import end_rotation
 
 __all__ = ["setup"]  # the fixture, shared with test_sweep.py
 

@@ -19,9 +19,9 @@ from tests.conftest import empty_tables
 from tests.wellbeing.exposure_helpers import event, ingest_now, ingest_token, make_queues, recount
 from workforce import db
 from workforce.contractors.services import create_contractor
-from workforce.wellbeing.models import Rotation
-from workforce.wellbeing.policy import DEFAULT_POLICY, create_policy
-from workforce.wellbeing.sweep import sweep
+from workforce.exposure.policy import DEFAULT_POLICY, create_policy
+from workforce.rotations.models import Rotation
+from workforce.rotations.sweep import sweep
 
 NOW = dt.datetime(2026, 6, 10, 15, 30, tzinfo=dt.UTC)
 ZONES = ("UTC", "Africa/Nairobi", "Asia/Manila", "America/Bogota", "Pacific/Kiritimati")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from workforce import db
 from workforce.audit import AuditEvent
 from workforce.notifications.models import Notification
-from workforce.wellbeing.models import Rotation
+from workforce.rotations.models import Rotation
 
 API = "/api/v1"
 

@@ -26,7 +26,7 @@ from workforce.api import (
     scheduler,
     schedules,
     shifts,
-    wellbeing_access,
+    wellbeing_access_log,
     wellbeing_rotations,
 )
 from workforce.api.common import MoneyString
@@ -48,7 +48,7 @@ BLUEPRINTS = (
     checkins.blp,
     referrals.blp,
     wellbeing_rotations.blp,
-    wellbeing_access.blp,
+    wellbeing_access_log.blp,
     pay.blp,
     pay_statements.blp,
     portal.blp,

@@ -13,8 +13,8 @@ from sqlalchemy import and_, not_, or_, select
 from workforce import audit, db
 from workforce.api.common import PageArgs, Timestamp, page_schema, paginate
 from workforce.audit import AuditCheckpoint, AuditEvent
-from workforce.auth import roles
 from workforce.extensions import Blueprint
+from workforce.identity.access import roles
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit trail")
 

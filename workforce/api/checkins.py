@@ -14,11 +14,12 @@ import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import InputSchema, PageArgs, page_schema, paginate
-from workforce.auth import ROLES, roles
 from workforce.extensions import Blueprint
-from workforce.wellbeing import access
+from workforce.identity import access as auth
+from workforce.identity.access import ROLES, roles
+from workforce.wellbeing import access_log
 from workforce.wellbeing import checkins as service
 from workforce.wellbeing.models import CheckIn
 from workforce.wellbeing.screening import INSTRUMENTS
@@ -208,7 +209,7 @@ class CheckIns(MethodView):
             urgent_first=True,
         )
         page = paginate(session, stmt, args["page"], args["page_size"])
-        access.record_reads(session, "check_in_list", (c.contractor_id for c in page["items"]))
+        access_log.record_reads(session, "check_in_list", (c.contractor_id for c in page["items"]))
         return page
 
 
@@ -222,5 +223,5 @@ class CheckInItem(MethodView):
             return service.get_check_in(db.session(), check_in_id, contractor_id=auth.me())
         session = db.session(write=True)
         check_in = service.get_check_in(session, check_in_id)
-        access.record_reads(session, "check_in", [check_in.contractor_id])
+        access_log.record_reads(session, "check_in", [check_in.contractor_id])
         return check_in

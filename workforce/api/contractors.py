@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import (
     InputSchema,
     OptionalReasonSchema,
@@ -15,11 +15,12 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
-from workforce.auth import roles
 from workforce.contractors import services
 from workforce.contractors.models import CONTRACTOR_STATUSES, Contractor
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
+from workforce.identity import access as auth
+from workforce.identity.access import roles
 
 blp = Blueprint("contractors", __name__, url_prefix="/api/v1", description="Contractors")
 

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import (
     InputSchema,
     OptionalReasonSchema,
@@ -16,11 +16,12 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
-from workforce.auth import roles
 from workforce.contractors import credentials as service
 from workforce.contractors.models import CREDENTIAL_KINDS, CREDENTIAL_STATUSES, Credential
 from workforce.contractors.services import get_contractor
 from workforce.extensions import Blueprint
+from workforce.identity import access as auth
+from workforce.identity.access import roles
 
 blp = Blueprint("credentials", __name__, url_prefix="/api/v1", description="Credentials")
 

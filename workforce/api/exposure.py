@@ -7,21 +7,22 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import InputSchema, QuerySchema, Timestamp
-from workforce.auth import roles
 from workforce.contractors.services import get_contractor
+from workforce.exposure import ingest as exposure
+from workforce.exposure.view import exposure_view
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
-from workforce.wellbeing import exposure
-from workforce.wellbeing.view import exposure_view
+from workforce.identity import access as auth
+from workforce.identity.access import roles
 
 blp = Blueprint("exposure", __name__, url_prefix="/api/v1", description="Exposure tracking")
 
 
 class ExposureEventSchema(InputSchema):
     """One event, as documented. Parsing is done by the fast validator of
-    :func:`workforce.wellbeing.exposure.validate_events`, which enforces the same rules."""
+    :func:`workforce.exposure.ingest.validate_events`, which enforces the same rules."""
 
     event_id = ma.fields.String(
         required=True,

@@ -9,8 +9,8 @@ from flask import current_app
 from flask.views import MethodView
 
 from workforce import db
+from workforce.api.readiness import readiness
 from workforce.extensions import Blueprint
-from workforce.health import readiness
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Service health")
 

@@ -10,11 +10,13 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
-from workforce.auth import ROLES, Token, roles
 from workforce.errors import Forbidden
 from workforce.extensions import Blueprint
+from workforce.identity import access as auth
+from workforce.identity.access import ROLES, roles
+from workforce.identity.models import Token
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Identity and tokens")
 

@@ -7,14 +7,15 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import InputSchema
 from workforce.api.contractors import ContractorSchema
-from workforce.auth import roles
 from workforce.contractors import services
 from workforce.contractors.models import Contractor
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
+from workforce.identity import access as auth
+from workforce.identity.access import roles
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="My profile and choices")
 

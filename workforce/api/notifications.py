@@ -9,10 +9,11 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import InputSchema, PageArgs, page_schema, paginate
-from workforce.auth import roles
 from workforce.extensions import Blueprint
+from workforce.identity import access as auth
+from workforce.identity.access import roles
 from workforce.notifications import preferences, services
 from workforce.notifications.models import DELIVERY_STATUSES, Delivery, Notification
 

@@ -18,8 +18,8 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
-from workforce.auth import roles
 from workforce.extensions import Blueprint
+from workforce.identity.access import roles
 from workforce.pay import services
 from workforce.pay.models import WAGE_PERIODS, ExchangeRate, PayPolicy, WageDistribution
 from workforce.pay.render import plain

@@ -9,11 +9,12 @@ import marshmallow as ma
 from flask import Response, current_app
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import InputSchema, PageArgs, QuerySchema, page_schema, paginate
-from workforce.auth import roles
 from workforce.contractors.services import get_contractor
 from workforce.extensions import Blueprint
+from workforce.identity import access as auth
+from workforce.identity.access import roles
 from workforce.pay import services
 from workforce.pay.models import STATEMENT_KINDS, STATEMENT_STATUSES, PayStatement
 from workforce.pay.render import statement_brief, statement_document

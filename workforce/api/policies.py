@@ -9,7 +9,7 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import (
     InputSchema,
     PageArgs,
@@ -18,10 +18,11 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
-from workforce.auth import roles
+from workforce.exposure import policy
+from workforce.exposure.models import ExposurePolicy
 from workforce.extensions import Blueprint
-from workforce.wellbeing import policy
-from workforce.wellbeing.policy import ExposurePolicy
+from workforce.identity import access as auth
+from workforce.identity.access import roles
 
 blp = Blueprint(
     "policies", __name__, url_prefix="/api/v1", description="Versioned exposure policies"

@@ -12,10 +12,11 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
-from workforce.auth import roles
+from workforce import db
 from workforce.extensions import Blueprint
-from workforce.portal import services
+from workforce.identity import access as auth
+from workforce.identity import accounts as services
+from workforce.identity.access import roles
 
 blp = Blueprint(
     "portal_invites", __name__, url_prefix="/api/v1", description="Contractor portal invites"

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import (
     InputSchema,
     PageArgs,
@@ -16,11 +16,13 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
-from workforce.auth import roles
 from workforce.contractors.models import CREDENTIAL_KINDS
+from workforce.eligibility import check as eligibility
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
-from workforce.queues import eligibility, services
+from workforce.identity import access as auth
+from workforce.identity.access import roles
+from workforce.queues import services
 from workforce.queues.models import Queue
 
 blp = Blueprint("queues", __name__, url_prefix="/api/v1", description="Queues and eligibility")

@@ -11,9 +11,9 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.checkins import ScoredCheckInSchema
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
-from workforce.auth import roles
 from workforce.extensions import Blueprint
-from workforce.wellbeing import access, escalation, support
+from workforce.identity.access import roles
+from workforce.wellbeing import access_log, escalation, support
 from workforce.wellbeing.models import REFERRAL_STATUSES, FollowUp, Referral
 
 blp = Blueprint(
@@ -91,7 +91,7 @@ class Referrals(MethodView):
             urgent=args.get("urgent"),
         )
         page = paginate(session, stmt, args["page"], args["page_size"])
-        access.record_reads(session, "referral_list", (r.contractor_id for r in page["items"]))
+        access_log.record_reads(session, "referral_list", (r.contractor_id for r in page["items"]))
         return page
 
 
@@ -103,7 +103,7 @@ class ReferralItem(MethodView):
         """One referral with its check-in and follow-ups (logged in the access log)."""
         session = db.session(write=True)
         referral = support.get_referral(session, referral_id)
-        access.record_reads(session, "referral", [referral.contractor_id])
+        access_log.record_reads(session, "referral", [referral.contractor_id])
         return referral
 
 

@@ -14,16 +14,16 @@ from sqlalchemy.orm import Session
 from workforce import db
 from workforce.api.common import QuerySchema
 from workforce.audit import current_actor
-from workforce.auth import roles
 from workforce.errors import InvalidInput
+from workforce.exposure import policy
+from workforce.exposure.models import ExposurePolicy
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
+from workforce.identity.access import roles
 from workforce.reports import chart, services, wellbeing, writers
 from workforce.reports.evidence import day_start, get_run
 from workforce.reports.exposure import GROUP_KEYS, ExposureArgs
 from workforce.reports.suppression import effective_k
-from workforce.wellbeing import policy
-from workforce.wellbeing.policy import ExposurePolicy
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Compliance reports")
 

@@ -1,10 +1,10 @@
 """The README's table of who may call what, generated from the roles the views enforce.
 
-Each API view declares its roles with :func:`workforce.auth.roles`, which keeps them on the
-view (``allowed_roles``); this module reads them back from the URL map, so the table cannot
-say what the code does not do. ``flask --app workforce roles-table --write README.md``
-rewrites the table between its markers; ``tests/api/test_roles_table.py`` fails while the
-README differs from the code.
+Each API view declares its roles with :func:`workforce.identity.access.roles`, which
+keeps them on the view (``allowed_roles``); this module reads them back from the URL map,
+so the table cannot say what the code does not do.
+``flask --app workforce roles-table --write README.md`` rewrites the table between its
+markers; ``tests/api/test_roles_table.py`` fails while the README differs from the code.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 
 from flask import Flask
 
-from workforce.auth import ROLES
+from workforce.identity.access import ROLES
 
 START = "<!-- roles-table:start (generated: flask --app workforce roles-table) -->"
 END = "<!-- roles-table:end -->"

@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import (
     InputSchema,
     PageArgs,
@@ -18,20 +18,21 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
-from workforce.auth import roles
 from workforce.contractors.models import Contractor
 from workforce.errors import InvalidInput, NotFound
 from workforce.extensions import MAX_ID, Blueprint
-from workforce.scheduling.locks import wait_for_job_lock
-from workforce.wellbeing import rotation as service
-from workforce.wellbeing.explain import summary
-from workforce.wellbeing.models import (
+from workforce.identity import access as auth
+from workforce.identity.access import roles
+from workforce.jobs.locks import wait_for_job_lock
+from workforce.rotations import services as service
+from workforce.rotations.explain import summary
+from workforce.rotations.models import (
     REVIEW_STATUSES,
     ROTATION_REASONS,
     ROTATION_STATUSES,
     Rotation,
 )
-from workforce.wellbeing.sweep import SWEEP_JOB_ID, sweep
+from workforce.rotations.sweep import SWEEP_JOB_ID, sweep
 
 blp = Blueprint("rotations", __name__, url_prefix="/api/v1", description="Rotations")
 

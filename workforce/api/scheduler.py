@@ -7,9 +7,9 @@ from flask import current_app
 from flask.views import MethodView
 
 from workforce import db
-from workforce.auth import roles
 from workforce.extensions import Blueprint
-from workforce.scheduling.status import JobStatus, job_statuses
+from workforce.identity.access import roles
+from workforce.jobs.status import JobStatus, job_statuses
 
 blp = Blueprint("scheduler", __name__, url_prefix="/api/v1", description="Scheduler")
 

@@ -8,13 +8,14 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import PageArgs
-from workforce.auth import roles
 from workforce.extensions import Blueprint
+from workforce.identity import access as auth
+from workforce.identity.access import roles
 from workforce.scheduling import feed
-from workforce.scheduling.models import SHIFT_STATUSES
 from workforce.scheduling.schedule import schedule
+from workforce.shifts.models import SHIFT_STATUSES
 
 blp = Blueprint(
     "schedules", __name__, url_prefix="/api/v1", description="Schedules and calendar feeds"

@@ -9,7 +9,7 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import (
     InputSchema,
     OptionalReasonSchema,
@@ -18,11 +18,12 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
-from workforce.auth import roles
 from workforce.errors import NotFound
 from workforce.extensions import MAX_ID, Blueprint
+from workforce.identity import access as auth
+from workforce.identity.access import roles
 from workforce.scheduling import services
-from workforce.scheduling.models import SHIFT_STATUSES, Shift, ShiftPattern
+from workforce.shifts.models import SHIFT_STATUSES, Shift, ShiftPattern
 
 blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Shifts")
 

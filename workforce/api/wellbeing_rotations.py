@@ -9,11 +9,12 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
-from workforce.auth import roles
 from workforce.extensions import Blueprint
-from workforce.wellbeing import access, support
+from workforce.identity import access as auth
+from workforce.identity.access import roles
+from workforce.wellbeing import access_log, support
 from workforce.wellbeing.models import RotationNote
 
 blp = Blueprint(
@@ -99,7 +100,7 @@ class WellbeingRotations(MethodView):
             active_at=db.utcnow() if args.get("active") else None,
         )
         page = paginate(session, stmt, args["page"], args["page_size"])
-        access.record_reads(session, "rotation_list", (n.contractor_id for n in page["items"]))
+        access_log.record_reads(session, "rotation_list", (n.contractor_id for n in page["items"]))
         return page
 
     @roles("wellbeing")

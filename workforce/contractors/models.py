@@ -46,7 +46,7 @@ class Contractor(Base):
     #: Empty only for rows older than migration 0162 that looked like an earlier one.
     email_skeleton: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     #: When the email last changed: portal password links wait for the cooling-off period
-    #: after it (workforce.portal.services.EMAIL_CHANGE_COOLING_OFF).
+    #: after it (workforce.identity.accounts.EMAIL_CHANGE_COOLING_OFF).
     email_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     country: Mapped[str] = mapped_column(String(2), index=True)
     subdivision: Mapped[str | None] = mapped_column(String(6))

@@ -9,7 +9,6 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from workforce import audit
-from workforce.auth import revoke_contractor_tokens
 from workforce.contractors.emails import normalise_email
 from workforce.contractors.models import Contractor
 from workforce.db import utcnow
@@ -23,7 +22,7 @@ from workforce.i18n import (
     validate_subdivision,
 )
 from workforce.notifications.services import notify_once
-from workforce.portal.services import end_portal_access
+from workforce.signals import contractor_offboarded, react
 from workforce.timeutil import load_zone
 
 #: Fields that PATCH may change; status moves only between active and suspended there.
@@ -182,15 +181,10 @@ def offboard_contractor(session: Session, contractor_id: int, reason: str | None
         raise Conflict("the contractor is already offboarded", code="already_offboarded")
     contractor.status = "offboarded"
     contractor.offboarded_at = utcnow()
-    revoked = revoke_contractor_tokens(session, contractor.id)
-    portal_ended = end_portal_access(session, contractor.id)
+    ended = react(contractor_offboarded, session, contractor_id=contractor.id)
     session.flush()
     audit.record(
-        session,
-        "contractor.offboard",
-        "contractor",
-        contractor.id,
-        {"reason": reason, "tokens_revoked": revoked, "portal_sessions_ended": portal_ended},
+        session, "contractor.offboard", "contractor", contractor.id, {"reason": reason, **ended}
     )
     return contractor
 

@@ -20,8 +20,8 @@ import datetime as dt
 import logging
 import random
 import uuid
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask
@@ -29,6 +29,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from workforce import db
+from workforce.notifications import email, webhooks
+from workforce.notifications.channels import Channel, Outcome, Outgoing
 from workforce.notifications.models import Delivery, Notification
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,9 @@ BATCH = 20
 LEASE_SLACK = dt.timedelta(seconds=60)
 #: Notifications routed to deliveries per run.
 ROUTE_BATCH = 500
+#: Jitter from a generator of our own: the delivery threads must not draw from (and so
+#: disturb) the interpreter's shared random state, which other code may have seeded.
+_JITTER = random.Random()
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
@@ -51,53 +56,15 @@ def backoff(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
     # The exponent is capped where the step passes MAX_BACKOFF, so large attempt counts
     # cannot overflow a timedelta.
     step = min(FIRST_BACKOFF * 2 ** min(max(attempts - 1, 0), 20), MAX_BACKOFF)
-    return step / 2 + step / 2 * (rng or random).random()
+    return step / 2 + step / 2 * (rng or _JITTER).random()
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """A leased delivery with everything its sender needs, read in the claim transaction."""
-
-    delivery_id: int
-    channel: str
-    target: str
-    notification_id: int
-    kind: str
-    audience: str
-    contractor_id: int | None
-    created_at: dt.datetime
-    payload: dict[str, Any]
-    #: Channel-specific data prepared in the claim transaction (an email's rendering).
-    extra: Any = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    delivery_id: int
-    ok: bool
-    status_code: int | None = None
-    error: str | None = None
-
-
-#: A channel: route (targets of a notification), prepare (in the claim transaction),
-#: send (no transaction open) and after (in the record transaction, once delivered).
-@dataclass(frozen=True)
-class Channel:
-    targets: Callable[[Session, Mapping[str, Any], Notification], list[str]]
-    send: Callable[[Outgoing, Mapping[str, Any]], Outcome]
-    prepare: Callable[[Session, Mapping[str, Any], Outgoing], Any] | None = None
-    after: Callable[[Session, Outgoing], None] | None = None
-
-
-def _channels() -> dict[str, Channel]:
-    from workforce.notifications import email, webhooks
-
-    return {"webhook": webhooks.CHANNEL, "email": email.CHANNEL}
+#: Every channel a notification may be routed to, by the name stored on its deliveries.
+CHANNELS: dict[str, Channel] = {"webhook": webhooks.CHANNEL, "email": email.CHANNEL}
 
 
 def route(session: Session, config: Mapping[str, Any], now: dt.datetime) -> int:
     """Make the deliveries of notifications not yet routed; returns how many were made."""
-    channels = _channels()
     made = 0
     pending = session.scalars(
         select(Notification)
@@ -106,7 +73,7 @@ def route(session: Session, config: Mapping[str, Any], now: dt.datetime) -> int:
         .limit(ROUTE_BATCH)
     ).all()
     for notification in pending:
-        for name, channel in channels.items():
+        for name, channel in CHANNELS.items():
             for target in channel.targets(session, config, notification):
                 session.add(
                     Delivery(
@@ -164,7 +131,6 @@ def claim(
         .where(Delivery.id.in_(ids))
         .order_by(Delivery.id)
     ).all()
-    channels = _channels()
     leased = []
     for delivery, notification in rows:
         outgoing = Outgoing(
@@ -178,7 +144,7 @@ def claim(
             created_at=notification.created_at,
             payload=dict(notification.payload),
         )
-        prepare = channels[delivery.channel].prepare
+        prepare = CHANNELS[delivery.channel].prepare
         if prepare is not None:
             try:
                 outgoing = replace(outgoing, extra=prepare(session, config, outgoing))
@@ -202,7 +168,6 @@ def record(
     expiry belongs to the newer run, which records its own)."""
     counts = {"delivered": 0, "failed": 0, "dead": 0}
     by_id = {outgoing.delivery_id: outgoing for outgoing in leased}
-    channels = _channels()
     for outcome in outcomes:
         delivery = session.get(Delivery, outcome.delivery_id)
         if delivery is None or delivery.claimed_by != owner:
@@ -214,7 +179,7 @@ def record(
         if outcome.ok:
             delivery.status, delivery.delivered_at = "delivered", now
             counts["delivered"] += 1
-            after = channels[delivery.channel].after
+            after = CHANNELS[delivery.channel].after
             if after is not None:
                 after(session, by_id[delivery.id])
         elif delivery.attempts >= config["DELIVERY_MAX_ATTEMPTS"]:
@@ -228,11 +193,10 @@ def record(
 
 
 def send_all(leased: list[Outgoing], config: Mapping[str, Any]) -> list[Outcome]:
-    channels = _channels()
     outcomes = []
     for outgoing in leased:
         try:
-            outcomes.append(channels[outgoing.channel].send(outgoing, config))
+            outcomes.append(CHANNELS[outgoing.channel].send(outgoing, config))
         except Exception as error:  # one bad target must not lose the batch
             outcomes.append(Outcome(outgoing.delivery_id, False, error=repr(error)))
     return outcomes

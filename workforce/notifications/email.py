@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import secrets
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -26,11 +27,11 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 from sqlalchemy.orm import Session
 
-from workforce.contractors.models import Contractor
 from workforce.notifications import routing
-from workforce.notifications.delivery import Channel, Outcome, Outgoing
+from workforce.notifications.channels import Channel, Outcome, Outgoing
+from workforce.notifications.contacts import contact
 from workforce.notifications.models import Notification, NotificationPreference
-from workforce.portal.i18n import N_, formatting_locale, supported_language, translations
+from workforce.translation import N_, formatting_locale, supported_language, translations
 
 #: What a contractor is told per kind: subject and text, with %(name)s from the payload.
 #: Never a score, an answer or a reason from a questionnaire: an inbox is not private.
@@ -169,8 +170,8 @@ def _targets(session: Session, config: Mapping[str, Any], notification: Notifica
         return _staff_targets(config, notification)
     if notification.kind not in CONTRACTOR_TEXTS or notification.contractor_id is None:
         return []
-    contractor = session.get(Contractor, notification.contractor_id)
-    if contractor is None or notification.kind in muted(session, contractor.id):
+    contractor = contact(session, notification.contractor_id)
+    if contractor is None or notification.kind in muted(session, contractor.contractor_id):
         return []
     if notification.kind == "account.email_changed":
         # to the address it was changed from: its owner is the one who must hear of it
@@ -201,7 +202,8 @@ def _localised(value: Any, field: str, locale: Any, zone: ZoneInfo) -> str:
 def _contractor_message(
     session: Session, config: Mapping[str, Any], outgoing: Outgoing
 ) -> EmailMessage:
-    contractor = session.get(Contractor, outgoing.contractor_id)
+    assert outgoing.contractor_id is not None  # a contractor notice names its contractor
+    contractor = contact(session, outgoing.contractor_id)
     assert contractor is not None  # routed to their address, and contractors are never deleted
     language = supported_language(contractor.locale) or "en"
     locale = formatting_locale(language, contractor.locale, contractor.country)
@@ -273,6 +275,9 @@ def _message(
         f'<!doctype html><html lang="{language}"><body>{"".join(parts)}</body></html>',
         subtype="html",
     )
+    # Our own boundary: the stdlib's draws from the shared ``random`` state, from the
+    # delivery thread, while the rest of the process may rely on that state.
+    message.set_boundary(f"=workforce-{secrets.token_hex(16)}")
     # After the body: set_content and add_alternative move Content-* headers into parts.
     message["Content-Language"] = language
     return message

@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from workforce.notifications import routing
-from workforce.notifications.delivery import Channel, Outcome, Outgoing
+from workforce.notifications.channels import Channel, Outcome, Outgoing
 from workforce.notifications.models import Notification
 
 

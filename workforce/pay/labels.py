@@ -23,8 +23,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
+from workforce.holidays import holiday_calendar
 from workforce.i18n import parse_locale
-from workforce.scheduling.public_holidays import holiday_calendar
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 DOMAIN = "pay"

@@ -62,7 +62,7 @@ class PayPolicy(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, unique=True)
     effective_from: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    #: :meth:`workforce.pay.policy.PolicyTerms.to_json`, complete.
+    #: :meth:`workforce.pay.terms.PolicyTerms.to_json`, complete.
     terms: Mapped[dict[str, Any]] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

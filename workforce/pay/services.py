@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from workforce import audit, auth
+from workforce import audit
 from workforce.contractors.models import Contractor
 from workforce.contractors.services import get_contractor
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
+from workforce.holidays import holiday_lookup, holiday_scope
 from workforce.i18n import validate_country, validate_subdivision
+from workforce.identity import access as auth
 from workforce.money import round_money
 from workforce.notifications.services import notify_once
 from workforce.pay import labels
@@ -34,9 +36,9 @@ from workforce.pay.models import (
     PayStatementLine,
     WageDistribution,
 )
-from workforce.pay.policy import DEFAULT_TERMS, PolicyTerms
 from workforce.pay.render import plain
 from workforce.pay.statements import Calculation, PayLine, WorkedInterval, calculate, difference
+from workforce.pay.terms import DEFAULT_TERMS, PolicyTerms
 from workforce.pay.wages import (
     EXACT,
     RateDerivation,
@@ -46,8 +48,7 @@ from workforce.pay.wages import (
     validate_percentiles,
 )
 from workforce.queues.models import Queue
-from workforce.scheduling.models import Shift
-from workforce.scheduling.public_holidays import holiday_lookup, holiday_scope
+from workforce.shifts.models import Shift
 from workforce.timeutil import load_zone, local_day_bounds, local_week_start
 
 #: A statement covers at most this many local days (two months, whatever their length).

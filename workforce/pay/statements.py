@@ -35,7 +35,7 @@ from decimal import Decimal
 
 from workforce.errors import Conflict
 from workforce.money import require_decimal, round_money
-from workforce.pay.policy import Premiums
+from workforce.pay.terms import Premiums
 from workforce.pay.wages import EXACT, divide_truncated
 from workforce.timeutil import Segment, local_week_start, split_by_windows
 

@@ -18,8 +18,8 @@ from flask.typing import ResponseReturnValue
 from workforce import db
 from workforce.contractors.models import Contractor
 from workforce.errors import NotFound
-from workforce.portal.i18n import N_
 from workforce.portal.web import page, render
+from workforce.translation import N_
 from workforce.wellbeing import checkins as service
 from workforce.wellbeing.crisis_lines import crisis_line
 from workforce.wellbeing.screening import Instrument

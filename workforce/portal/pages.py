@@ -13,16 +13,17 @@ from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from workforce import auth, db
+from workforce import db
 from workforce.contractors import credentials as credential_service
 from workforce.contractors import services as contractor_service
 from workforce.contractors.credentials import CODE_PATTERN, local_today, normalise_code
 from workforce.contractors.models import CREDENTIAL_KINDS, Contractor, Credential
 from workforce.errors import InvalidInput, NotFound
 from workforce.harm import HARM_CATEGORIES
-from workforce.portal.i18n import N_
-from workforce.portal.i18n import gettext as _
+from workforce.identity import access as auth
 from workforce.portal.web import NAV, page, render
+from workforce.translation import N_
+from workforce.translation import gettext as _
 
 HARM_LABELS = {
     "violence_gore": N_("Violence and gore"),

@@ -10,9 +10,8 @@ from flask.typing import ResponseReturnValue
 from workforce import db
 from workforce.contractors.models import Contractor
 from workforce.errors import TooManyRequests
-from workforce.portal import services
-from workforce.portal.i18n import gettext as _
-from workforce.portal.models import PortalInvite
+from workforce.identity import accounts as services
+from workforce.identity.models import PortalInvite
 from workforce.portal.web import (
     HINT,
     bp,
@@ -26,6 +25,7 @@ from workforce.portal.web import (
     start_session,
     use_language,
 )
+from workforce.translation import gettext as _
 
 #: Kept in the session between setting a password and the sign-in page.
 PREFILL = "prefill_email"

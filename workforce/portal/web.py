@@ -43,13 +43,13 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from workforce import db
-from workforce.auth import Principal
+from workforce import translation as i18n
 from workforce.contractors.models import Contractor
 from workforce.errors import TooManyRequests, WorkforceError
-from workforce.portal import i18n
-from workforce.portal.i18n import LANGUAGES, N_, gettext
-from workforce.portal.services import portal_actor, session_contractor
+from workforce.identity.access import Principal
+from workforce.identity.accounts import portal_actor, session_contractor
 from workforce.timeutil import load_zone
+from workforce.translation import LANGUAGES, N_, gettext
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Portal pages are personal and server-rendered: nothing but our own stylesheet and

@@ -17,23 +17,23 @@ from flask.typing import ResponseReturnValue
 from workforce import db
 from workforce.contractors.models import Contractor
 from workforce.errors import Conflict
+from workforce.exposure.view import exposure_view
+from workforce.holidays import holiday_lookup
 from workforce.notifications import preferences
 from workforce.notifications import services as notification_service
 from workforce.notifications.email import CONTRACTOR_TEXTS, REQUIRED
 from workforce.notifications.models import Notification
 from workforce.pay import services as pay_service
 from workforce.pay.slip import render_pdf
-from workforce.portal.i18n import N_, current_locale, format_date, format_datetime
-from workforce.portal.i18n import gettext as _
 from workforce.portal.web import page, render
+from workforce.rotations import services as rotation_service
+from workforce.rotations.explain import summary
+from workforce.rotations.models import Rotation
 from workforce.scheduling import feed
 from workforce.scheduling import schedule as schedule_service
-from workforce.scheduling.public_holidays import holiday_lookup
 from workforce.timeutil import load_zone, local_date
-from workforce.wellbeing import rotation as rotation_service
-from workforce.wellbeing.explain import summary
-from workforce.wellbeing.models import Rotation
-from workforce.wellbeing.view import exposure_view
+from workforce.translation import N_, current_locale, format_date, format_datetime
+from workforce.translation import gettext as _
 
 #: Shifts read for the two weeks shown (a fortnight has far fewer).
 MAX_SHIFTS = 500

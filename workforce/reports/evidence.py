@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from workforce.audit import Actor
 from workforce.errors import NotFound
+from workforce.exposure.models import ExposurePolicy
+from workforce.exposure.policy import ensure_default
 from workforce.reports.models import ReportRun
-from workforce.wellbeing.policy import ExposurePolicy, ensure_default
 
 UNHASHED = ("sha256", "run_id")
 

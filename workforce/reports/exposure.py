@@ -19,7 +19,7 @@ the contractor, and the ISO week (Monday, UTC) of ``started_at``; with ``tier``,
 ``category`` or ``queue`` among the keys they cannot be attributed and are null in the rows
 (the total row still has them). Breach -> rotation is ``started_at - breach_at`` of
 automated rotations. Break compliance is ``1 - breaks_missed / breaks_due`` summed over the
-group's roll-up rows (counted at ingest: :mod:`workforce.wellbeing.exposure`).
+group's roll-up rows (counted at ingest: :mod:`workforce.exposure.ingest`).
 """
 
 from __future__ import annotations
@@ -48,12 +48,13 @@ from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
 from workforce.errors import InvalidInput
+from workforce.exposure.ingest import contractor_day_sums
+from workforce.exposure.models import ContractorDay, ExposureDaily, ExposurePolicy
+from workforce.exposure.policy import POLICY_TIERS, Policy
 from workforce.queues.models import Queue
 from workforce.reports.evidence import day_start
 from workforce.reports.suppression import suppress
-from workforce.wellbeing.exposure import ContractorDay, ExposureDaily, contractor_day_sums
-from workforce.wellbeing.models import ROTATION_REASONS, Rotation
-from workforce.wellbeing.policy import POLICY_TIERS, ExposurePolicy, Policy
+from workforce.rotations.models import ROTATION_REASONS, Rotation
 
 GROUP_KEYS = ("country", "queue", "tier", "category", "week", "contractor")
 #: Keys a rotation can be attributed by.

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from workforce.contractors.models import Contractor
 from workforce.reports.evidence import day_start
 from workforce.reports.exposure import check_period, nearest_rank
-from workforce.scheduling.models import Shift
-from workforce.wellbeing.models import ROTATION_REASONS, ROTATION_STATUSES, Rotation
+from workforce.rotations.models import ROTATION_REASONS, ROTATION_STATUSES, Rotation
+from workforce.shifts.models import Shift
 
 
 def rotation_report(

@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import current_app, has_app_context
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workforce import audit
 from workforce.audit import Actor
+from workforce.notifications.models import Notification
+from workforce.notifications.services import notify_once
 from workforce.reports.evidence import envelope, policies_in_force, store_run
 from workforce.reports.exposure import ExposureArgs, check_period, exposure_report
 from workforce.reports.rotations import rotation_report
+from workforce.reports.suppression import effective_k
 from workforce.reports.wellbeing import Freeze, wellbeing_report
 
 
@@ -116,13 +121,6 @@ def previous_month(now: dt.datetime) -> tuple[dt.date, dt.date]:
 def monthly_reports(session: Session, now: dt.datetime) -> dict[str, int]:
     """The previous month's exposure (by country and week) and rotation reports, stored as
     runs, and one notice to compliance. Idempotent: a month already reported is skipped."""
-    from flask import current_app, has_app_context
-    from sqlalchemy import select
-
-    from workforce.notifications.models import Notification
-    from workforce.notifications.services import notify_once
-    from workforce.reports.suppression import effective_k
-
     start, end = previous_month(now)
     key = f"monthly-reports:{start:%Y-%m}"
     if session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):

@@ -43,13 +43,13 @@ from sqlalchemy.orm import Session
 from workforce.contractors.models import Contractor
 from workforce.db import utcnow
 from workforce.errors import InvalidInput
+from workforce.exposure.models import ExposureDaily
 from workforce.harm import ROTATED_TIER
 from workforce.queues.models import Queue
 from workforce.reports.evidence import day_start
 from workforce.reports.models import WellbeingBin
 from workforce.reports.suppression import effective_k, suppress
-from workforce.scheduling.models import Shift
-from workforce.wellbeing.exposure import ExposureDaily
+from workforce.shifts.models import Shift
 from workforce.wellbeing.models import CheckIn
 
 GROUPS = ("country", "queue")

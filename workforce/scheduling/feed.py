@@ -32,10 +32,11 @@ from workforce import audit
 from workforce.contractors.models import Contractor
 from workforce.contractors.services import get_contractor
 from workforce.errors import NotFound
+from workforce.holidays import holiday_lookup
 from workforce.queues.models import Queue
 from workforce.scheduling.calendar import CalendarEvent, render_calendar
-from workforce.scheduling.models import CalendarFeed, Shift, ShiftHandover
-from workforce.scheduling.public_holidays import holiday_lookup
+from workforce.scheduling.models import CalendarFeed
+from workforce.shifts.models import Shift, ShiftHandover
 from workforce.timeutil import load_zone, local_date
 
 __all__ = ["FEED_FUTURE", "FEED_PAST", "feed_url", "render_feed", "rotate_feed"]

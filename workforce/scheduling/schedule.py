@@ -27,12 +27,12 @@ from sqlalchemy.orm import Session
 from workforce.contractors.models import Contractor
 from workforce.contractors.services import get_contractor
 from workforce.errors import InvalidInput
+from workforce.holidays import HolidayLookup, holiday_lookup
 from workforce.i18n import parse_locale
 from workforce.queues.models import Queue
-from workforce.scheduling.models import Shift
 from workforce.scheduling.patterns import MAX_RANGE_DAYS
-from workforce.scheduling.public_holidays import HolidayLookup, holiday_lookup
 from workforce.scheduling.services import EARLIEST, LATEST, MAX_SHIFT
+from workforce.shifts.models import Shift
 from workforce.timeutil import (
     load_zone,
     local_date,

@@ -2,11 +2,11 @@
 
 Every way a shift gets (or keeps) a contractor runs the same checks, in this order:
 
-1. eligibility — :func:`workforce.queues.eligibility.check` at the shift's start: a 409
+1. eligibility — :func:`workforce.eligibility.check.check` at the shift's start: a 409
    ``not_eligible`` with every reason. Never overridable.
 2. the rules of :mod:`workforce.scheduling.rules` against the contractor's other shifts
    (loaded by one indexed query around the candidate), with the limits of the contractor's
-   country (:mod:`workforce.scheduling.limits`): ``overlap`` (never overridable), then the
+   country (:mod:`workforce.scheduling.hour_limits`): ``overlap`` (never overridable), then the
    hour rules ``rest_too_short``, ``shift_too_long`` and ``weekly_hours_exceeded``, which ops
    may override with an ``override_reason``; the override is stored and audited.
 
@@ -33,12 +33,11 @@ from sqlalchemy.orm import Session
 from workforce import audit
 from workforce.contractors.models import Contractor
 from workforce.db import utcnow
+from workforce.eligibility import check as eligibility
 from workforce.errors import Conflict, InvalidInput, NotFound
 from workforce.notifications.services import notify_once
-from workforce.queues import eligibility
 from workforce.queues.models import Queue
-from workforce.scheduling.limits import limits_for
-from workforce.scheduling.models import Shift, ShiftHandover, ShiftPattern
+from workforce.scheduling.hour_limits import limits_for
 from workforce.scheduling.patterns import MAX_DURATION, expand_weekly_pattern
 from workforce.scheduling.rules import (
     Interval,
@@ -47,6 +46,7 @@ from workforce.scheduling.rules import (
     is_hour_rule,
     raise_breaches,
 )
+from workforce.shifts.models import Shift, ShiftHandover, ShiftPattern
 from workforce.timeutil import load_zone, require_aware
 
 __all__ = [

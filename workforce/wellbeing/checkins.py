@@ -22,7 +22,7 @@ from workforce.harm import ROTATED_TIER
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.models import Queue
-from workforce.scheduling.models import Shift
+from workforce.shifts.models import Shift
 from workforce.wellbeing.instruments import pcl5_bands
 from workforce.wellbeing.models import CheckIn, Referral
 from workforce.wellbeing.screening import INSTRUMENTS, Instrument, score

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from workforce import audit
 from workforce.errors import Conflict
 from workforce.notifications.services import notify_once
-from workforce.wellbeing import access
+from workforce.wellbeing import access_log
 from workforce.wellbeing.models import Referral
 from workforce.wellbeing.support import get_referral
 
@@ -36,7 +36,7 @@ def acknowledge(session: Session, referral_id: int, now: dt.datetime) -> Referra
     referral.acknowledged_by_token_id = audit.current_actor().token_id
     session.flush()
     # Like a follow-up: whose only in the counsellors' access log.
-    access.record_action(session, referral.contractor_id, "acknowledge", referral.id)
+    access_log.record_action(session, referral.contractor_id, "acknowledge", referral.id)
     return referral
 
 

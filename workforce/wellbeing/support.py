@@ -1,7 +1,7 @@
 """What people do about wellbeing: counsellors' referrals and follow-ups, rotations placed by
 a counsellor (reason ``wellbeing``) and rotations a contractor asks for (``self_requested``).
 
-Both rotations go through :func:`workforce.wellbeing.rotation.start_rotation`, so eligibility
+Both rotations go through :func:`workforce.rotations.services.start_rotation`, so eligibility
 keeps the contractor off tier >= 2 queues at once; nothing about pay or tier 0-1 work
 changes. Their private side (a counsellor's details, a contractor's own reason) lives in
 ``RotationNote``, never in ``Rotation.explanation``, which ops read.
@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, selectinload
 from workforce import audit
 from workforce.contractors.services import get_contractor
 from workforce.errors import Conflict, InvalidInput, NotFound
-from workforce.wellbeing import access
-from workforce.wellbeing.models import FollowUp, Referral, Rotation, RotationNote
-from workforce.wellbeing.rotation import active_rotation, start_rotation
+from workforce.rotations.models import Rotation
+from workforce.rotations.services import active_rotation, start_rotation
+from workforce.wellbeing import access_log
+from workforce.wellbeing.models import FollowUp, Referral, RotationNote
 
 #: A contractor steps off tier 2-3 work for 1 to 14 days at a time, and may ask again; two
 #: weeks matches the check-in interval, so a counsellor is offered a look before it ends.
@@ -96,7 +97,7 @@ def record_follow_up(
         referral.closed_at = now
     session.flush()
     # Whose goes to the counsellor-only access log; the outcome stays in follow_ups.
-    access.record_action(session, referral.contractor_id, "follow_up", follow_up.id)
+    access_log.record_action(session, referral.contractor_id, "follow_up", follow_up.id)
     return follow_up
 
 

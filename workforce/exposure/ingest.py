@@ -56,14 +56,6 @@ from zoneinfo import ZoneInfo
 from psycopg.errors import UniqueViolation
 from sqlalchemy import (
     BigInteger,
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    SmallInteger,
-    String,
-    UniqueConstraint,
     case,
     cast,
     delete,
@@ -71,14 +63,15 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from workforce import audit
-from workforce.db import Base, UTCDateTime, utcnow
+from workforce.db import utcnow
 from workforce.errors import InvalidInput
+from workforce.exposure.models import EVENT_ID_MAX, ContractorDay, ExposureDaily
+from workforce.exposure.policy import POLICY_TIERS, Policy, current_policy
 from workforce.harm import HARM_CATEGORIES
-from workforce.timeutil import split_by_windows
-from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
+from workforce.timeutil import from_us, split_by_windows, to_us
 
 MAX_EVENTS = 5000
 MAX_DURATION_SECONDS = 4 * 3600
@@ -86,7 +79,6 @@ MAX_FUTURE = dt.timedelta(minutes=5)
 #: Events before this are refused as implausible (and keep date arithmetic in range).
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 MAX_ITEMS = 100_000
-EVENT_ID_MAX = 128
 REF_MAX = 100
 #: At most this many field errors are listed in a 422 (the rest are counted in ``detail``).
 MAX_REPORTED_ERRORS = 100
@@ -109,128 +101,12 @@ _RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
-class ExposureEvent(Base):
-    """One raw event as a platform sent it; written once, never updated."""
-
-    __tablename__ = "exposure_events"
-    __table_args__ = (
-        UniqueConstraint("ingest_token_id", "event_id"),
-        CheckConstraint("duration_seconds BETWEEN 0 AND 14400", name="duration_range"),
-        #: The retention job finds the oldest events through it (wellbeing/retention.py).
-        #: On the arrival instant, which only grows, so each batch appends at the index's
-        #: right edge; an index on ``started_at`` (any order) cost a quarter of ingestion.
-        Index("ix_exposure_events_received_at", "received_at"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    #: The idempotency namespace: event ids are unique per ingest token.
-    ingest_token_id: Mapped[int] = mapped_column(Integer)
-    event_id: Mapped[str] = mapped_column(String(EVENT_ID_MAX))
-    # No foreign keys, on purpose: ingestion resolves both ids in the same transaction
-    # (:func:`resolve`), contractors and queues are never deleted (offboarding and
-    # deactivation are statuses), and per-row foreign-key checks were 60 % of the insert
-    # on PostgreSQL (docs/exposure.md). The roll-ups keep theirs.
-    contractor_id: Mapped[int] = mapped_column(Integer)
-    queue_id: Mapped[int] = mapped_column(Integer)
-    #: The queue's tier when the event arrived (a queue's tier may change later).
-    tier: Mapped[int] = mapped_column(SmallInteger)
-    #: NULL for tier 0 queues, which carry no harm category.
-    category: Mapped[str | None] = mapped_column(String(32))
-    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    duration_seconds: Mapped[int] = mapped_column(Integer)
-    items: Mapped[int] = mapped_column(Integer)
-    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-
-
-class ExposureDaily(Base):
-    """Seconds, items, events and breaks per contractor x local day x tier x category x
-    queue (tier >= 1)."""
-
-    __tablename__ = "exposure_daily"
-    __table_args__ = (Index("ix_exposure_daily_local_day", "local_day"),)
-
-    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), primary_key=True)
-    #: The contractor's own calendar date (their time zone when the event arrived).
-    local_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    tier: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    category: Mapped[str] = mapped_column(String(32), primary_key=True)
-    #: The queue the events came from (rows from before migration 0113: see docs/reports.md).
-    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"), primary_key=True)
-    seconds: Mapped[int] = mapped_column(BigInteger, default=0)
-    items: Mapped[int] = mapped_column(BigInteger, default=0)
-    events: Mapped[int] = mapped_column(Integer, default=0)
-    #: Breaks that fell due with an event of this row (module docstring); on the day the
-    #: event started, like ``items`` and ``events``.
-    breaks_due: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    #: Due breaks cut short by an event of this row.
-    breaks_missed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-
-
-class ContractorDay(Base):
-    """The roll-ups of one contractor x local day summed: seconds at tier >= 1, >= 2 and
-    >= 3, breaks due and missed. Written in the same upsert pass as :class:`ExposureDaily`
-    (always the sum of its rows for the day: :func:`rebuild_contractor_days`); the exposure
-    report reads it (day first, so a period is one range of the key)."""
-
-    __tablename__ = "contractor_days"
-
-    local_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), primary_key=True)
-    tier1_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
-    tier2_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
-    tier3_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
-    breaks_due: Mapped[int] = mapped_column(Integer, default=0)
-    breaks_missed: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ExposureRun(Base):
-    """Each contractor's current run of continuous exposure, one per policy tier t
-    (exposure at tier t and above), start and end as integer microseconds since the epoch
-    (UTC). Integers rather than UTCDateTime because ingestion reads and writes thousands of
-    these a second; :meth:`run` gives them back as aware datetimes."""
-
-    __tablename__ = "exposure_runs"
-
-    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), primary_key=True)
-    tier1_start_us: Mapped[int | None] = mapped_column(BigInteger)
-    #: The end of the last event in the run; a break is measured from here.
-    tier1_end_us: Mapped[int | None] = mapped_column(BigInteger)
-    tier2_start_us: Mapped[int | None] = mapped_column(BigInteger)
-    tier2_end_us: Mapped[int | None] = mapped_column(BigInteger)
-    tier3_start_us: Mapped[int | None] = mapped_column(BigInteger)
-    tier3_end_us: Mapped[int | None] = mapped_column(BigInteger)
-    #: The run's end when its break fell due (E > 0); -E once an event cut that break
-    #: short (no further break is due in this run); NULL before the run reaches the limit.
-    tier1_due_us: Mapped[int | None] = mapped_column(BigInteger)
-    tier2_due_us: Mapped[int | None] = mapped_column(BigInteger)
-    tier3_due_us: Mapped[int | None] = mapped_column(BigInteger)
-    #: Batches that added to this contractor's roll-ups: the rotation sweep measures again
-    #: only those whose count moved (:mod:`workforce.wellbeing.sweep`).
-    changes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-
-    def run(self, tier: int) -> tuple[dt.datetime, dt.datetime] | None:
-        """The current run at ``tier`` and above as aware datetimes, if there is one."""
-        start, end = getattr(self, f"tier{tier}_start_us"), getattr(self, f"tier{tier}_end_us")
-        if start is None or end is None:
-            return None
-        return from_us(start), from_us(end)
-
-
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
 _EARLIEST_US = (EARLIEST - _EPOCH) // _US
 DAY_US = 86_400_000_000
 SECOND_US = 1_000_000
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-
-
-def to_us(at: dt.datetime) -> int:
-    """An aware datetime as integer microseconds since the epoch."""
-    return (at - _EPOCH) // _US
-
-
-def from_us(us: int) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=us)
 
 
 # --- validation -------------------------------------------------------------------------

@@ -19,13 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from workforce import audit
-from workforce.db import Base, UTCDateTime, fetch, utcnow
+from workforce.db import fetch, utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
+from workforce.exposure.models import ExposurePolicy
 
 #: Tiers a policy sets limits for (tier 0 carries no disturbing content).
 POLICY_TIERS = (1, 2, 3)
@@ -108,22 +109,6 @@ DEFAULT_POLICY: dict[str, Any] = {
         "from_tier": _n(2, _HOUSE + "; offered to anyone on tier 2 or 3"),
     },
 }
-
-
-class ExposurePolicy(Base):
-    __tablename__ = "exposure_policies"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    #: 1, 2, 3...: what rotations and reports cite.
-    version: Mapped[int] = mapped_column(Integer, unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    effective_from: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    #: ``[{"tier": 3, "daily_cap_minutes": {"value": 240, "note": "..."}, ...}, ...]``
-    tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    planned_rotation: Mapped[dict[str, Any]] = mapped_column(JSON)
-    checkin: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_token_id: Mapped[int | None] = mapped_column(Integer)
 
 
 @dataclass(frozen=True, slots=True)

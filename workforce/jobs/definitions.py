@@ -15,15 +15,15 @@ from sqlalchemy.orm import Session
 
 from workforce import audit
 from workforce.contractors.credentials import notify_credential_expiry
+from workforce.exposure.retention import delete_old_events
 from workforce.notifications.delivery import deliver_due
 from workforce.ratelimit import delete_closed_windows
 from workforce.reports.services import monthly_reports
+from workforce.rotations.planned import plan_rotations
+from workforce.rotations.sweep import SWEEP_JOB_ID, sweep
 from workforce.scheduling.services import mark_missed_shifts
 from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
 from workforce.wellbeing.escalation import escalate_urgent_referrals
-from workforce.wellbeing.planned import plan_rotations
-from workforce.wellbeing.retention import delete_old_events
-from workforce.wellbeing.sweep import SWEEP_JOB_ID, sweep
 
 JobFunc = Callable[[Session, dt.datetime], dict[str, int]]
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from workforce.db import get_db
+from workforce.jobs.models import SchedulerHeartbeat
+from workforce.jobs.status import job_statuses
 from workforce.notifications import routing
-from workforce.scheduling.models import SchedulerHeartbeat
-from workforce.scheduling.status import job_statuses
 
 #: A scheduler silent for this many heartbeats (``SCHEDULER_HEARTBEAT_SECONDS``) is gone.
 MISSED_HEARTBEATS = 3

@@ -16,11 +16,12 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from flask import current_app, g, request
-from sqlalchemy import ForeignKey, Integer, Select, String, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
 
 from workforce import audit, db
-from workforce.db import Base, UTCDateTime, get_db, utcnow, write_unless_busy
+from workforce.contractors.services import get_contractor
+from workforce.db import get_db, utcnow, write_unless_busy
 from workforce.errors import (
     Forbidden,
     InvalidInput,
@@ -30,6 +31,7 @@ from workforce.errors import (
     WorkforceError,
 )
 from workforce.http import reject_nul_characters
+from workforce.identity.models import Token
 from workforce.notifications.services import notify_once
 from workforce.ratelimit import FailureLimit, failures
 
@@ -40,26 +42,6 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class Token(Base):
-    __tablename__ = "tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))
-    contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: The first characters of the token, so people can tell their tokens apart.
-    hint: Mapped[str] = mapped_column(String(12))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_token_id: Mapped[int | None] = mapped_column(Integer)
-    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-
-    def is_active(self, at: dt.datetime) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > at)
 
 
 @dataclass(frozen=True)
@@ -91,8 +73,6 @@ def create_token(
     if role != "contractor" and contractor_id is not None:
         raise InvalidInput.field("contractor_id", "only contractor tokens name a contractor")
     if contractor_id is not None:
-        from workforce.contractors.services import get_contractor  # cycle: contractors use auth
-
         contractor = get_contractor(session, contractor_id, field="contractor_id")
         if contractor.status == "offboarded":
             raise InvalidInput.field("contractor_id", "the contractor is offboarded")

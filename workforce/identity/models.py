@@ -1,4 +1,4 @@
-"""Portal sign-in: one-time invites and a contractor's password account."""
+"""Who may act: API tokens, and a contractor's portal account, invites and ended sessions."""
 
 from __future__ import annotations
 
@@ -60,3 +60,23 @@ class PortalSessionRevocation(Base):
     contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)
     revoked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters of the token, so people can tell their tokens apart.
+    hint: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_token_id: Mapped[int | None] = mapped_column(Integer)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    def is_active(self, at: dt.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > at)

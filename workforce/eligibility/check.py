@@ -10,16 +10,17 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.orm import Session
 
-from workforce.contractors.models import ContractorFacts, credential_status_on
+from workforce.contractors.models import ContractorFacts
 from workforce.contractors.services import missing_contractor
 from workforce.db import driver_instant, fetch, from_driver_instant
+from workforce.exposure.ingest import RUN_COLUMNS
+from workforce.exposure.policy import NEWEST_VERSION_SQL, current_policy
+from workforce.exposure.standing import standing
 from workforce.harm import ROTATED_TIER, SENSITIVE_TIER
+from workforce.queues.requirements import credential_reasons, required_credentials
 from workforce.queues.services import missing_queue
+from workforce.rotations.services import ACTIVE_ROTATION_SQL, active_rotation_end
 from workforce.timeutil import load_zone, local_date
-from workforce.wellbeing.exposure import RUN_COLUMNS
-from workforce.wellbeing.limits import standing
-from workforce.wellbeing.policy import NEWEST_VERSION_SQL, current_policy
-from workforce.wellbeing.rotation import ACTIVE_ROTATION_SQL, active_rotation_end
 
 
 @dataclass
@@ -77,29 +78,6 @@ class _QueueRow(NamedTuple):
 def _json(value: Any) -> Any:
     """A JSON column read with plain SQL: text on SQLite, parsed already by psycopg."""
     return json.loads(value) if isinstance(value, str) else value
-
-
-def _credential_reasons(
-    session: Session, contractor_id: int, required: list[dict[str, Any]], today: dt.date
-) -> list[str]:
-    held: dict[tuple[str, str], set[str]] = {}
-    for kind, code, status, expires_on in fetch(
-        session,
-        "SELECT kind, code, status, expires_on FROM credentials WHERE contractor_id = ?",
-        (contractor_id,),
-    ):
-        if isinstance(expires_on, str):
-            expires_on = dt.date.fromisoformat(expires_on)
-        held.setdefault((kind, code), set()).add(credential_status_on(status, expires_on, today))
-    reasons = []
-    for need in required:
-        states = held.get((need["kind"], need["code"]), set())
-        if "verified" in states:
-            continue
-        noun = "language" if need["kind"] == "language" else "credential"
-        state = f"{noun}_expired" if "expired" in states else f"missing_{noun}"
-        reasons.append(f"{state}:{need['code']}")
-    return reasons
 
 
 #: One round trip for what every platform check needs besides the roll-ups: contractor,
@@ -174,11 +152,9 @@ def check(
     if not queue.active:
         result.deny("queue_inactive")
     today = local_date(at, load_zone(contractor.timezone))
-    required = list(queue.required_credentials)
-    if queue.language:
-        required.append({"kind": "language", "code": queue.language})
+    required = required_credentials(queue.required_credentials, queue.language)
     if required:
-        for reason in _credential_reasons(session, contractor.id, required, today):
+        for reason in credential_reasons(session, contractor.id, required, today):
             result.deny(reason)
     if queue.tier >= SENSITIVE_TIER:
         if contractor.sensitive_consent_at is None or contractor.sensitive_consent_at > at:

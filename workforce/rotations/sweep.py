@@ -19,7 +19,7 @@ Every ``SWEEP_INTERVAL_SECONDS`` (job ``rotation-sweep``) and on ``POST /rotatio
    marked for a recheck at their next local midnight. A contractor rotated keeps no mark,
    so they are measured again as soon as the rotation is over. A mark is written with the
    count read *before* measuring: a batch committed meanwhile moves the count past it.
-2. **Measure** each candidate with :func:`workforce.wellbeing.limits.standings` (the
+2. **Measure** each candidate with :func:`workforce.exposure.standing.standings` (the
    measure eligibility uses, so the sweep and eligibility never disagree; two queries per
    500 candidates). For each policy tier with a
    cooldown (tiers 2 and 3 by default), in order tier 3 then 2:
@@ -66,17 +66,17 @@ from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
 from workforce.db import fetch
+from workforce.exposure.policy import POLICY_TIERS, Policy, current_policy
+from workforce.exposure.standing import Standing, TierStanding, standings
 from workforce.harm import ROTATED_TIER
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.models import Queue
-from workforce.scheduling.models import Shift
-from workforce.timeutil import local_day_bounds
-from workforce.wellbeing.exposure import to_us
-from workforce.wellbeing.limits import Standing, TierStanding, standings
-from workforce.wellbeing.models import Rotation, SweepMark
-from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
-from workforce.wellbeing.rotation import start_rotation_once
+from workforce.queues.requirements import credential_reasons, required_credentials
+from workforce.rotations.models import Rotation, SweepMark
+from workforce.rotations.services import start_rotation_once
+from workforce.shifts.models import Shift
+from workforce.timeutil import load_zone, local_date, local_day_bounds, to_us
 
 #: The scheduler's job id of the sweep, and the name of the lock every sweep holds.
 SWEEP_JOB_ID = "rotation-sweep"
@@ -263,10 +263,11 @@ def _credential_shifts(
 def _expired_credentials(
     session: Session, contractor: Contractor, shifts: list[tuple[Shift, Queue]]
 ) -> dict[str, Any] | None:
-    from workforce.queues.eligibility import check
-
+    zone = load_zone(contractor.timezone)
     for shift, queue in shifts:
-        reasons = check(session, contractor, queue, shift.starts_at).reasons
+        required = required_credentials(queue.required_credentials, queue.language)
+        today = local_date(shift.starts_at, zone)
+        reasons = credential_reasons(session, contractor.id, required, today)
         expired = [
             r.split(":", 1)[1]
             for r in reasons

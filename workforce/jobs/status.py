@@ -10,8 +10,8 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workforce.scheduling.jobs import Job, all_jobs
-from workforce.scheduling.models import JobRun
+from workforce.jobs.definitions import Job, all_jobs
+from workforce.jobs.models import JobRun
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from workforce import audit
+from workforce.contractors.models import Contractor
 from workforce.db import driver_instant, fetch, from_driver_instant, utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
-from workforce.harm import ROTATED_TIER
 from workforce.notifications.services import notify_once
-from workforce.wellbeing.models import ROTATION_REASONS, Rotation
+from workforce.rotations.models import ROTATION_REASONS, Rotation
+from workforce.signals import react, rotation_started
 
 #: Parameters: contractor id, the instant twice (:func:`workforce.db.driver_instant`).
 ACTIVE_ROTATION_SQL = (
@@ -60,8 +61,9 @@ def start_rotation(
     private (a counsellor's details) never reaches this function.
 
     The contractor's scheduled shifts on tier >= 2 queues that start inside the window move
-    in the same transaction (:func:`move_shifts`): to the queue's fallback when the
-    contractor is eligible there, else cancelled and flagged ``needs_cover`` for ops.
+    in the same transaction (:data:`workforce.signals.rotation_started`): to the queue's
+    fallback when the contractor is eligible there, else cancelled and flagged
+    ``needs_cover`` for ops.
     """
     rotation = _new_rotation(contractor_id, reason, started_at, ends_at, explanation, breach_at)
     session.add(rotation)
@@ -158,80 +160,7 @@ def _announce(session: Session, rotation: Rotation) -> None:
         payload={"rotation_id": rotation.id, "reason": rotation.reason, **dates},
         contractor_id=rotation.contractor_id,
     )
-    move_shifts(session, rotation)
-
-
-def move_shifts(session: Session, rotation: Rotation) -> tuple[int, int]:
-    """Move the rotated contractor's scheduled tier >= 2 shifts starting inside the rotation:
-    to the queue's fallback (same times) when eligible there, else cancel them and flag
-    ``needs_cover``. Sets the rotation's counts; one audit row and notice per shift.
-
-    Runs in the caller's transaction: a failure anywhere rolls every move back with the
-    rotation itself, so nothing is ever half-moved.
-    """
-    from workforce.contractors.models import Contractor
-    from workforce.queues.eligibility import check
-    from workforce.queues.models import Queue
-    from workforce.scheduling.models import Shift
-
-    contractor = session.get(Contractor, rotation.contractor_id)
-    assert contractor is not None
-    rows = session.execute(
-        select(Shift, Queue)
-        .join(Queue, Queue.id == Shift.queue_id)
-        .where(
-            Shift.contractor_id == rotation.contractor_id,
-            Shift.status == "scheduled",
-            Shift.starts_at >= rotation.started_at,
-            Shift.starts_at < rotation.ends_at,
-            Queue.tier >= ROTATED_TIER,
-        )
-        .order_by(Shift.starts_at)
-        .with_for_update(of=Shift)
-    ).all()
-    moved = cancelled = 0
-    for shift, queue in rows:
-        fallback = session.get(Queue, queue.fallback_queue_id) if queue.fallback_queue_id else None
-        base = {
-            "rotation_id": rotation.id,
-            "shift_id": shift.id,
-            "queue_id": queue.id,
-            "starts_at": shift.starts_at.isoformat(),
-            "ends_at": shift.ends_at.isoformat(),
-        }
-        if fallback is not None and check(session, contractor, fallback, shift.starts_at).eligible:
-            shift.queue_id = fallback.id
-            shift.sequence += 1
-            moved += 1
-            action, summary = "reassigned", {**base, "fallback_queue_id": fallback.id}
-        else:
-            shift.status = "cancelled"
-            shift.needs_cover = True
-            shift.cancel_reason = f"rotation {rotation.id} ({rotation.reason})"
-            shift.sequence += 1
-            cancelled += 1
-            action, summary = "cancelled", base
-        session.flush()
-        audit.record(
-            session,
-            f"shift.rotation_{action}",
-            "shift",
-            shift.id,
-            {"contractor_id": rotation.contractor_id, **summary},
-        )
-        for audience in ("contractor", "ops"):
-            notify_once(
-                session,
-                kind=f"shift.{action}",
-                audience=audience,
-                dedupe_key=f"rotation:{rotation.id}:shift:{shift.id}:{action}:{audience}",
-                payload={**summary, "needs_cover": action == "cancelled"},
-                contractor_id=rotation.contractor_id,
-            )
-    rotation.shifts_reassigned += moved
-    rotation.shifts_cancelled += cancelled
-    session.flush()
-    return moved, cancelled
+    react(rotation_started, session, rotation=rotation)
 
 
 # --- the rotations API's services -----------------------------------------------------
@@ -281,8 +210,6 @@ def manual_rotation(
     now: dt.datetime | None = None,
 ) -> Rotation:
     """Ops take a contractor off tier >= 2 queues from now, for a stated reason."""
-    from workforce.contractors.models import Contractor
-
     now = now or utcnow()
     contractor = session.get(Contractor, contractor_id)
     if contractor is None:

@@ -39,9 +39,9 @@ from workforce.contractors.emails import normalise_email
 from workforce.contractors.models import Contractor
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from workforce.identity.models import PortalAccount, PortalInvite, PortalSessionRevocation
 from workforce.notifications.email import SECRET_LINK_KINDS
 from workforce.notifications.services import notify_once
-from workforce.portal.models import PortalAccount, PortalInvite, PortalSessionRevocation
 from workforce.ratelimit import FailureLimit, failures
 
 INVITE_PATH = "/portal/invite/"

@@ -12,8 +12,8 @@ from typing import Any
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
+from workforce.rotations.models import Rotation
 from workforce.timeutil import load_zone
-from workforce.wellbeing.models import Rotation
 
 RULES: dict[str, dict[str, str]] = {
     "en": {

@@ -8,11 +8,12 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from workforce import auth, db
+from workforce import db
 from workforce.api.common import PageArgs, page_schema, paginate
-from workforce.auth import roles
 from workforce.extensions import Blueprint
-from workforce.wellbeing.access import ACCESS_ACTIONS, access_log_query
+from workforce.identity import access as auth
+from workforce.identity.access import roles
+from workforce.wellbeing.access_log import ACCESS_ACTIONS, access_log_query
 
 blp = Blueprint(
     "wellbeing_access",

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
 from workforce.errors import InvalidInput
+from workforce.exposure.models import ExposureDaily
+from workforce.exposure.standing import standing
 from workforce.timeutil import local_date
-from workforce.wellbeing.exposure import ExposureDaily
-from workforce.wellbeing.limits import standing
 
 #: Longest range of days one view covers.
 MAX_DAYS = 366

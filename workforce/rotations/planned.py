@@ -36,14 +36,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workforce.contractors.models import Contractor
+from workforce.exposure.models import ExposureDaily
+from workforce.exposure.policy import Policy, current_policy
 from workforce.notifications.services import notify_once
 from workforce.queues.models import Queue
-from workforce.scheduling.models import Shift
+from workforce.rotations.models import Rotation
+from workforce.rotations.services import start_rotation_once
+from workforce.shifts.models import Shift
 from workforce.timeutil import load_zone, local_date, local_day_bounds, local_week_start
-from workforce.wellbeing.exposure import ExposureDaily
-from workforce.wellbeing.models import Rotation
-from workforce.wellbeing.policy import Policy, current_policy
-from workforce.wellbeing.rotation import start_rotation_once
 
 WEEK = dt.timedelta(days=7)
 #: Shifts in these statuses are (or were) work; cancelled and missed ones are not.

@@ -1,5 +1,5 @@
 """The scheduler process: APScheduler 3 ``BlockingScheduler`` running the jobs of
-:mod:`workforce.scheduling.jobs`, each in an app context and a transaction of its own."""
+:mod:`workforce.jobs.definitions`, each in an app context and a transaction of its own."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from flask import Flask
 from sqlalchemy import delete
 
 from workforce import db, redact
+from workforce.jobs.definitions import Job, all_jobs
+from workforce.jobs.locks import job_lock
+from workforce.jobs.models import JobRun, SchedulerHeartbeat
+from workforce.jobs.status import due_after, last_starts
 from workforce.notifications import routing
-from workforce.scheduling.jobs import Job, all_jobs
-from workforce.scheduling.locks import job_lock
-from workforce.scheduling.models import JobRun, SchedulerHeartbeat
-from workforce.scheduling.status import due_after, last_starts
 
 log = logging.getLogger("workforce.scheduler")
 
@@ -107,7 +107,7 @@ def retry_soon(scheduler: BaseScheduler, job_id: str) -> None:
 
 def first_runs(app: Flask, now: dt.datetime) -> dict[str, dt.datetime | None]:
     """Job id -> when this process first runs it, from the runs recorded in ``job_runs``
-    (:func:`workforce.scheduling.status.due_after`), so restarting the scheduler never
+    (:func:`workforce.jobs.status.due_after`), so restarting the scheduler never
     postpones a job: an interval job that never ran, or whose interval has passed, runs
     at once, else when its interval since the last run ends; a cron job whose time came
     since its last run runs at once. None: the trigger decides (a cron job's next time).

@@ -3,7 +3,7 @@
 
 Why deleting is safe: ingestion inserts an event and adds it to the roll-ups
 (``exposure_daily``) and runs (``exposure_runs``) in *one* transaction
-(:func:`workforce.wellbeing.exposure.ingest`), so every committed raw event is already rolled
+(:func:`workforce.exposure.ingest.ingest`), so every committed raw event is already rolled
 up — there is no "not yet rolled up" state to wait for. Eligibility, rotations, the sweep,
 the exposure views and reports read only the roll-ups and runs; nothing reads raw events
 after ingestion except the deduplication of a retried batch.
@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from workforce import audit
-from workforce.wellbeing.exposure import ExposureEvent
+from workforce.exposure.models import ExposureEvent
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Where a contractor stands against the exposure policy, read from roll-ups and runs only.
 
 Used by eligibility, the exposure view and the rotation engine, so they always agree.
-Definitions (tier t = exposure at tier t *and above*, see :mod:`workforce.wellbeing.policy`):
+Definitions (tier t = exposure at tier t *and above*, see :mod:`workforce.exposure.policy`):
 
 - **today**: the contractor's local date at the instant asked; ``today_seconds[t]`` is the
   tier-t exposure rolled up on that date.
@@ -11,7 +11,7 @@ Definitions (tier t = exposure at tier t *and above*, see :mod:`workforce.wellbe
   when that run, ending yesterday, is already ``max_consecutive_days`` long. Runs are
   counted within the policy's ``history_days`` (longer than any day limit), so a longer run
   is measured as that many days: always past the limit, but not its full length.
-- **break due**: the current run at tier t (see :mod:`workforce.wellbeing.exposure`) has
+- **break due**: the current run at tier t (see :mod:`workforce.exposure.ingest`) has
   lasted at least the continuous limit; a break is due from the run's end for the policy's
   break length.
 
@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session
 
 from workforce.contractors.models import ContractorFacts
 from workforce.db import fetch
-from workforce.timeutil import local_date
-from workforce.wellbeing.exposure import RUN_COLUMNS, from_us
-from workforce.wellbeing.policy import POLICY_TIERS, Policy, current_policy
+from workforce.exposure.ingest import RUN_COLUMNS
+from workforce.exposure.policy import POLICY_TIERS, Policy, current_policy
+from workforce.timeutil import from_us, local_date
 
 
 @dataclass

@@ -31,7 +31,7 @@ from flask import g, has_request_context
 
 log = logging.getLogger(__name__)
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 #: The portal's languages, each named in itself (a switcher must be readable by those who
 #: need it, whatever language the page is in now).
 LANGUAGES: dict[str, str] = {
