@@ -29,7 +29,7 @@ from workforce.pay.statement_lifecycle import create_statement
 from workforce.queues.services import create_queue
 from workforce.reports.models import ReportRun
 from workforce.rotations.services import start_rotation
-from workforce.scheduling.services import create_shift
+from workforce.scheduling.planning import create_shift
 from workforce.wellbeing.checkins import record_check_in
 from workforce.wellbeing.models import Referral
 
