@@ -11,7 +11,7 @@ from workforce.cli import upgrade
 from workforce.contractors.services import create_contractor, set_consent
 from workforce.identity import access as auth
 from workforce.queues.services import create_queue
-from workforce.scheduling.services import create_shift
+from workforce.scheduling.planning import create_shift
 
 
 def main() -> None:

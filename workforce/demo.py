@@ -14,7 +14,7 @@ from workforce.contractors.services import create_contractor, set_consent
 from workforce.db import utcnow
 from workforce.queues.models import Queue
 from workforce.queues.services import create_queue
-from workforce.scheduling.services import create_pattern, create_shift
+from workforce.scheduling.planning import create_pattern, create_shift
 from workforce.shifts.models import Shift
 from workforce.timeutil import load_zone, local_date
 

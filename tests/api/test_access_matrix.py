@@ -24,11 +24,12 @@ from workforce.contractors.credentials import submit_credential
 from workforce.identity.access import ROLES, create_token
 from workforce.notifications.models import Delivery, Notification
 from workforce.notifications.services import notify_once
-from workforce.pay.services import add_distribution, create_statement
+from workforce.pay.distributions import add_distribution
+from workforce.pay.statement_lifecycle import create_statement
 from workforce.queues.services import create_queue
 from workforce.reports.models import ReportRun
 from workforce.rotations.services import start_rotation
-from workforce.scheduling.services import create_shift
+from workforce.scheduling.planning import create_shift
 from workforce.wellbeing.checkins import record_check_in
 from workforce.wellbeing.models import Referral
 

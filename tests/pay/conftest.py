@@ -13,7 +13,7 @@ from flask import Flask
 
 from tests.pay.data import ke_distribution
 from workforce import db
-from workforce.pay import services
+from workforce.pay import distributions, exchange_rates, policies
 from workforce.pay.imports import import_wages
 from workforce.queues.services import create_queue
 from workforce.shifts.models import Shift
@@ -39,14 +39,14 @@ class PayData:
             **ke_distribution(),
             **fields,
         }
-        return int(self._run(lambda s: services.add_distribution(s, data)[0].id))
+        return int(self._run(lambda s: distributions.add_distribution(s, data)[0].id))
 
     def policy(self, **terms: Any) -> int:
-        return int(self._run(lambda s: services.create_policy(s, terms).version))
+        return int(self._run(lambda s: policies.create_policy(s, terms).version))
 
     def exchange_rate(self, on: dt.date, base: str, quote: str, rate: str) -> None:
         data = {"date": on, "base": base, "quote": quote, "rate": rate, "source": "test rates"}
-        self._run(lambda s: services.add_exchange_rate(s, data))
+        self._run(lambda s: exchange_rates.add_exchange_rate(s, data))
 
     def queue(self, tier: int = 0, required: Sequence[str] = ()) -> int:
         self._queues += 1

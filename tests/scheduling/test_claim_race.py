@@ -13,7 +13,7 @@ from tests.scheduling.conftest import API, soon
 from workforce import db
 from workforce.audit import AuditEvent
 from workforce.errors import Conflict
-from workforce.scheduling.services import claim_shift
+from workforce.scheduling.planning import claim_shift
 from workforce.shifts.models import Shift
 
 CLAIMANTS = 6

@@ -20,7 +20,7 @@ from workforce import db
 from workforce.contractors.services import create_contractor
 from workforce.errors import Conflict
 from workforce.queues.services import create_queue
-from workforce.scheduling.services import create_shift
+from workforce.scheduling.planning import create_shift
 
 ZONES = {
     "America/Bogota": {"country": "CO"},  # no DST since 1993: the control

@@ -15,7 +15,7 @@ from workforce.audit import AuditEvent
 from workforce.jobs.definitions import all_jobs
 from workforce.jobs.runner import run_job
 from workforce.notifications.models import Notification
-from workforce.scheduling import services
+from workforce.scheduling.attendance import mark_missed_shifts
 from workforce.shifts.models import Shift
 
 
@@ -529,4 +529,4 @@ def test_missed_shift_job(app, client, ops, as_role, new_contractor, plan) -> No
     late = client.post(f"{API}/shifts/{missed['id']}/clock-in", headers=as_role("contractor", cid))
     assert late.json["status"] == "in_progress"
     with db.transaction(app) as session:
-        assert services.mark_missed_shifts(session, now + dt.timedelta(days=1)) == {"missed": 2}
+        assert mark_missed_shifts(session, now + dt.timedelta(days=1)) == {"missed": 2}

@@ -19,7 +19,7 @@ from workforce.queues.models import Queue
 from workforce.rotations.models import Rotation
 from workforce.rotations.sweep import sweep
 from workforce.scheduling import receivers as rotation_module
-from workforce.scheduling.services import create_shift
+from workforce.scheduling.planning import create_shift
 from workforce.shifts.models import Shift
 
 # Nairobi, UTC+3: 17:00 local on 2026-03-20.

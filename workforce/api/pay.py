@@ -20,7 +20,9 @@ from workforce.api.common import (
 )
 from workforce.extensions import Blueprint
 from workforce.identity.access import roles
-from workforce.pay import services
+from workforce.pay import distributions, policies, rates
+from workforce.pay.exchange_rates import exchange_rates_query
+from workforce.pay.inputs import MAX_YEAR, MIN_YEAR
 from workforce.pay.models import WAGE_PERIODS, ExchangeRate, PayPolicy, WageDistribution
 from workforce.pay.render import plain
 
@@ -55,9 +57,7 @@ class WageDistributionCreateSchema(InputSchema):
     subdivision = ma.fields.String(
         allow_none=True, validate=ma.validate.Length(4, 6), metadata={"description": "ISO 3166-2"}
     )
-    year = ma.fields.Integer(
-        required=True, validate=ma.validate.Range(services.MIN_YEAR, services.MAX_YEAR)
-    )
+    year = ma.fields.Integer(required=True, validate=ma.validate.Range(MIN_YEAR, MAX_YEAR))
     currency = ma.fields.String(required=True, validate=_CURRENCY)
     period = ma.fields.String(required=True, validate=ma.validate.OneOf(WAGE_PERIODS))
     percentiles = ma.fields.Dict(
@@ -72,14 +72,14 @@ class WageDistributionCreateSchema(InputSchema):
 
 class WageDistributionArgs(PageArgs):
     country = ma.fields.String(validate=_COUNTRY)
-    year = ma.fields.Integer(validate=ma.validate.Range(services.MIN_YEAR, services.MAX_YEAR))
+    year = ma.fields.Integer(validate=ma.validate.Range(MIN_YEAR, MAX_YEAR))
 
 
 class RateArgs(QuerySchema):
     country = ma.fields.String(required=True, validate=_COUNTRY)
     subdivision = ma.fields.String(validate=ma.validate.Length(4, 6))
     year = ma.fields.Integer(
-        validate=ma.validate.Range(services.MIN_YEAR, services.MAX_YEAR),
+        validate=ma.validate.Range(MIN_YEAR, MAX_YEAR),
         metadata={"description": "wage data of this year or before (default: this year)"},
     )
 
@@ -164,7 +164,7 @@ class ExchangeRateArgs(PageArgs):
     quote = ma.fields.String(validate=_CURRENCY)
 
 
-def _policy(version: services.PolicyVersion) -> dict[str, Any]:
+def _policy(version: policies.PolicyVersion) -> dict[str, Any]:
     return {
         "version": version.version,
         "effective_from": version.effective_from,
@@ -186,7 +186,7 @@ def _exchange_rate(row: ExchangeRate) -> dict[str, Any]:
 
 
 def _policy_row(row: PayPolicy) -> dict[str, Any]:
-    return _policy(services.PolicyVersion.of(row))
+    return _policy(policies.PolicyVersion.of(row))
 
 
 @blp.route("/pay/wage-distributions")
@@ -196,7 +196,7 @@ class WageDistributions(MethodView):
     @blp.response(200, page_schema(WageDistributionSchema, "WageDistributionPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Wage distributions, by country and year."""
-        stmt = services.distributions_query(country=args.get("country"), year=args.get("year"))
+        stmt = distributions.distributions_query(country=args.get("country"), year=args.get("year"))
         return paginate(db.session(), stmt, args["page"], args["page_size"])
 
     @roles(*MANAGE)
@@ -204,7 +204,7 @@ class WageDistributions(MethodView):
     @blp.response(201, WageDistributionSchema)
     def post(self, data: dict[str, Any]) -> WageDistribution:
         """Add a wage distribution (never replaced: statements cite it)."""
-        return services.add_distribution(db.session(), data)[0]
+        return distributions.add_distribution(db.session(), data)[0]
 
 
 @blp.route("/pay/wage-distributions/<int:distribution_id>")
@@ -213,7 +213,7 @@ class WageDistributionItem(MethodView):
     @blp.response(200, WageDistributionSchema)
     def get(self, distribution_id: int) -> WageDistribution:
         """One wage distribution."""
-        return services.get_distribution(db.session(), distribution_id)
+        return distributions.get_distribution(db.session(), distribution_id)
 
 
 @blp.route("/pay/rates")
@@ -224,7 +224,7 @@ class Rates(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The hourly base rate: the policy's target percentile of the local wages."""
         now = db.utcnow()
-        rate = services.rate_for(
+        rate = rates.rate_for(
             db.session(),
             args["country"].upper(),
             args.get("subdivision"),
@@ -251,7 +251,7 @@ class Policies(MethodView):
     @blp.response(200, page_schema(PayPolicySchema, "PayPolicyPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Stored pay policy versions, newest first."""
-        page = paginate(db.session(), services.policies_query(), args["page"], args["page_size"])
+        page = paginate(db.session(), policies.policies_query(), args["page"], args["page_size"])
         return {**page, "items": [_policy_row(row) for row in page["items"]]}
 
     @roles(*MANAGE)
@@ -259,7 +259,7 @@ class Policies(MethodView):
     @blp.response(201, PayPolicySchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """A new policy version; terms left out are copied from the latest version."""
-        return _policy(services.create_policy(db.session(), data))
+        return _policy(policies.create_policy(db.session(), data))
 
 
 @blp.route("/pay/policies/current")
@@ -268,7 +268,7 @@ class CurrentPolicy(MethodView):
     @blp.response(200, PayPolicySchema)
     def get(self) -> dict[str, Any]:
         """The version in force now (version 0: the built-in defaults)."""
-        return _policy(services.policy_in_force(db.session(), db.utcnow()))
+        return _policy(policies.policy_in_force(db.session(), db.utcnow()))
 
 
 @blp.route("/pay/exchange-rates")
@@ -278,6 +278,6 @@ class ExchangeRates(MethodView):
     @blp.response(200, page_schema(ExchangeRateSchema, "ExchangeRatePage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Imported exchange rates (``flask --app workforce pay import-rates``)."""
-        stmt = services.exchange_rates_query(base=args.get("base"), quote=args.get("quote"))
+        stmt = exchange_rates_query(base=args.get("base"), quote=args.get("quote"))
         page = paginate(db.session(), stmt, args["page"], args["page_size"])
         return {**page, "items": [_exchange_rate(row) for row in page["items"]]}

@@ -15,7 +15,7 @@ from workforce.contractors.services import get_contractor
 from workforce.extensions import Blueprint
 from workforce.identity import access as auth
 from workforce.identity.access import roles
-from workforce.pay import services
+from workforce.pay import statement_lifecycle
 from workforce.pay.models import STATEMENT_KINDS, STATEMENT_STATUSES, PayStatement
 from workforce.pay.render import statement_brief, statement_document
 from workforce.pay.slip import render_pdf
@@ -152,7 +152,7 @@ StatementPage = page_schema(StatementBriefSchema, "PayStatementPage")
 
 
 def _page(args: dict[str, Any], contractor_id: int, *, final_only: bool) -> dict[str, Any]:
-    stmt = services.statements_query(
+    stmt = statement_lifecycle.statements_query(
         contractor_id, status=args.get("status"), final_only=final_only
     )
     page = paginate(db.session(), stmt, args["page"], args["page_size"])
@@ -192,7 +192,7 @@ class ContractorStatements(MethodView):
     @blp.response(201, StatementSchema)
     def post(self, data: dict[str, Any], contractor_id: int) -> dict[str, Any]:
         """Calculate a draft statement from the completed shifts of a period."""
-        return _detail(services.create_statement(db.session(), contractor_id, data))
+        return _detail(statement_lifecycle.create_statement(db.session(), contractor_id, data))
 
 
 @blp.route("/pay-statements/<int:statement_id>")
@@ -203,13 +203,13 @@ class StatementItem(MethodView):
     @blp.doc(**PDF_DOC)
     def get(self, args: dict[str, Any], statement_id: int) -> Any:
         """One statement, as JSON or (``?format=pdf``) a PDF slip."""
-        return _show(services.visible_statement(db.session(), statement_id), args)
+        return _show(statement_lifecycle.visible_statement(db.session(), statement_id), args)
 
     @roles(*MANAGE)
     @blp.response(204)
     def delete(self, statement_id: int) -> None:
         """Discard a draft; a final statement is never deleted (409)."""
-        services.delete_statement(db.session(), statement_id)
+        statement_lifecycle.delete_statement(db.session(), statement_id)
 
 
 @blp.route("/pay-statements/<int:statement_id>/recalculate")
@@ -218,7 +218,7 @@ class StatementRecalculate(MethodView):
     @blp.response(200, StatementSchema)
     def post(self, statement_id: int) -> dict[str, Any]:
         """Recalculate a draft from today's shifts, policy and wages (409 if final)."""
-        return _detail(services.recalculate_statement(db.session(), statement_id))
+        return _detail(statement_lifecycle.recalculate_statement(db.session(), statement_id))
 
 
 @blp.route("/pay-statements/<int:statement_id>/finalize")
@@ -227,7 +227,7 @@ class StatementFinalize(MethodView):
     @blp.response(200, StatementSchema)
     def post(self, statement_id: int) -> dict[str, Any]:
         """Freeze a draft whose period is over; it never changes afterwards."""
-        return _detail(services.finalize_statement(db.session(), statement_id))
+        return _detail(statement_lifecycle.finalize_statement(db.session(), statement_id))
 
 
 @blp.route("/pay-statements/<int:statement_id>/adjust")
@@ -237,7 +237,7 @@ class StatementAdjust(MethodView):
     @blp.response(201, StatementSchema)
     def post(self, data: dict[str, Any], statement_id: int) -> dict[str, Any]:
         """A draft adjusting statement: the period's pay now minus what was paid."""
-        statement = services.adjust_statement(
+        statement = statement_lifecycle.adjust_statement(
             db.session(), statement_id, reprice=data.get("reprice", False)
         )
         return _detail(statement)
@@ -262,4 +262,4 @@ class MyStatement(MethodView):
     def get(self, args: dict[str, Any], statement_id: int) -> Any:
         """One of my final statements, as JSON or (``?format=pdf``) a PDF slip."""
         auth.me()
-        return _show(services.visible_statement(db.session(), statement_id), args)
+        return _show(statement_lifecycle.visible_statement(db.session(), statement_id), args)

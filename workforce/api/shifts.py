@@ -22,7 +22,7 @@ from workforce.errors import NotFound
 from workforce.extensions import MAX_ID, Blueprint
 from workforce.identity import access as auth
 from workforce.identity.access import roles
-from workforce.scheduling import services
+from workforce.scheduling import attendance, planning, queries
 from workforce.shifts.models import SHIFT_STATUSES, Shift, ShiftPattern
 
 blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Shifts")
@@ -147,7 +147,7 @@ class Shifts(MethodView):
     @blp.response(200, ShiftPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Shifts, oldest first; filter by contractor, queue, status, open, from/to."""
-        stmt = services.shifts_query(
+        stmt = queries.shifts_query(
             contractor_id=args.get("contractor_id"),
             queue_id=args.get("queue_id"),
             status=args.get("status"),
@@ -167,7 +167,7 @@ class Shifts(MethodView):
         ``rest_too_short``, ``shift_too_long``, ``weekly_hours_exceeded``; the last three may
         be overridden with ``override_reason``.
         """
-        return services.create_shift(db.session(), data)
+        return planning.create_shift(db.session(), data)
 
 
 @blp.route("/shifts/<int:shift_id>")
@@ -176,14 +176,14 @@ class ShiftItem(MethodView):
     @blp.response(200, ShiftSchema)
     def get(self, shift_id: int) -> Shift:
         """One shift (a contractor token sees only its own)."""
-        return _visible(services.get_shift(db.session(), shift_id))
+        return _visible(queries.get_shift(db.session(), shift_id))
 
     @roles(*WRITE)
     @blp.arguments(ShiftPatchSchema)
     @blp.response(200, ShiftSchema)
     def patch(self, changes: dict[str, Any], shift_id: int) -> Shift:
         """Move, reassign or open a scheduled shift; the rules run again."""
-        return services.update_shift(db.session(), shift_id, changes)
+        return planning.update_shift(db.session(), shift_id, changes)
 
 
 @blp.route("/shifts/<int:shift_id>/cancel")
@@ -193,7 +193,7 @@ class ShiftCancel(MethodView):
     @blp.response(200, ShiftSchema)
     def post(self, data: dict[str, Any], shift_id: int) -> Shift:
         """Cancel a scheduled shift; calendar feeds show it as cancelled."""
-        return services.cancel_shift(db.session(), shift_id, data.get("reason"))
+        return planning.cancel_shift(db.session(), shift_id, data.get("reason"))
 
 
 @blp.route("/shifts/<int:shift_id>/claim")
@@ -202,13 +202,13 @@ class ShiftClaim(MethodView):
     @blp.response(200, ShiftSchema)
     def post(self, shift_id: int) -> Shift:
         """Claim an open shift; the first valid claim wins (409 ``shift_taken`` after)."""
-        return services.claim_shift(db.session(), shift_id, auth.me())
+        return planning.claim_shift(db.session(), shift_id, auth.me())
 
 
 def _clock(action: Callable[..., Shift], shift_id: int) -> Shift:
     """Clock in or out a shift the caller may see; staff act on the contractor's behalf."""
     session = db.session()
-    _visible(services.get_shift(session, shift_id))
+    _visible(queries.get_shift(session, shift_id))
     return action(session, shift_id, on_behalf=auth.principal().role != "contractor")
 
 
@@ -218,7 +218,7 @@ class ShiftClockIn(MethodView):
     @blp.response(200, ShiftSchema)
     def post(self, shift_id: int) -> Shift:
         """Clock in now (ops and admins on the contractor's behalf, audited as such)."""
-        return _clock(services.clock_in, shift_id)
+        return _clock(attendance.clock_in, shift_id)
 
 
 @blp.route("/shifts/<int:shift_id>/clock-out")
@@ -227,7 +227,7 @@ class ShiftClockOut(MethodView):
     @blp.response(200, ShiftSchema)
     def post(self, shift_id: int) -> Shift:
         """Clock out now; 409 ``not_clocked_in`` before a clock-in."""
-        return _clock(services.clock_out, shift_id)
+        return _clock(attendance.clock_out, shift_id)
 
 
 @blp.route("/shifts/<int:shift_id>/correct")
@@ -238,7 +238,7 @@ class ShiftCorrect(MethodView):
     def post(self, data: dict[str, Any], shift_id: int) -> Shift:
         """Correct the recorded clock-in/clock-out, with a reason (audited)."""
         times = {k: data[k] for k in ("clock_in_at", "clock_out_at") if k in data}
-        return services.correct_times(db.session(), shift_id, reason=data["reason"], **times)
+        return attendance.correct_times(db.session(), shift_id, reason=data["reason"], **times)
 
 
 @blp.route("/shift-patterns")
@@ -252,7 +252,7 @@ class ShiftPatterns(MethodView):
         ``local_start`` is the contractor's wall time and stays so across DST changes;
         ``from``/``until`` are local dates (at most 366 days).
         """
-        return services.create_pattern(db.session(), data)
+        return planning.create_pattern(db.session(), data)
 
 
 @blp.route("/me/open-shifts")
@@ -263,5 +263,5 @@ class MyOpenShifts(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Future open shifts on queues I may work now; claim one to take it."""
         session = db.session()
-        stmt = services.open_shifts_query(session, auth.me())
+        stmt = queries.open_shifts_query(session, auth.me())
         return paginate(session, stmt, args["page"], args["page_size"])

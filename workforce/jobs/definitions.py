@@ -21,7 +21,7 @@ from workforce.ratelimit import delete_closed_windows
 from workforce.reports.services import monthly_reports
 from workforce.rotations.planned import plan_rotations
 from workforce.rotations.sweep import SWEEP_JOB_ID, sweep
-from workforce.scheduling.services import mark_missed_shifts
+from workforce.scheduling.attendance import mark_missed_shifts
 from workforce.wellbeing.checkins import delete_expired_answers, remind_check_ins
 from workforce.wellbeing.escalation import escalate_urgent_referrals
 
@@ -90,7 +90,7 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "missed-shifts",
             mark_missed_shifts,
             "interval",
-            # with the 30-minute grace (services.MISSED_GRACE) a no-show is flagged
+            # with the 30-minute grace (attendance.MISSED_GRACE) a no-show is flagged
             # 30 to 35 minutes after the planned start
             {"minutes": 5},
             "mark shifts with no clock-in 30 minutes after their start as missed",

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from workforce import audit
 from workforce.errors import InvalidInput, WorkforceError
-from workforce.pay.services import add_distribution, add_exchange_rate
+from workforce.pay.distributions import add_distribution
+from workforce.pay.exchange_rates import add_exchange_rate
 
 WAGE_COLUMNS = ("country", "subdivision", "year", "currency", "period", "source")
 RATE_COLUMNS = ("date", "base", "quote", "rate", "source")

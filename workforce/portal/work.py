@@ -23,8 +23,8 @@ from workforce.notifications import preferences
 from workforce.notifications import services as notification_service
 from workforce.notifications.email import CONTRACTOR_TEXTS, REQUIRED
 from workforce.notifications.models import Notification
-from workforce.pay import services as pay_service
 from workforce.pay.slip import render_pdf
+from workforce.pay.statement_lifecycle import statements_query, visible_statement
 from workforce.portal.web import page, render
 from workforce.rotations import services as rotation_service
 from workforce.rotations.explain import summary
@@ -227,7 +227,7 @@ def _is_active(rotation: Rotation, now: dt.datetime) -> bool:
 def pay(contractor: Contractor) -> ResponseReturnValue:
     statements = (
         db.session()
-        .scalars(pay_service.statements_query(contractor.id, final_only=True).limit(LIST_LIMIT))
+        .scalars(statements_query(contractor.id, final_only=True).limit(LIST_LIMIT))
         .all()
     )
     return render("portal/pay.html", statements=statements, kinds=STATEMENT_KIND_LABELS)
@@ -236,7 +236,7 @@ def pay(contractor: Contractor) -> ResponseReturnValue:
 @page("/pay/<int:statement_id>.pdf")
 def pay_slip(contractor: Contractor, statement_id: int) -> ResponseReturnValue:
     """The PDF slip, through the portal session: only the contractor's own final ones."""
-    statement = pay_service.visible_statement(db.session(), statement_id)
+    statement = visible_statement(db.session(), statement_id)
     body = render_pdf(statement, contractor, str(current_locale()))
     response = current_app.response_class(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (

@@ -30,8 +30,8 @@ from workforce.errors import InvalidInput
 from workforce.holidays import HolidayLookup, holiday_lookup
 from workforce.i18n import parse_locale
 from workforce.queues.models import Queue
+from workforce.scheduling.enforcement import EARLIEST, LATEST, MAX_SHIFT
 from workforce.scheduling.patterns import MAX_RANGE_DAYS
-from workforce.scheduling.services import EARLIEST, LATEST, MAX_SHIFT
 from workforce.shifts.models import Shift
 from workforce.timeutil import (
     load_zone,
