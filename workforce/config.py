@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     #: Default lifetime of a token created through the API or the CLI (days).
     "TOKEN_TTL_DAYS": 365,
-    #: Largest page a list endpoint returns (DESIGN.md: at most 500).
+    #: Largest page a list endpoint returns (docs/architecture.md, "Conventions": at most 500).
     "PAGE_SIZE_MAX": 500,
     #: Public base URL used to build links (calendar feeds, invites).
     "BASE_URL": "http://127.0.0.1:8000",

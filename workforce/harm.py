@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-#: Kinds of disturbing content (DESIGN.md). A contractor may opt out of any of them.
+#: Kinds of disturbing content (docs/architecture.md, "Field names clients rely on").
+#: A contractor may opt out of any of them.
 HARM_CATEGORIES = (
     "violence_gore",
     "child_sexual_abuse",
@@ -16,7 +17,6 @@ HARM_CATEGORIES = (
 
 #: Queue tiers: 0 none, 1 low, 2 high, 3 egregious. Tier >= SENSITIVE_TIER needs consent.
 TIERS = (0, 1, 2, 3)
-TIER_NAMES = {0: "none", 1: "low", 2: "high", 3: "egregious"}
 SENSITIVE_TIER = 1
-#: Rotations take people off tiers 2 and 3 (DESIGN.md, default exposure policy).
+#: Rotations take people off tiers 2 and 3 (docs/architecture.md, "Default exposure policy").
 ROTATED_TIER = 2

@@ -19,8 +19,10 @@ down_revision = "0104"
 branch_labels = None
 depends_on = None
 
-#: DESIGN.md's default policy, frozen as it was seeded (workforce.exposure.policy keeps the
-#: live copy; a test proves they agree). In force from 2000-01-01 so it covers all history.
+#: The default policy frozen as it was seeded, citing the design note of the time, outside
+#: this repository; migration 0164 re-points the citation to docs/architecture.md, and a
+#: test proves head and the live copy (workforce.exposure.policy) agree. In force from
+#: 2000-01-01 so it covers all history.
 DEFAULT_POLICY = {
     "name": "Default exposure policy (DESIGN.md)",
     "tiers": [

@@ -25,7 +25,8 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", SPEC_APP)
 
 # Every default check runs except one: domain rules beyond what OpenAPI 3.0 can express
 # (a subdivision of another country, a contractor id that does not exist, a country with
-# several time zones) answer schema-valid input with 422, as DESIGN.md's contract says.
+# several time zones) answer schema-valid input with 422, as the contract says
+# (docs/architecture.md, "Errors").
 EXCLUDED = [positive_data_acceptance]
 
 FUZZ = settings(

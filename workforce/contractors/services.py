@@ -25,19 +25,6 @@ from workforce.notifications.services import notify_once
 from workforce.signals import contractor_offboarded, react
 from workforce.timeutil import load_zone
 
-#: Fields that PATCH may change; status moves only between active and suspended there.
-EDITABLE = (
-    "external_ref",
-    "full_name",
-    "email",
-    "country",
-    "subdivision",
-    "timezone",
-    "locale",
-    "currency",
-    "status",
-)
-
 
 def get_contractor(session: Session, contractor_id: int, *, field: str | None = None) -> Contractor:
     """The contractor, or 404 (a path id) / 422 naming ``field`` (an id in a body)."""

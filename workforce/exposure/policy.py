@@ -57,18 +57,19 @@ CHECKIN_LIMITS: dict[str, tuple[int, int]] = {
 
 _PUBLISHED_2018 = (
     "4 h a day on disturbing content: the cap one large platform published for its "
-    "reviewers in 2018 (DESIGN.md)"
+    "reviewers in 2018 (docs/architecture.md)"
 )
-_HOUSE = "Workforce default policy (DESIGN.md); an operator's choice, no published study"
+_HOUSE = "Workforce default policy (docs/architecture.md); an operator's choice, no published study"
 
 
 def _n(value: int | None, note: str = _HOUSE) -> dict[str, Any]:
     return {"value": value, "note": note}
 
 
-#: DESIGN.md's default policy, version 1 (migration 0103 seeds the same values).
+#: The default policy, version 1 (docs/architecture.md, "Default exposure policy"). Stored
+#: rows hold the same: migration 0103 seeded it, 0164 re-pointed its citations here.
 DEFAULT_POLICY: dict[str, Any] = {
-    "name": "Default exposure policy (DESIGN.md)",
+    "name": "Default exposure policy (docs/architecture.md)",
     "tiers": [
         {
             "tier": 3,
@@ -235,7 +236,7 @@ def validate_policy(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def ensure_default(session: Session) -> None:
-    """Create version 1 (DESIGN.md's default) if there is no policy at all.
+    """Create version 1 (the default of docs/architecture.md) if there is no policy at all.
 
     Migration 0103 seeds it; this covers a database whose rows were removed (tests). Two
     callers racing here both succeed: the second insert does nothing.

@@ -51,7 +51,7 @@ DEFAULT_NIGHT_PREMIUM_PERCENT = D("10")
 #: art. 94 ("twice his regular rate").
 DEFAULT_HOLIDAY_PREMIUM_PERCENT = D("100")
 #: Hazard premium by queue tier (0 none, 1 low, 2 high, 3 egregious). No statute sets one:
-#: a starting point that rises with the tiers of DESIGN.md's exposure policy.
+#: a starting point that rises with the tiers of the exposure policy (docs/architecture.md).
 DEFAULT_HAZARD_PREMIUM_PERCENT: Mapping[int, Decimal] = {
     0: D("0"),
     1: D("5"),

@@ -25,15 +25,8 @@ def get_queue(session: Session, queue_id: int) -> Queue:
     return queue
 
 
-def queue_by_slug(session: Session, slug: str, *, field: str = "queue") -> Queue:
-    queue = session.scalar(select(Queue).where(Queue.slug == slug))
-    if queue is None:
-        raise missing_queue(slug, field=field)
-    return queue
-
-
-def missing_queue(slug: str, *, field: str = "queue") -> InvalidInput:
-    return InvalidInput.field(field, f"no queue has the slug '{slug}'")
+def missing_queue(slug: str) -> InvalidInput:
+    return InvalidInput.field("queue", f"no queue has the slug '{slug}'")
 
 
 def _validate(session: Session, values: dict[str, Any], queue_id: int | None) -> None:

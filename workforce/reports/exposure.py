@@ -126,10 +126,6 @@ def histogram_rank(buckets: Sequence[tuple[int, int]], q: float) -> int | None:
     return buckets[-1][0]  # pragma: no cover
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 def _cap_days(policies: list[ExposurePolicy]) -> list[tuple[dt.date, Policy]]:
     """(first local day it applies to, version): in force at 00:00 UTC of the day."""
     out = []

@@ -27,14 +27,6 @@ def table(content: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
 def to_csv(content: dict[str, Any]) -> str:
     header, rows = table(content)
     out = io.StringIO()

@@ -27,7 +27,8 @@ from workforce.wellbeing.instruments import pcl5_bands
 from workforce.wellbeing.models import CheckIn, Referral
 from workforce.wellbeing.screening import INSTRUMENTS, Instrument, score
 
-#: DESIGN.md: "Check-in offered every 14 days to anyone on tier 2 or 3".
+#: "A wellbeing check-in is offered every 14 days to anyone on tier 2 or 3 work"
+#: (docs/architecture.md, "Default exposure policy").
 CHECK_IN_INTERVAL = dt.timedelta(days=14)
 #: "On tier 2 or 3" means a shift on such a queue within this many days before or after now.
 TIER_WORK_WINDOW = dt.timedelta(days=14)
