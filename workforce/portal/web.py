@@ -1,4 +1,4 @@
-"""The portal's web machinery: the blueprint, sessions, CSRF, language, and pages.
+"""The portal's web machinery: the blueprint, sessions, CSRF, language, pages, errors.
 
 A signed-in page is one view function and one template::
 
@@ -10,6 +10,10 @@ A signed-in page is one view function and one template::
 other), and with ``nav`` adds the page to the menu and to the home page. The template
 extends ``portal/base.html`` and fills ``{% block content %}``; every ``<form
 method="post">`` includes ``{{ csrf_field() }}``.
+
+Every route of the blueprint runs in the request's transaction, as an API view does
+(``db.commit_request``: commit, retry on a serialisation failure), and every error it
+raises is ``portal/error.html`` with the status and headers of the API's problem document.
 """
 
 from __future__ import annotations
