@@ -325,7 +325,7 @@ def _in_transaction(view: Callable[..., Any]) -> Callable[..., Response]:
         arrived = copy.deepcopy(dict(session))
 
         def attempt() -> ResponseReturnValue:
-            if session != arrived:  # a retry
+            if session != arrived:  # a retry, after an attempt that changed the cookie
                 session.clear()
                 session.update(copy.deepcopy(arrived))
             _open_request()
