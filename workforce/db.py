@@ -1,7 +1,7 @@
 """Database plumbing: declarative base, engine and sessions per app, a UTC datetime type.
 
-One transaction per request or job: services only ``flush()``; the boundary
-(:func:`workforce.http.finish_request`, :func:`run_in_transaction`) commits or rolls back.
+One transaction per request or job: services only ``flush()``; the boundary commits or
+rolls back: :func:`commit_request` for a request, :func:`transaction` for a job or command.
 """
 
 from __future__ import annotations
@@ -13,19 +13,24 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, String, create_engine, event
 from sqlalchemy.engine import Dialect, ExceptionContext
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
-from workforce.errors import SQLITE_UNAVAILABLE, is_concurrency_error, is_unavailable_error
+from workforce.errors import (
+    SQLITE_UNAVAILABLE,
+    Conflict,
+    is_concurrency_error,
+    is_unavailable_error,
+)
 
-T = TypeVar("T")
 #: Retry jitter from a generator of our own, leaving the shared random state alone.
 _JITTER = random.Random()
 
@@ -277,28 +282,38 @@ def lock_wait_ms(default_ms: int) -> int:
     return max(1, min(default_ms, int((deadline - time.monotonic()) * 1000)))
 
 
-def commit_request(view: Callable[[], T]) -> T:
-    """Run a view and commit its session: the request's transaction boundary.
+def commit_request(view: Callable[[], ResponseReturnValue]) -> Response:
+    """Run a view and settle its session: the request's transaction boundary, one for the
+    API (:func:`workforce.identity.access.roles`) and the portal (every route of
+    :mod:`workforce.portal.web`).
 
-    A serialization failure or deadlock (PostgreSQL) or a busy database (SQLite) rolls the
-    transaction back and runs the view again from the start, up to REQUEST_ATTEMPTS times
-    and while the request's budget for lock waits lasts (:func:`lock_wait_ms`); then the
-    error becomes a 503 ``database_busy`` with ``Retry-After``.
-    A view that raises leaves its session to :func:`workforce.http.finish_request`, which
-    rolls it back.
+    An answer below 400 commits. A serialization failure or deadlock (PostgreSQL) or a busy
+    database (SQLite), in the view or at commit, rolls the transaction back and runs the
+    view again from the start, up to REQUEST_ATTEMPTS times and while the request's budget
+    for lock waits lasts (:func:`lock_wait_ms`); then the error goes to the error handlers
+    (503 ``database_busy``, ``Retry-After``), as does any other. A constraint the commit
+    violates is a 409 ``integrity_conflict``. A view that raises or answers 400 or more
+    leaves its session to :func:`workforce.http.close_session`, which rolls it back.
     """
     budget = REQUEST_ATTEMPTS * get_db().busy_timeout_ms / 1000
     g.db_deadline = deadline = time.monotonic() + budget
     for attempt in range(1, REQUEST_ATTEMPTS + 1):
-        committing = False
+        settling = committing = False
         try:
-            result = view()
+            response = current_app.make_response(view())
             current: Session | None = g.get("db_session")
-            if current is not None:
+            if current is not None and response.status_code < 400:
+                settling = True
                 current.flush()  # a failed flush committed nothing: safe to retry
                 committing = True
                 current.commit()
-            return result
+            return response
+        except IntegrityError as error:
+            if not settling:
+                raise  # the view's own: a bug, not the client's conflict
+            raise Conflict(
+                "the change conflicts with existing data", code="integrity_conflict"
+            ) from error
         except DBAPIError as error:
             # A dropped connection (SQLite's read-only one, a restarted PostgreSQL) is worth
             # one more attempt on a fresh one, but not if it dropped during COMMIT: the
@@ -347,8 +362,3 @@ def transaction(app: Flask | None = None) -> Iterator[Session]:
     """A write transaction outside a request (commands, jobs): commit or roll back."""
     with get_db(app).writer() as sess, sess.begin():
         yield sess
-
-
-def run_in_transaction(fn: Callable[[Session], T], app: Flask | None = None) -> T:
-    with transaction(app) as sess:
-        return fn(sess)

@@ -1,13 +1,16 @@
-"""Domain exceptions and their one mapping to ``application/problem+json``.
+"""Domain exceptions and their one mapping to what the client is told.
 
-Services raise these; nothing else decides a status code. The HTTP layer turns every
-exception (ours, werkzeug's routing errors, webargs' validation errors) into the same
-problem document: ``status, title, detail, code`` and, for 422, ``errors`` keyed by field.
+Services raise these; nothing else decides a status code. :func:`describe` turns every
+exception (ours, werkzeug's routing errors, webargs' validation errors, the database's)
+into the same :class:`Problem`: ``status, title, detail, code`` and, for 422, ``errors``
+keyed by field. The API sends it as ``application/problem+json``; portal pages as their
+HTML error page (:mod:`workforce.portal.web`).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, current_app
@@ -96,9 +99,41 @@ class TooManyRequests(WorkforceError):
     title = "Too many requests"
 
 
-# --- the one mapping to application/problem+json -------------------------------------
+# --- the one mapping of an error to what the client is told ------------------------------
 
 PROBLEM_MIMETYPE = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a client is told about an error: the members of a problem document, and the
+    headers that belong to its status (``Retry-After``, ``WWW-Authenticate``, ``Allow``).
+    :func:`problem_response` sends it as problem+json; the portal as an HTML page."""
+
+    status: int
+    title: str
+    detail: str
+    code: str
+    errors: dict[str, list[str]] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def problem_response(found: Problem) -> Response:
+    body: dict[str, Any] = {
+        "status": found.status,
+        "title": found.title,
+        "detail": found.detail,
+        "code": found.code,
+    }
+    if found.errors is not None:
+        body["errors"] = found.errors
+    body.update(found.extra)
+    response = current_app.response_class(
+        json.dumps(body, default=str), status=found.status, mimetype=PROBLEM_MIMETYPE
+    )
+    response.headers.update(found.headers)
+    return response
 
 
 def problem(
@@ -111,15 +146,7 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    body: dict[str, Any] = {"status": status, "title": title, "detail": detail, "code": code}
-    if errors is not None:
-        body["errors"] = errors
-    body.update(extra)
-    response = current_app.response_class(
-        json.dumps(body, default=str), status=status, mimetype=PROBLEM_MIMETYPE
-    )
-    response.headers.update(headers or {})
-    return response
+    return problem_response(Problem(status, title, detail, code, errors, headers or {}, extra))
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -136,7 +163,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "_schema": [str(messages)]}
 
 
-def _from_webargs(error: HTTPException) -> Response:
+def _from_webargs(error: HTTPException) -> Problem:
     data = getattr(error, "data", None) or {}
     messages = data.get("messages", {})
     # webargs keys messages by location ("json", "query"); clients know fields, not locations
@@ -145,13 +172,13 @@ def _from_webargs(error: HTTPException) -> Response:
         merged.update(flatten_messages(location_messages))
     if not merged:
         merged = {"_schema": ["invalid input"]}
-    field, msgs = next(iter(merged.items()))
-    return problem(
-        422, "Unprocessable entity", f"{field}: {msgs[0]}", "validation_error", errors=merged
+    field_name, msgs = next(iter(merged.items()))
+    return Problem(
+        422, "Unprocessable entity", f"{field_name}: {msgs[0]}", "validation_error", merged
     )
 
 
-def _handle_http(error: HTTPException) -> Response:
+def _http_problem(error: HTTPException) -> Problem:
     status = error.code or 500
     if status == 422:
         return _from_webargs(error)
@@ -163,11 +190,10 @@ def _handle_http(error: HTTPException) -> Response:
     if status == 400 and messages:
         # webargs could not parse the body at all
         code, detail = "invalid_json", "the request body is not valid JSON"
-    return problem(status, error.name, detail or "", code, headers=headers)
+    return Problem(status, error.name, detail or "", code, headers=headers)
 
 
-def _handle_domain(error: WorkforceError) -> Response:
-    errors = error.errors if isinstance(error, InvalidInput) else None
+def _domain_problem(error: WorkforceError) -> Problem:
     headers = {}
     if isinstance(error, Unauthorized):
         headers["WWW-Authenticate"] = 'Bearer realm="workforce"'
@@ -175,31 +201,37 @@ def _handle_domain(error: WorkforceError) -> Response:
         headers["Retry-After"] = str(error.extra.get("retry_after", 60))
     if isinstance(error, DatabaseBusy):
         headers["Retry-After"] = "1"
-    return problem(
+    return Problem(
         error.status,
         error.title,
         error.detail,
         error.code,
-        errors=errors,
-        headers=headers,
-        **error.extra,
+        error.errors if isinstance(error, InvalidInput) else None,
+        headers,
+        error.extra,
     )
 
 
-def _handle_unexpected(error: Exception) -> Response:
-    # Log the detail for operators; never send a stack trace or SQL to a client.
+def describe(error: Exception) -> Problem:
+    """The one mapping of an exception to what the client is told, wherever the request
+    came from. An unexpected error is logged for operators and told as a bare 500: never
+    a stack trace or SQL."""
+    if isinstance(error, WorkforceError):
+        return _domain_problem(error)
+    if isinstance(error, HTTPException):
+        return _http_problem(error)
     current_app.logger.exception("unhandled error", exc_info=error)
     if isinstance(error, DBAPIError):
-        answer = database_problem(error)
-        if answer is not None:
-            return answer
-    return problem(500, "Internal server error", "an unexpected error occurred", "internal_error")
+        transient = database_problem(error)
+        if transient is not None:
+            return transient
+    return Problem(500, "Internal server error", "an unexpected error occurred", "internal_error")
 
 
-def database_problem(error: DBAPIError) -> Response | None:
+def database_problem(error: DBAPIError) -> Problem | None:
     """The 503 for a transient database failure (busy, or unavailable), else None."""
     if is_concurrency_error(error):
-        return problem(
+        return Problem(
             503,
             "Service unavailable",
             "the database is busy; retry the request",
@@ -207,7 +239,7 @@ def database_problem(error: DBAPIError) -> Response | None:
             headers={"Retry-After": "1"},
         )
     if is_unavailable_error(error):
-        return problem(
+        return Problem(
             503,
             "Service unavailable",
             "the database is unavailable; retry the request later",
@@ -252,7 +284,12 @@ def is_unavailable_error(error: DBAPIError) -> bool:
     return sqlstate.startswith(POSTGRES_UNAVAILABLE)
 
 
+def _as_problem_json(error: Exception) -> Response:
+    return problem_response(describe(error))
+
+
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(WorkforceError, _handle_domain)
-    app.register_error_handler(HTTPException, _handle_http)
-    app.register_error_handler(Exception, _handle_unexpected)
+    """Every error as problem+json (portal pages render the same :func:`describe` as HTML).
+    HTTPException by name, so that ours replaces smorest's handler."""
+    for kind in (HTTPException, Exception):
+        app.register_error_handler(kind, _as_problem_json)

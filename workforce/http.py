@@ -1,4 +1,5 @@
-"""The request boundary: one transaction per request, and headers every response carries."""
+"""The edges of every request: guards before the view, headers every response carries,
+and closing the request's session (the transaction boundary is ``db.commit_request``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import re
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from workforce.errors import InvalidInput, database_problem, problem
+from workforce.errors import InvalidInput, problem
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -116,32 +116,9 @@ def reject_deep_json() -> Response | None:
     return None
 
 
-def finish_request(response: Response) -> Response:
-    """Commit if the view succeeded, roll back otherwise; a failed commit becomes a problem."""
-    session = g.pop("db_session", None)
-    if session is not None:
-        try:
-            if response.status_code < 400:
-                session.commit()
-            else:
-                session.rollback()
-        except IntegrityError:
-            session.rollback()
-            response = problem(
-                409, "Conflict", "the change conflicts with existing data", "integrity_conflict"
-            )
-        except DBAPIError as error:
-            session.rollback()
-            answer = database_problem(error)
-            if answer is None:
-                raise
-            response = answer
-        finally:
-            session.close()
-    return response
-
-
 def close_session(_exc: BaseException | None) -> None:
+    """Close what a request left open: the session of a view that raised, or of a route
+    outside the boundary (``db.commit_request``), which only reads. Nothing commits here."""
     session = g.pop("db_session", None)
     if session is not None:
         session.rollback()
@@ -160,12 +137,9 @@ def add_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    # Flask runs after_request functions in reverse order of registration:
-    # the transaction is settled first, then the headers go on the final response.
     # Size first: the depth scan must never read a chunked body that was cut at the limit.
     app.before_request(refuse_oversized_streams)
     app.before_request(reject_deep_json)
     app.before_request(reject_nul_characters_outside_api)
     app.after_request(add_headers)
-    app.after_request(finish_request)
     app.teardown_request(close_session)

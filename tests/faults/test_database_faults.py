@@ -5,40 +5,18 @@ by itself once the fault is over."""
 from __future__ import annotations
 
 import contextlib
-import shutil
-import sqlite3
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import bearer
+from tests.faults.helpers import immutable, sqlite_path, write_lock_held
 from tests.gunicorn_server import free_port
 from workforce import create_app, db, gunicorn_conf
 from workforce.config import DEFAULTS
 from workforce.identity.models import Token
-
-
-def sqlite_path(app) -> str:
-    if not db.get_db(app).is_sqlite:
-        pytest.skip("a SQLite fault")
-    return app.config["DATABASE_URL"].removeprefix("sqlite:///")
-
-
-@contextmanager
-def write_lock_held(path: str) -> Iterator[None]:
-    """Another process's writer, in the middle of a long transaction."""
-    holder = sqlite3.connect(path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        holder.rollback()
-        holder.close()
 
 
 def test_every_retry_budget_ends_well_inside_the_worker_timeout() -> None:
@@ -112,20 +90,6 @@ def test_a_row_locked_on_postgresql_answers_503_in_budget(app, make_token, new_c
     assert answer.status_code == 503 and answer.json["code"] == "database_busy", answer.json
     assert seconds < db.REQUEST_ATTEMPTS * 0.5 + 1.0, seconds
     db.get_db(busy).dispose()
-
-
-@contextmanager
-def immutable(path: str) -> Iterator[None]:
-    """The database file and its write-ahead log made read-only for everyone, root included
-    (``chattr +i``: the tests run as root, whom ``chmod`` does not stop). A read-only mount
-    or a full disk fails the same way, with SQLite's READONLY, IOERR, FULL or CANTOPEN."""
-    files = [path, f"{path}-wal"]
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", *files]).returncode:
-        pytest.skip("chattr +i is not available here")
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", *files], check=True)
 
 
 def test_a_read_only_database_answers_503_and_heals_without_a_restart(

@@ -13,9 +13,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
@@ -41,7 +42,6 @@ TOKEN_PREFIX = "wf_"
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 P = ParamSpec("P")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -209,22 +209,25 @@ def authenticate() -> Principal:
     return principal
 
 
-def roles(*allowed: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Let only these roles call the view; the allowed set is kept for the access matrix."""
+def roles(
+    *allowed: str,
+) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, Response]]:
+    """Let only these roles call the view, in the request's transaction
+    (:func:`workforce.db.commit_request`); the allowed set is kept for the access matrix."""
     unknown = set(allowed) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles {unknown}")
 
-    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+    def decorate(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
         @wraps(view)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
             principal = authenticate()
             if principal.role not in allowed:
                 raise Forbidden(
                     f"the {principal.role} role may not do this", code="role_not_allowed"
                 )
             reject_nul_characters()
-            # The outermost wrapper of every API view is also its transaction boundary.
+            # The request's transaction boundary, the same as every portal route's.
             return db.commit_request(lambda: view(*args, **kwargs))
 
         wrapper.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]

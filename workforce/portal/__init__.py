@@ -1,9 +1,11 @@
 """The contractor portal: server-rendered pages under ``/portal`` in the contractor's language.
 
-``models`` and ``services`` hold invites, accounts and sessions; ``web`` the blueprint and
-its machinery (sessions, CSRF, language, the ``page`` decorator); ``signin`` and ``pages``
-the views; templates and a small stylesheet sit beside them. Nothing here is part of the
-JSON API or its OpenAPI document (ops create invites through ``api/portal.py``).
+``web`` holds the blueprint and its machinery (sessions, CSRF, language, the request's
+transaction around every route, the HTML error page, the ``page`` decorator); ``signin``,
+``pages``, ``work`` and ``checkins`` the views (invites, accounts and sessions themselves
+are ``identity.accounts``); templates and a small stylesheet sit beside them. Nothing here
+is part of the JSON API or its OpenAPI document (ops create invites through
+``api/portal.py``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The portal's web machinery: the blueprint, sessions, CSRF, language, and pages.
+"""The portal's web machinery: the blueprint, sessions, CSRF, language, pages, errors.
 
 A signed-in page is one view function and one template::
 
@@ -10,10 +10,15 @@ A signed-in page is one view function and one template::
 other), and with ``nav`` adds the page to the menu and to the home page. The template
 extends ``portal/base.html`` and fills ``{% block content %}``; every ``<form
 method="post">`` includes ``{{ csrf_field() }}``.
+
+Every route of the blueprint runs in the request's transaction, as an API view does
+(``db.commit_request``: commit, retry on a serialisation failure), and every error it
+raises is ``portal/error.html`` with the status and headers of the API's problem document.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import hmac
@@ -39,13 +44,13 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
-from flask.typing import ResponseReturnValue
+from flask.typing import ResponseReturnValue, RouteCallable
 from markupsafe import Markup
 
 from workforce import db
 from workforce import translation as i18n
 from workforce.contractors.models import Contractor
-from workforce.errors import TooManyRequests, WorkforceError
+from workforce.errors import TooManyRequests, WorkforceError, describe
 from workforce.identity.access import Principal
 from workforce.identity.accounts import portal_actor, session_contractor
 from workforce.timeutil import load_zone
@@ -69,7 +74,20 @@ UNSAFE_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 
 
 class PortalBlueprint(Blueprint):
-    """Static files are requested with a content hash (``?v=``): browsers keep them."""
+    """Every route runs in the request's transaction (:func:`_in_transaction`); static
+    files are requested with a content hash (``?v=``): browsers keep them."""
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        if view_func is not None:
+            view_func = _in_transaction(view_func)
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         return 365 * 24 * 3600
@@ -276,13 +294,14 @@ def choose_language(contractor: Contractor | None) -> str:
     return request.accept_languages.best_match(list(LANGUAGES)) or i18n.DEFAULT_LANGUAGE
 
 
-@bp.before_request
-def _before() -> None:
-    if request.endpoint == "portal.static":
-        return
+def _open_request() -> None:
+    """Who is signed in, the language, and a form's CSRF check: the start of every route."""
     requested = request.args.get("lang")
     if requested in LANGUAGES:
         session[LANG] = requested
+    # None until found: an error page must not show the contractor of a failed attempt.
+    g.portal_contractor = None
+    g.pop("principal", None)
     contractor = _load_contractor()
     g.portal_contractor = contractor
     if contractor is not None:
@@ -294,6 +313,29 @@ def _before() -> None:
         _check_csrf()
 
 
+def _in_transaction(view: Callable[..., Any]) -> Callable[..., Response]:
+    """``view`` as a portal route: the request's transaction boundary
+    (:func:`workforce.db.commit_request`, as for the API) around the view and what it
+    relies on (:func:`_open_request`), so that a retry starts the request afresh: from a
+    fresh session, and from the cookie session it came with (a failed attempt's flash
+    message or CSRF token is forgotten)."""
+
+    @wraps(view)
+    def route(**kwargs: Any) -> Response:
+        arrived = copy.deepcopy(dict(session))
+
+        def attempt() -> ResponseReturnValue:
+            if session != arrived:  # a retry, after an attempt that changed the cookie
+                session.clear()
+                session.update(copy.deepcopy(arrived))
+            _open_request()
+            return view(**kwargs)
+
+        return db.commit_request(attempt)
+
+    return route
+
+
 def portal_headers(response: Response) -> Response:
     """Every answer under /portal (pages, errors, even unknown paths) gets the portal CSP."""
     if request.path.startswith("/portal/") or request.path == "/portal":
@@ -303,20 +345,22 @@ def portal_headers(response: Response) -> Response:
     return response
 
 
-@bp.errorhandler(WorkforceError)
-def _error(error: WorkforceError) -> ResponseReturnValue:
-    """Errors a view did not handle itself, as a page in the reader's language."""
-    headers = {}
+@bp.errorhandler(Exception)
+def _error(error: Exception) -> ResponseReturnValue:
+    """Every error of a portal route as a page in the reader's language, with the status and
+    headers (``Retry-After``) the API would send in its problem document."""
+    found = describe(error)
+    if "portal_lang" not in g:  # it failed before the contractor was found
+        use_language(choose_language(None), None)
     if isinstance(error, CsrfFailed):
         message = gettext("This form has expired. Go back, reload the page and try again.")
     elif isinstance(error, TooManyRequests):
         message = gettext("Too many attempts. Please wait a few minutes and try again.")
-        headers["Retry-After"] = str(error.extra.get("retry_after", 60))
-    elif error.status == 404:
+    elif found.status == 404:
         message = gettext("This page does not exist.")
     else:
         message = gettext("Something went wrong. Please try again.")
-    return render_template("portal/error.html", message=message), error.status, headers
+    return render_template("portal/error.html", message=message), found.status, found.headers
 
 
 # --- template helpers -------------------------------------------------------------------
