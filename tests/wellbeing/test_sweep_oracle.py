@@ -10,6 +10,7 @@ from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
@@ -114,6 +115,7 @@ def oracle(
     return expected
 
 
+@pytest.mark.slow
 @settings(
     max_examples=50,
     deadline=None,
