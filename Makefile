@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TRANSLATIONS := workforce/translations
 POT := $(TRANSLATIONS)/messages.pot
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench clean translations \
+.PHONY: run test test-fast lint typecheck test-sqlite test-postgres bench clean translations \
 	translations-update browser nginx redis-server
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -47,6 +47,10 @@ run: $(STAMP) translations
 
 ## test: lint, type-check, then the whole suite on SQLite and on a throwaway PostgreSQL
 test: $(STAMP) lint typecheck test-sqlite test-postgres
+
+## test-fast: the inner loop: the suite on SQLite without the slow and browser tests, no lint
+test-fast: $(STAMP) translations
+	$(BIN)/python -m pytest -q -m 'not slow and not browser'
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

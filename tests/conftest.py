@@ -1,5 +1,6 @@
 """Fixtures: a migrated database (SQLite, or PostgreSQL when WORKFORCE_TEST_DATABASE_URL is
-set), a fresh app and HTTP client per test, tokens per role, and factories that build data.
+set), a fresh app and HTTP client per test, tokens per role, and
+the factories of ``tests/factories.py`` bound to that app.
 
 Each test starts from empty tables: the schema is migrated once per session, then every
 table is emptied before each test, so requests can commit for real.
@@ -18,11 +19,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
+from tests import factories
 from workforce import create_app, db
 from workforce.cli import upgrade
-from workforce.contractors.services import create_contractor
 from workforce.db import Base
-from workforce.identity import access as auth
 from workforce.models import load_all
 from workforce.notifications.services import AT_ONCE_THREAD
 
@@ -99,16 +99,19 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@pytest.fixture(autouse=True)
+def fresh_numbering() -> None:
+    """The factories number names from 1 again: a test builds the same data alone or in
+    the suite."""
+    factories.restart_numbering()
+
+
 @pytest.fixture
 def make_token(app: Flask) -> Callable[..., str]:
     """``make_token("ops")`` or ``make_token("contractor", contractor_id=3)`` -> raw token."""
 
     def make(role: str, contractor_id: int | None = None, name: str | None = None) -> str:
-        with app.app_context(), db.transaction(app) as session:
-            _token, raw = auth.create_token(
-                session, name=name or f"test {role}", role=role, contractor_id=contractor_id
-            )
-        return raw
+        return factories.make_token(app, role, contractor_id=contractor_id, name=name).raw
 
     return make
 
@@ -139,19 +142,9 @@ def ops(as_role: Callable[..., dict[str, str]]) -> dict[str, str]:
 
 @pytest.fixture
 def new_contractor(app: Flask) -> Callable[..., int]:
-    """Create a contractor through the service; returns its id."""
-    counter = iter(range(1, 1_000_000))
+    """``new_contractor(**fields)``: :func:`tests.factories.make_contractor` in this app."""
 
     def make(**fields: Any) -> int:
-        n = next(counter)
-        data = {
-            "full_name": f"Contractor {n}",
-            "email": f"c{n}@example.org",
-            "country": "KE",
-            "external_ref": f"ext-{n}",
-        }
-        data.update(fields)
-        with app.app_context(), db.transaction(app) as session:
-            return create_contractor(session, data).id
+        return factories.make_contractor(app, **fields)
 
     return make

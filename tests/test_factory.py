@@ -76,6 +76,7 @@ def refusal(command: list[str], env: dict[str, str], tmp_path: Path) -> tuple[in
     return done.returncode, done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "command",
     [
@@ -102,6 +103,7 @@ def test_nothing_starts_without_a_long_enough_secret_key(
     assert not (tmp_path / "w.sqlite3").exists()  # refused before touching anything
 
 
+@pytest.mark.slow
 def test_a_long_enough_key_starts_the_cli(tmp_path: Path) -> None:
     env = {**NO_KEY_ENV, "WORKFORCE_SECRET_KEY": "k" * SECRET_KEY_MIN_LENGTH}
     status, stderr = refusal(

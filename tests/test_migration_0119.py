@@ -6,6 +6,7 @@ import datetime as dt
 
 from alembic import command
 
+from tests.factories import make_contractor
 from tests.wellbeing.exposure_helpers import (
     contractor_days,
     event,
@@ -15,7 +16,6 @@ from tests.wellbeing.exposure_helpers import (
 )
 from workforce import create_app, db
 from workforce.cli import alembic_config, upgrade
-from workforce.contractors.services import create_contractor
 
 NOW = dt.datetime(2026, 3, 14, 12, tzinfo=dt.UTC)
 
@@ -24,16 +24,7 @@ def test_upgrade_sums_the_stored_rollups_per_contractor_day(tmp_path) -> None:
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}", "TESTING": True})
     upgrade(app)
     make_queues(app)
-    with app.test_request_context(), db.transaction(app) as session:
-        cid = create_contractor(
-            session,
-            {
-                "full_name": "A",
-                "email": "a@example.org",
-                "country": "KE",
-                "timezone": "Africa/Nairobi",
-            },
-        ).id
+    cid = make_contractor(app, timezone="Africa/Nairobi")
     token = ingest_token(app)
     # two days (Nairobi's midnight is 21:00 UTC), three tiers, a break due on tier 3
     bodies = [

@@ -22,6 +22,7 @@ def test_a_signal_nobody_receives_is_refused(app: Flask) -> None:
         react(orphan, session, contractor_id=1)
 
 
+@pytest.mark.slow
 def test_the_app_connects_every_promised_reaction(tmp_path: Path) -> None:
     # In a fresh interpreter, create_app alone connects the receivers (offboarding ends
     # access, a rotation moves shifts) and the email channel's contact lookup.

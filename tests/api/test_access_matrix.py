@@ -18,15 +18,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from tests.factories import make_queue, make_token
 from tests.pay.data import ke_distribution
 from workforce import db
 from workforce.contractors.credentials import submit_credential
-from workforce.identity.access import ROLES, create_token
+from workforce.identity.access import ROLES
 from workforce.notifications.models import Delivery, Notification
 from workforce.notifications.services import notify_once
 from workforce.pay.distributions import add_distribution
 from workforce.pay.statement_lifecycle import create_statement
-from workforce.queues.services import create_queue
 from workforce.reports.models import ReportRun
 from workforce.rotations.services import start_rotation
 from workforce.scheduling.planning import create_shift
@@ -196,8 +196,8 @@ def world(app, new_contractor) -> dict[str, int]:
     victim, caller = new_contractor(), new_contractor()
     with app.test_request_context(), db.transaction(app) as session:
         credential = submit_credential(session, victim, {"kind": "license", "code": "RN"})
-        queue = create_queue(session, {"slug": "safe-queue", "name": "Safe", "tier": 0})
-        token, _raw = create_token(session, name="victim", role="contractor", contractor_id=victim)
+        queue_id = make_queue(session, slug="safe-queue", name="Safe")
+        token = make_token(session, "contractor", contractor_id=victim, name="victim")
         notify_once(
             session,
             kind="test",
@@ -236,7 +236,7 @@ def world(app, new_contractor) -> dict[str, int]:
             session,
             {
                 "contractor_id": victim,
-                "queue_id": queue.id,
+                "queue_id": queue_id,
                 "starts_at": start,
                 "ends_at": start + dt.timedelta(hours=8),
             },
@@ -253,7 +253,7 @@ def world(app, new_contractor) -> dict[str, int]:
             "rotation_id": rotation.id,
             "contractor_id": victim,
             "credential_id": credential.id,
-            "queue_id": queue.id,
+            "queue_id": queue_id,
             "token_id": token.id,
             "notification_id": notification,
             "delivery_id": delivery.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import bearer
+from tests.factories import post_queue
 
 PROBLEM = "application/problem+json"
 
@@ -137,7 +138,7 @@ def test_instants_at_the_ends_of_time_are_422_not_500(client, admin, new_contrac
     """Converting year 1 or 9999 with an offset to UTC overflows; every instant field
     (``api.common.Timestamp``) refuses them before anything computes with them."""
     cid = new_contractor()
-    client.post("/api/v1/queues", json={"slug": "q1", "name": "Q", "tier": 0}, headers=admin)
+    post_queue(client, admin, slug="q1")
     response = client.get(
         f"/api/v1/contractors/{cid}/eligibility",
         query_string={"queue": "q1", "at": at},

@@ -29,6 +29,7 @@ def start(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("settings", "named"),
     [
@@ -68,6 +69,7 @@ def test_bad_settings_stop_the_service_with_one_line(tmp_path, settings, named) 
     assert len(lines) == 1 and named in lines[0], result.stderr
 
 
+@pytest.mark.slow
 def test_good_settings_start_and_the_old_variable_warns_once(tmp_path) -> None:
     assert start(tmp_path, WEBHOOKS=GOOD).returncode == 0
     legacy = start(tmp_path, WEBHOOK_URLS="https://h.example.org/x", WEBHOOK_SECRET="s" * 32)

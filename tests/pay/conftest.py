@@ -1,22 +1,20 @@
 """Pay fixtures: wage distributions, policies, exchange rates, queues and clocked shifts,
-written straight through the services and the session (the shifts API is elsewhere)."""
+written straight through the services and the factories (the shifts API is elsewhere)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from tests.factories import make_queue, make_shift
 from tests.pay.data import ke_distribution
 from workforce import db
 from workforce.pay import distributions, exchange_rates, policies
 from workforce.pay.imports import import_wages
-from workforce.queues.services import create_queue
-from workforce.shifts.models import Shift
 
 EXAMPLE_WAGES = Path(__file__).resolve().parents[2] / "data" / "wages-example.csv"
 
@@ -24,7 +22,6 @@ EXAMPLE_WAGES = Path(__file__).resolve().parents[2] / "data" / "wages-example.cs
 class PayData:
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._queues = 0
 
     def _run(self, fn: Any) -> Any:
         with self.app.app_context(), db.transaction(self.app) as session:
@@ -48,16 +45,8 @@ class PayData:
         data = {"date": on, "base": base, "quote": quote, "rate": rate, "source": "test rates"}
         self._run(lambda s: exchange_rates.add_exchange_rate(s, data))
 
-    def queue(self, tier: int = 0, required: Sequence[str] = ()) -> int:
-        self._queues += 1
-        data = {
-            "slug": f"queue-{self._queues}",
-            "name": f"Queue {self._queues}",
-            "tier": tier,
-            "categories": ["violence_gore"] if tier else [],
-            "required_credentials": [{"kind": "degree", "code": code} for code in required],
-        }
-        return int(self._run(lambda s: create_queue(s, data).id))
+    def queue(self, tier: int = 0) -> int:
+        return make_queue(self.app, tier=tier)
 
     def shift(
         self,
@@ -68,21 +57,10 @@ class PayData:
         status: str = "completed",
         clocked: bool = True,
     ) -> int:
-        def add(session: Any) -> int:
-            shift = Shift(
-                contractor_id=contractor_id,
-                queue_id=queue_id,
-                starts_at=start,
-                ends_at=end,
-                status=status,
-                clock_in_at=start if clocked and status in ("completed", "in_progress") else None,
-                clock_out_at=end if clocked and status == "completed" else None,
-            )
-            session.add(shift)
-            session.flush()
-            return shift.id
-
-        return int(self._run(add))
+        """A worked shift, by default: completed, clocked in and out on time."""
+        return make_shift(
+            self.app, contractor_id, queue_id, start, ends_at=end, status=status, clocked=clocked
+        )
 
 
 @pytest.fixture

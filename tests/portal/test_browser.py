@@ -21,13 +21,12 @@ from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from tests.factories import make_queue, make_shift
 from tests.portal.conftest import sent_link
 from workforce import db
 from workforce.contractors.models import Contractor, Credential
-from workforce.queues.services import create_queue
 from workforce.rotations.models import Rotation
 from workforce.rotations.services import start_rotation
-from workforce.shifts.models import Shift
 from workforce.timeutil import load_zone, local_date
 from workforce.wellbeing.models import CheckIn
 
@@ -104,18 +103,10 @@ def work_for(app: Flask, contractor_id: int) -> dt.date:
     nairobi = load_zone("Africa/Nairobi")
     today = local_date(now, nairobi)
     with app.test_request_context(), db.transaction(app) as session:
-        ads = create_queue(session, {"slug": "ads", "name": "Matangazo", "tier": 0})
+        ads = make_queue(session, slug="ads", name="Matangazo")
         for start, hours in ((7, 4), (13, 5)):
             begins = dt.datetime.combine(today, dt.time(start), nairobi)
-            session.add(
-                Shift(
-                    contractor_id=contractor_id,
-                    queue_id=ads.id,
-                    starts_at=begins,
-                    ends_at=begins + dt.timedelta(hours=hours),
-                    status="scheduled",
-                )
-            )
+            make_shift(session, contractor_id, ads, begins, hours=hours)
         start_rotation(
             session,
             contractor_id=contractor_id,

@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from sqlalchemy import update
 
+from tests.factories import make_queue, make_shift
 from tests.portal.conftest import accept, csrf_from, post_form, sign_in, text_of
 from workforce import db
 from workforce import translation as i18n
@@ -22,9 +23,7 @@ from workforce.contractors.credentials import submit_credential
 from workforce.contractors.models import Credential
 from workforce.notifications.services import notify_once
 from workforce.portal.web import use_language
-from workforce.queues.services import create_queue
 from workforce.rotations.services import start_rotation
-from workforce.shifts.models import Shift
 from workforce.translation import LANGUAGES, TRANSLATIONS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,21 +120,10 @@ def work_pages(app, user) -> dict[str, str]:
     now = db.utcnow()
     client = user.client
     with app.test_request_context(), db.transaction(app) as session:
-        queue = create_queue(
-            session,
-            {"slug": "gore", "name": "Gore", "tier": 3, "categories": ["violence_gore"]},
-        )
+        queue = make_queue(session, slug="gore", tier=3)
         for days, status in ((0, "scheduled"), (1, "cancelled"), (2, "completed")):
             starts = now + dt.timedelta(days=days)
-            session.add(
-                Shift(
-                    contractor_id=user.id,
-                    queue_id=queue.id,
-                    starts_at=starts,
-                    ends_at=starts + dt.timedelta(hours=2),
-                    status=status,
-                )
-            )
+            make_shift(session, user.id, queue, starts, hours=2, status=status)
         rotation = start_rotation(
             session,
             contractor_id=user.id,

@@ -16,15 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
+from tests.factories import make_queue, make_shift, make_token
 from tests.pay.conftest import PayData
 from tests.portal.conftest import csrf, post_form, text_of
 from workforce import db
 from workforce.contractors.models import Contractor
 from workforce.exposure.ingest import ingest
-from workforce.identity.access import create_token
 from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
-from workforce.queues.services import create_queue
 from workforce.rotations.models import Rotation
 from workforce.rotations.services import start_rotation
 from workforce.scheduling.models import CalendarFeed
@@ -48,28 +47,6 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
     return NOW
 
 
-def queue(app, slug: str = "gore", tier: int = 3) -> int:
-    data = {"slug": slug, "name": slug.title(), "tier": tier}
-    if tier:
-        data["categories"] = ["violence_gore"]
-    with app.test_request_context(), db.transaction(app) as session:
-        return create_queue(session, data).id
-
-
-def shift(app, contractor_id: int, queue_id: int, start: dt.datetime, hours: int, **more) -> int:
-    with db.transaction(app) as session:
-        row = Shift(
-            contractor_id=contractor_id,
-            queue_id=queue_id,
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=hours),
-            status=more.get("status", "scheduled"),
-        )
-        session.add(row)
-        session.flush()
-        return row.id
-
-
 def local(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=NAIROBI)
 
@@ -82,12 +59,14 @@ def test_schedule_shows_this_week_and_next_in_swahili_with_the_holiday(
 ) -> None:
     user = portal_user(full_name="Grace Wambui", locale="sw_KE", country="KE")
     other = portal_user(locale="sw_KE", country="KE")
-    gore = queue(app)
-    shift(app, user.id, gore, local(2026, 12, 9, 9), 8)
-    shift(app, user.id, gore, local(2026, 12, 12, 22), 8)  # into Sunday, from the holiday
-    shift(app, user.id, gore, local(2026, 12, 15, 9), 8, status="cancelled")
-    shift(app, other.id, queue(app, "hate", 2), local(2026, 12, 10, 6), 4)
-    shift(app, user.id, gore, local(2026, 12, 22, 9), 8)  # the week after next: not shown
+    gore = make_queue(app, slug="gore", tier=3)
+    make_shift(app, user.id, gore, local(2026, 12, 9, 9), hours=8)
+    # into Sunday, from the holiday
+    make_shift(app, user.id, gore, local(2026, 12, 12, 22), hours=8)
+    make_shift(app, user.id, gore, local(2026, 12, 15, 9), hours=8, status="cancelled")
+    make_shift(app, other.id, make_queue(app, slug="hate", tier=2), local(2026, 12, 10, 6), hours=4)
+    # the week after next: not shown
+    make_shift(app, user.id, gore, local(2026, 12, 22, 9), hours=8)
     response = user.client.get("/portal/schedule")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -108,7 +87,7 @@ def test_schedule_shows_this_week_and_next_in_swahili_with_the_holiday(
 
 def test_schedule_in_english_on_request_keeps_the_local_clock(app, frozen, portal_user) -> None:
     user = portal_user(locale="sw_KE", country="KE")
-    shift(app, user.id, queue(app), local(2026, 12, 9, 9), 8)
+    make_shift(app, user.id, make_queue(app, slug="gore", tier=3), local(2026, 12, 9, 9), hours=8)
     text = text_of(user.client.get("/portal/schedule?lang=en").get_data(as_text=True))
     assert "Wednesday, 9 December 2026" in text
     assert "09:00–17:00" in text  # Nairobi time, not 06:00 UTC
@@ -132,7 +111,7 @@ def test_a_shift_is_shown_on_its_local_day_at_its_local_time(app, frozen, portal
     """Whatever the zone, the fortnight starts on the local Monday and a shift shows under
     the local date it starts on, at its local start time."""
     user = portal_user(locale="en_KE", country="KE")
-    gore = queue(app)
+    gore = make_queue(app, slug="gore", tier=3)
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
@@ -152,7 +131,7 @@ def test_a_shift_is_shown_on_its_local_day_at_its_local_time(app, frozen, portal
             session.execute(
                 update(Contractor).where(Contractor.id == user.id).values(timezone=zone)
             )
-        shift(app, user.id, gore, starts, hours)
+        make_shift(app, user.id, gore, starts, hours=hours)
         html = user.client.get("/portal/schedule?lang=en").get_data(as_text=True)
         days = [text_of(part) for part in html.split('<li class="day')[1:]]
         assert len(days) == 14
@@ -172,13 +151,13 @@ def test_a_shift_is_shown_on_its_local_day_at_its_local_time(app, frozen, portal
 def test_exposure_budget_shows_today_the_week_and_the_break(app, frozen, portal_user) -> None:
     user = portal_user(locale="en_KE", country="KE")
     other = portal_user(locale="en_KE", country="KE")
-    queue(app)
+    make_queue(app, slug="gore", tier=3)
     with app.test_request_context(), db.transaction(app) as session:
         from workforce.contractors.services import set_consent
 
         for cid in (user.id, other.id):
             set_consent(session, cid, True)
-        token, _ = create_token(session, name="platform", role="ingest")
+        token = make_token(session, "ingest", name="platform")
         events = [
             # 70 minutes without a pause, ending 5 minutes ago: a 15-minute break is due.
             {

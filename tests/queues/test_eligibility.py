@@ -8,6 +8,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import post_queue
 from workforce import db
 from workforce.contractors.models import Contractor, Credential
 from workforce.contractors.services import set_consent, set_opt_outs
@@ -19,16 +20,9 @@ NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 EMAILS = itertools.count()
 
 
-def make_queue(client, ops, **fields):
-    body = {"slug": "qq", "name": "Q", "tier": 0, **fields}
-    response = client.post("/api/v1/queues", json=body, headers=ops)
-    assert response.status_code == 201, response.json
-    return response.json
-
-
 def test_reasons_through_the_api(app, client, ops, as_role, new_contractor) -> None:
     cid = new_contractor()
-    make_queue(
+    post_queue(
         client,
         ops,
         slug="medical-gore",
@@ -63,7 +57,7 @@ def test_unknown_queue_and_bad_instant(client, ops, new_contractor) -> None:
     unknown = client.get(f"/api/v1/contractors/{cid}/eligibility?queue=nope", headers=ops)
     assert unknown.status_code == 422
     assert "queue" in unknown.json["errors"]
-    make_queue(client, ops)
+    post_queue(client, ops, slug="qq")
     naive = client.get(
         f"/api/v1/contractors/{cid}/eligibility?queue=qq&at=2026-01-01T10:00:00", headers=ops
     )
@@ -76,7 +70,7 @@ def test_unknown_queue_and_bad_instant(client, ops, new_contractor) -> None:
 
 def test_consent_withdrawal_and_suspension_apply_at_once(app, client, ops, new_contractor):
     cid = new_contractor()
-    make_queue(client, ops, slug="hate", tier=1, categories=["hate_extremism"])
+    post_queue(client, ops, slug="hate", tier=1, categories=["hate_extremism"])
     with db.transaction(app) as session:
         set_consent(session, cid, True)
     url = f"/api/v1/contractors/{cid}/eligibility?queue=hate"
@@ -90,8 +84,8 @@ def test_consent_withdrawal_and_suspension_apply_at_once(app, client, ops, new_c
 
 def test_an_active_rotation_keeps_people_off_tier_two_and_up(app, client, ops, new_contractor):
     cid = new_contractor()
-    make_queue(client, ops, slug="safe", tier=0)
-    make_queue(client, ops, slug="csam", tier=3, categories=["child_sexual_abuse"])
+    post_queue(client, ops, slug="safe", tier=0)
+    post_queue(client, ops, slug="csam", tier=3, categories=["child_sexual_abuse"])
     with db.transaction(app) as session:
         set_consent(session, cid, True)
         session.add(

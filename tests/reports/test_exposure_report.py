@@ -14,12 +14,12 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from tests.factories import make_queue
 from workforce import db
 from workforce.audit import AuditEvent
 from workforce.exposure.ingest import rebuild_contractor_days
 from workforce.exposure.models import ExposureDaily
 from workforce.exposure.policy import DEFAULT_POLICY, create_policy
-from workforce.queues.services import create_queue
 from workforce.reports.evidence import content_hash
 from workforce.rotations.models import Rotation
 
@@ -36,9 +36,7 @@ def population(app, new_contractor) -> dict[str, list[int]]:
     ug = [new_contractor(country="UG", timezone="Africa/Kampala") for _ in range(3)]
     with app.test_request_context(), db.transaction(app) as session:
         queues = {
-            slug: create_queue(
-                session, {"slug": slug, "name": slug, "tier": tier, "categories": [category]}
-            ).id
+            slug: make_queue(session, slug=slug, tier=tier, categories=[category])
             for slug, tier, category in (
                 ("gore", 3, "violence_gore"),
                 ("gore-b", 3, "violence_gore"),

@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import empty_tables
+from tests.factories import make_queue
 from workforce import db
 from workforce.contractors.services import create_contractor
 from workforce.exposure.ingest import rebuild_contractor_days
 from workforce.exposure.models import ExposureDaily
-from workforce.queues.services import create_queue
 from workforce.reports.evidence import policies_in_force
 from workforce.reports.exposure import ExposureArgs, exposure_report
 from workforce.reports.suppression import effective_k, recoverable, suppress
@@ -113,9 +113,7 @@ def test_exposure_report_over_random_populations(app, groups, key, k) -> None:
     empty_tables(app)
     with app.test_request_context(), db.transaction(app) as session:
         queues = {
-            slug: create_queue(
-                session, {"slug": slug, "name": slug, "tier": 2, "categories": ["self_harm"]}
-            ).id
+            slug: make_queue(session, slug=slug, tier=2, categories=["self_harm"])
             for slug in ("q1", "q2")
         }
         for index, (people, slug) in enumerate(groups):

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
+from tests.factories import make_queue, make_shift
 from workforce import db
-from workforce.queues.services import create_queue
 from workforce.reports.suppression import MIN_K
 from workforce.reports.wellbeing import (
     GROUPS,
@@ -40,15 +40,7 @@ def add_work(app, queue_ids: dict[str, int], shifts, check_ins) -> None:
     with db.transaction(app) as session:
         for contractor, slug, day in shifts:
             starts = dt.datetime.combine(day, dt.time(8), tzinfo=dt.UTC)
-            session.add(
-                Shift(
-                    contractor_id=contractor,
-                    queue_id=queue_ids[slug],
-                    starts_at=starts,
-                    ends_at=starts + dt.timedelta(hours=8),
-                    status="completed",
-                )
-            )
+            make_shift(session, contractor, queue_ids[slug], starts, hours=8, status="completed")
         for contractor, day, flagged in check_ins:
             session.add(
                 CheckIn(
@@ -66,14 +58,9 @@ def add_work(app, queue_ids: dict[str, int], shifts, check_ins) -> None:
 
 
 def make_queues(app, *slugs: str) -> dict[str, int]:
-    with app.test_request_context(), db.transaction(app) as session:
-        return {
-            slug: create_queue(
-                session,
-                {"slug": slug, "name": slug, "tier": 2, "categories": ["hate_extremism"]},
-            ).id
-            for slug in slugs
-        }
+    return {
+        slug: make_queue(app, slug=slug, tier=2, categories=["hate_extremism"]) for slug in slugs
+    }
 
 
 def test_the_differencing_attack_can_no_longer_be_asked(

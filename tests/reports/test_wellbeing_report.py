@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.factories import make_queue, make_shift
 from workforce import db
-from workforce.queues.services import create_queue
-from workforce.shifts.models import Shift
 from workforce.wellbeing.checkins import record_check_in
 
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
@@ -18,25 +17,11 @@ CALM = [0] * 9
 def populate(app, new_contractor, country: str, workers: int, checked: int, flagged: int):
     people = [new_contractor(country=country) for _ in range(workers)]
     with app.test_request_context(), db.transaction(app) as session:
-        queue = create_queue(
-            session,
-            {
-                "slug": f"hate-{country.lower()}",
-                "name": "Hate",
-                "tier": 2,
-                "categories": ["hate_extremism"],
-            },
+        queue = make_queue(
+            session, slug=f"hate-{country.lower()}", tier=2, categories=["hate_extremism"]
         )
         for n, person in enumerate(people):
-            session.add(
-                Shift(
-                    contractor_id=person,
-                    queue_id=queue.id,
-                    starts_at=START,
-                    ends_at=START + dt.timedelta(hours=8),
-                    status="completed",
-                )
-            )
+            make_shift(session, person, queue, START, hours=8, status="completed")
             if n < checked:
                 check_in = record_check_in(
                     session, person, "phq9", FLAGGED if n < flagged else CALM, pcl5_cutoff=33

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from tests.factories import post_queue
 from workforce import db
 
 API = "/api/v1"
@@ -27,10 +28,7 @@ def soon(days: float = 3, hour: int = 9) -> dt.datetime:
 
 @pytest.fixture
 def queue(client: FlaskClient, ops: dict[str, str]) -> dict[str, Any]:
-    body = {"slug": "general", "name": "General labelling", "tier": 0}
-    response = client.post(f"{API}/queues", json=body, headers=ops)
-    assert response.status_code == 201, response.json
-    return response.json
+    return post_queue(client, ops, slug="general", name="General labelling")
 
 
 @pytest.fixture

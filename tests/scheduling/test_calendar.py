@@ -97,13 +97,17 @@ def calendars(draw: st.DrawFn) -> tuple[str, list[CalendarEvent]]:
             base = datetime(2024, 1, 1, tzinfo=UTC)
         start = base + timedelta(seconds=60 * draw(st.integers(-3 * 1440, 3 * 1440)))
         start += timedelta(days=draw(st.sampled_from([0, 0, 400, 1000])))
+        # in UTC: adding to a zoned datetime adds wall-clock time, so across a DST change
+        # the end could come before the start
+        end = start + timedelta(seconds=60 * draw(st.integers(1, 24 * 60)))
         if draw(st.booleans()):
-            start = start.astimezone(ZoneInfo(zone))  # same instant, other tzinfo
+            # same instants, other tzinfo
+            start, end = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
         events.append(
             CalendarEvent(
                 uid=f"{n}-{draw(texts)}",
                 start=start,
-                end=start + timedelta(seconds=60 * draw(st.integers(1, 24 * 60))),
+                end=end,
                 summary=draw(texts),
                 description=draw(texts),
                 sequence=draw(st.integers(0, 10_000)),

@@ -113,6 +113,7 @@ def minute_span(interval: Interval, origin: datetime) -> range:
     return range((start - origin) // MINUTE, (end - origin) // MINUTE)
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None)
 @given(scenarios())
 def test_rules_match_brute_force_over_minutes(s: Scenario) -> None:

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import make_queue
 from workforce import db
 from workforce.contractors.services import create_contractor
 from workforce.errors import Conflict
-from workforce.queues.services import create_queue
 from workforce.scheduling.planning import create_shift
 
 ZONES = {
@@ -128,13 +128,13 @@ def test_service_raises_exactly_the_rules_broken(app, case) -> None:
                 session, {"full_name": "P", "email": "p@example.org", **ZONES[zone]}
             )
             assert contractor.timezone == zone
-            queue = create_queue(session, {"slug": "prop", "name": "Prop", "tier": 0})
+            queue_id = make_queue(session, slug="prop")
             for start, end in existing:
                 create_shift(
                     session,
                     {
                         "contractor_id": contractor.id,
-                        "queue_id": queue.id,
+                        "queue_id": queue_id,
                         "starts_at": start,
                         "ends_at": end,
                         "override_reason": "setting the scene",
@@ -142,7 +142,7 @@ def test_service_raises_exactly_the_rules_broken(app, case) -> None:
                 )
             body = {
                 "contractor_id": contractor.id,
-                "queue_id": queue.id,
+                "queue_id": queue_id,
                 "starts_at": new[0],
                 "ends_at": new[1],
             }

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from tests.factories import post_queue
 from tests.scheduling.conftest import API, iso, soon
 from workforce import create_app, db
 from workforce.audit import AuditEvent
@@ -137,17 +138,9 @@ def test_each_rule_is_a_409_with_its_own_code(client, new_contractor, plan) -> N
 
 def test_not_eligible_carries_every_reason(client, ops, new_contractor, plan) -> None:
     cid = new_contractor()
-    gated = client.post(
-        f"{API}/queues",
-        json={
-            "slug": "gore",
-            "name": "Gore",
-            "tier": 3,
-            "categories": ["violence_gore"],
-            "required_credentials": [{"kind": "license", "code": "RN"}],
-        },
-        headers=ops,
-    ).json
+    gated = post_queue(
+        client, ops, slug="gore", tier=3, required_credentials=[{"kind": "license", "code": "RN"}]
+    )
     response = plan(cid, soon(3), queue_id=gated["id"])
     assert response.status_code == 409
     assert response.json["code"] == "not_eligible"
@@ -397,11 +390,7 @@ def test_claims_run_eligibility_and_the_rules(client, ops, as_role, new_contract
     refused = client.post(f"{API}/shifts/{clash['id']}/claim", headers=me)
     assert refused.status_code == 409
     assert refused.json["code"] == "overlap"
-    sensitive = client.post(
-        f"{API}/queues",
-        json={"slug": "hate", "name": "Hate", "tier": 1, "categories": ["hate_extremism"]},
-        headers=ops,
-    ).json
+    sensitive = post_queue(client, ops, slug="hate", tier=1, categories=["hate_extremism"])
     gated = plan(None, start + dt.timedelta(days=2), queue_id=sensitive["id"]).json
     assert client.get(f"{API}/me/open-shifts", headers=me).json["total"] == 1  # only `clash`
     no = client.post(f"{API}/shifts/{gated['id']}/claim", headers=me)

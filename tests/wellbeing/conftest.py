@@ -1,19 +1,13 @@
-"""Helpers for the wellbeing tests: a contractor with their own token, counsellors, queues."""
+"""Helpers for the wellbeing tests: a contractor with their own token, counsellors, check-ins."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-
-from workforce import db
-from workforce.queues.services import create_queue
-from workforce.shifts.models import Shift
 
 #: Answer sheets with known results (PHQ-9 item 9 is the last answer).
 CALM_PHQ9 = [0, 1, 0, 1, 0, 0, 0, 0, 0]  # 2, minimal, not flagged
@@ -58,38 +52,3 @@ def check_in(client: FlaskClient):
         return response.json
 
     return post
-
-
-@pytest.fixture
-def make_queue(app: Flask):
-    """``make_queue("gore-review", tier=2)`` -> the queue id."""
-
-    def make(slug: str, tier: int) -> int:
-        categories = ["violence_gore"] if tier else []
-        with app.app_context(), db.transaction(app) as session:
-            queue = create_queue(
-                session, {"slug": slug, "name": slug, "tier": tier, "categories": categories}
-            )
-            return queue.id
-
-    return make
-
-
-@pytest.fixture
-def make_shift(app: Flask):
-    """``make_shift(contractor_id, queue_id, starts_at)``: a scheduled four-hour shift."""
-
-    def make(contractor_id: int, queue_id: int, starts_at: dt.datetime, **fields: Any) -> int:
-        with app.app_context(), db.transaction(app) as session:
-            shift = Shift(
-                contractor_id=contractor_id,
-                queue_id=queue_id,
-                starts_at=starts_at,
-                ends_at=starts_at + dt.timedelta(hours=4),
-                **fields,
-            )
-            session.add(shift)
-            session.flush()
-            return shift.id
-
-    return make

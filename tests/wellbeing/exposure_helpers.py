@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select
 
+from tests.factories import make_contractor, make_queue, make_token
 from workforce import db
-from workforce.contractors.services import create_contractor, set_consent
+from workforce.contractors.models import Contractor
+from workforce.contractors.services import set_consent
 from workforce.exposure.ingest import ingest
 from workforce.exposure.models import ContractorDay, ExposureDaily, ExposureEvent
-from workforce.identity.access import create_token
-from workforce.queues.services import create_queue
 
 QUEUES = (
     {"slug": "gore", "name": "Gore", "tier": 3, "categories": ["violence_gore", "animal_cruelty"]},
@@ -36,15 +36,13 @@ DailyKey = tuple[int, dt.date, int, str, int]
 
 
 def make_queues(app: Flask) -> None:
-    with app.test_request_context(), db.transaction(app) as session:
+    with app.app_context(), db.transaction(app) as session:
         for data in QUEUES:
-            create_queue(session, dict(data))
+            make_queue(session, **data)
 
 
 def consent(app: Flask, contractor_id: int) -> None:
     """Consent to sensitive work, dated early in 2026 so tests may ask about any day since."""
-    from workforce.contractors.models import Contractor
-
     with db.transaction(app) as session:
         set_consent(session, contractor_id, True)
         contractor = session.get(Contractor, contractor_id)
@@ -53,9 +51,7 @@ def consent(app: Flask, contractor_id: int) -> None:
 
 
 def ingest_token(app: Flask, name: str = "platform") -> int:
-    with app.test_request_context(), db.transaction(app) as session:
-        token, _raw = create_token(session, name=name, role="ingest")
-        return token.id
+    return make_token(app, "ingest", name=name).id
 
 
 def event(
@@ -106,8 +102,6 @@ def raw_count(app: Flask) -> int:
 def recount(app: Flask) -> dict[DailyKey, tuple[int, int, int]]:
     """Roll-ups recomputed from the raw events, independently of the ingestion code: each
     event is cut at the local midnights zoneinfo gives for its contractor's zone."""
-    from workforce.contractors.models import Contractor
-
     totals: dict[DailyKey, list[int]] = defaultdict(lambda: [0, 0, 0])
     with db.get_db(app).reader() as session:
         zones = {c.id: ZoneInfo(c.timezone) for c in session.scalars(select(Contractor))}
@@ -175,18 +169,7 @@ def over_the_cap(app: Flask, count: int) -> list[int]:
     zone = f"Etc/GMT{-(12 - now.hour):+d}"  # Etc/GMT-3 is UTC+3
     make_queues(app)
     with app.app_context(), db.transaction(app) as session:
-        ids = [
-            create_contractor(
-                session,
-                {
-                    "full_name": f"P{n}",
-                    "email": f"p{n}@example.org",
-                    "country": "KE",
-                    "timezone": zone,
-                },
-            ).id
-            for n in range(count)
-        ]
+        ids = [make_contractor(session, timezone=zone) for _ in range(count)]
     events = [
         event(f"{cid}-{k}", cid, now - dt.timedelta(minutes=1 + 60 * (5 - k)), 55 * 60)
         for cid in ids

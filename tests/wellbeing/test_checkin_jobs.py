@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import make_queue, make_shift
 from tests.wellbeing.conftest import CALM_PHQ9, MODERATE_PHQ9
 from workforce import db
 from workforce.jobs.definitions import all_jobs
@@ -93,8 +94,8 @@ def test_the_retention_job_audits_a_count_only(app, person) -> None:
 
 
 @pytest.fixture
-def tiers(make_queue) -> dict[int, int]:
-    return {tier: make_queue(f"queue-tier-{tier}", tier) for tier in (0, 1, 2, 3)}
+def tiers(app) -> dict[int, int]:
+    return {tier: make_queue(app, tier=tier) for tier in (0, 1, 2, 3)}
 
 
 def reminders(app) -> list[tuple[int | None, str]]:
@@ -113,15 +114,15 @@ def remind(app, now: dt.datetime) -> dict[str, int]:
 
 
 def test_people_on_tier_2_and_3_work_are_reminded_once_per_interval(
-    app, new_contractor, tiers, make_shift
+    app, new_contractor, tiers
 ) -> None:
     never = new_contractor()
-    make_shift(never, tiers[2], NOW + dt.timedelta(days=3))
+    make_shift(app, never, tiers[2], NOW + dt.timedelta(days=3))
     recent = new_contractor()
-    make_shift(recent, tiers[3], NOW - dt.timedelta(days=2))
+    make_shift(app, recent, tiers[3], NOW - dt.timedelta(days=2))
     add_check_in(app, recent, NOW - dt.timedelta(days=3))
     stale = new_contractor()
-    make_shift(stale, tiers[2], NOW + dt.timedelta(days=1))
+    make_shift(app, stale, tiers[2], NOW + dt.timedelta(days=1))
     add_check_in(app, stale, NOW - dt.timedelta(days=20))
 
     assert remind(app, NOW) == {"reminded": 2}
@@ -139,10 +140,10 @@ def test_people_on_tier_2_and_3_work_are_reminded_once_per_interval(
     assert sorted(c for c, _ in reminders(app)[-2:]) == sorted([never, stale])
 
 
-def test_a_check_in_stops_the_reminders(app, new_contractor, tiers, make_shift) -> None:
+def test_a_check_in_stops_the_reminders(app, new_contractor, tiers) -> None:
     who = new_contractor()
-    make_shift(who, tiers[2], NOW)
-    make_shift(who, tiers[2], NOW + dt.timedelta(days=10))
+    make_shift(app, who, tiers[2], NOW)
+    make_shift(app, who, tiers[2], NOW + dt.timedelta(days=10))
     assert remind(app, NOW) == {"reminded": 1}
     add_check_in(app, who, NOW + dt.timedelta(days=1))
     assert remind(app, NOW + dt.timedelta(days=14)) == {"reminded": 0}
@@ -159,42 +160,28 @@ def test_a_check_in_stops_the_reminders(app, new_contractor, tiers, make_shift) 
         (2, 1, {"status": "cancelled"}),
     ],
 )
-def test_others_are_not_reminded(
-    app, new_contractor, tiers, make_shift, tier, offset_days, fields
-) -> None:
+def test_others_are_not_reminded(app, new_contractor, tiers, tier, offset_days, fields) -> None:
     who = new_contractor()
-    make_shift(who, tiers[tier], NOW + dt.timedelta(days=offset_days), **fields)
+    make_shift(app, who, tiers[tier], NOW + dt.timedelta(days=offset_days), **fields)
     assert remind(app, NOW) == {"reminded": 0}
 
 
 def test_an_open_shift_or_a_suspended_contractor_is_not_reminded(
-    app, client, ops, new_contractor, tiers, make_shift
+    app, client, ops, new_contractor, tiers
 ) -> None:
     suspended = new_contractor()
-    make_shift(suspended, tiers[3], NOW)
+    make_shift(app, suspended, tiers[3], NOW)
     response = client.patch(
         f"{API}/contractors/{suspended}", json={"status": "suspended"}, headers=ops
     )
     assert response.status_code == 200
-    with app.app_context(), db.transaction(app) as session:
-        from workforce.shifts.models import Shift
-
-        session.add(
-            Shift(
-                contractor_id=None,
-                queue_id=tiers[3],
-                starts_at=NOW,
-                ends_at=NOW + dt.timedelta(hours=4),
-            )
-        )
+    make_shift(app, None, tiers[3], NOW)
     assert remind(app, NOW) == {"reminded": 0}
 
 
-def test_the_reminder_job_is_scheduled_and_runs_under_its_lock(
-    app, new_contractor, tiers, make_shift
-) -> None:
+def test_the_reminder_job_is_scheduled_and_runs_under_its_lock(app, new_contractor, tiers) -> None:
     who = new_contractor()
-    make_shift(who, tiers[2], db.utcnow())
+    make_shift(app, who, tiers[2], db.utcnow())
     result = run_job(app, job("checkin-reminders", app))
     assert result.ran and result.effects == {"reminded": 1}
     with db.transaction(app) as session:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import empty_tables
+from tests.factories import make_contractor
 from tests.wellbeing.exposure_helpers import (
     contractor_days,
     daily,
@@ -23,7 +24,6 @@ from tests.wellbeing.exposure_helpers import (
 )
 from workforce import db
 from workforce.contractors.models import Contractor
-from workforce.contractors.services import create_contractor
 from workforce.exposure.ingest import extend_run
 from workforce.exposure.models import ExposureDaily, ExposureEvent, ExposureRun
 from workforce.exposure.policy import current_policy
@@ -50,18 +50,9 @@ def _setup(app):
     make_queues(app)
     ids = []
     with db.transaction(app) as session:
-        for n, zone in enumerate(ZONES):
-            ids.append(
-                create_contractor(
-                    session,
-                    {
-                        "full_name": f"P{n}",
-                        "email": f"p{n}@example.org",
-                        "country": "US" if zone == "America/New_York" else "KE",
-                        "timezone": zone,
-                    },
-                ).id
-            )
+        for zone in ZONES:
+            country = "US" if zone == "America/New_York" else "KE"
+            ids.append(make_contractor(session, country=country, timezone=zone))
     return ids, [ingest_token(app, "a"), ingest_token(app, "b")]
 
 

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import empty_tables
+from tests.factories import make_contractor, make_shift
 from tests.wellbeing.exposure_helpers import consent, event, ingest_now, ingest_token, make_queues
 from workforce import db
 from workforce.contractors.models import Contractor
-from workforce.contractors.services import create_contractor
 from workforce.eligibility import check as eligibility
 from workforce.exposure.policy import DEFAULT_POLICY, create_policy
 from workforce.jobs.definitions import all_jobs
@@ -58,20 +58,6 @@ def worked(app, token: int, cid: int, mondays: list[dt.date], zone: ZoneInfo = N
     ingest_now(app, token, events, NOW)
 
 
-def shift(app, cid: int, queue_id: int, starts_at: dt.datetime, status: str = "scheduled") -> int:
-    with db.transaction(app) as session:
-        row = Shift(
-            contractor_id=cid,
-            queue_id=queue_id,
-            starts_at=starts_at,
-            ends_at=starts_at + dt.timedelta(hours=4),
-            status=status,
-        )
-        session.add(row)
-        session.flush()
-        return row.id
-
-
 def run(app, now: dt.datetime = NOW) -> dict[str, int]:
     job = next(job for job in all_jobs(app.config) if job.id == "planned-rotations")
     with app.test_request_context():
@@ -99,10 +85,10 @@ def test_four_weeks_plan_next_week_ahead_and_move_its_shifts_once(app, new_contr
     token = ingest_token(app)
     worked(app, token, cid, weeks_back(4))
     next_week = MONDAY + dt.timedelta(weeks=1)
-    gore = shift(app, cid, ids["gore"], at(next_week + dt.timedelta(days=1)))
-    hate = shift(app, cid, ids["hate"], at(next_week + dt.timedelta(days=2)))
-    spam = shift(app, cid, ids["spam"], at(next_week + dt.timedelta(days=3)))
-    later = shift(app, cid, ids["gore"], at(next_week + dt.timedelta(weeks=1, days=1)))
+    gore = make_shift(app, cid, ids["gore"], at(next_week + dt.timedelta(days=1)))
+    hate = make_shift(app, cid, ids["hate"], at(next_week + dt.timedelta(days=2)))
+    spam = make_shift(app, cid, ids["spam"], at(next_week + dt.timedelta(days=3)))
+    later = make_shift(app, cid, ids["gore"], at(next_week + dt.timedelta(weeks=1, days=1)))
 
     first = run(app)
     assert first == {"candidates": 1, "rotations": 1, "shifts_reassigned": 1, "shifts_cancelled": 1}
@@ -157,10 +143,10 @@ def test_three_weeks_wait_and_a_scheduled_shift_makes_this_week_count(app, new_c
     token = ingest_token(app)
     worked(app, token, cid, weeks_back(3, MONDAY - dt.timedelta(weeks=1)))  # not this week
     # a tier-2 shift and a cancelled tier-3 shift this week are not tier-3 work
-    shift(app, cid, ids["hate"], at(MONDAY + dt.timedelta(days=4)))
-    shift(app, cid, ids["gore"], at(MONDAY + dt.timedelta(days=4)), status="cancelled")
+    make_shift(app, cid, ids["hate"], at(MONDAY + dt.timedelta(days=4)))
+    make_shift(app, cid, ids["gore"], at(MONDAY + dt.timedelta(days=4)), status="cancelled")
     assert run(app)["rotations"] == 0
-    shift(app, cid, ids["gore"], at(MONDAY + dt.timedelta(days=5)))  # Saturday, still planned
+    make_shift(app, cid, ids["gore"], at(MONDAY + dt.timedelta(days=5)))  # Saturday, still planned
     assert run(app)["rotations"] == 1
     (rotation,) = planned(app)
     assert rotation.started_at == NEXT_MONDAY_UTC
@@ -273,11 +259,7 @@ def test_weeks_are_counted_in_the_contractors_local_weeks(
     now = at(this_monday, 0, zone) + dt.timedelta(seconds=now_offset)
     now_monday = now.astimezone(zone).date() - dt.timedelta(days=now.astimezone(zone).weekday())
     ids = queues(app)
-    with app.app_context(), db.transaction(app) as session:
-        cid = create_contractor(
-            session,
-            {"full_name": "P", "email": "p@example.org", "country": "KE", "timezone": zone_name},
-        ).id
+    cid = make_contractor(app, timezone=zone_name)
     consent(app, cid)
     token = ingest_token(app)
     weeks: set[dt.date] = set()
@@ -290,7 +272,7 @@ def test_weeks_are_counted_in_the_contractors_local_weeks(
         starts = at(day, hour, zone)
         local = starts.astimezone(zone).date()
         if by_shift and back == 0:
-            shift(app, cid, ids["gore"], starts)  # planned work this week counts
+            make_shift(app, cid, ids["gore"], starts)  # planned work this week counts
         elif starts + dt.timedelta(minutes=30) <= now:
             events.append(event(f"e{back}", cid, starts, 1800))
         else:

@@ -10,15 +10,16 @@ from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import empty_tables
+from tests.factories import make_contractor
 from tests.wellbeing.exposure_helpers import event, ingest_now, ingest_token, make_queues, recount
 from workforce import db
-from workforce.contractors.services import create_contractor
 from workforce.exposure.policy import DEFAULT_POLICY, create_policy
 from workforce.rotations.models import Rotation
 from workforce.rotations.sweep import sweep
@@ -114,6 +115,7 @@ def oracle(
     return expected
 
 
+@pytest.mark.slow
 @settings(
     max_examples=50,
     deadline=None,
@@ -129,9 +131,8 @@ def test_the_sweep_rotates_exactly_the_oracles_breaches_once(app, tiers, people)
     make_policy(app, tiers)
     zones, bodies = {}, []
     with app.app_context(), db.transaction(app) as session:
-        for n, (zone, _history) in enumerate(people):
-            data = {"full_name": f"P{n}", "email": f"p{n}@x.org", "country": "KE", "timezone": zone}
-            zones[create_contractor(session, data).id] = zone
+        for zone, _history in people:
+            zones[make_contractor(session, timezone=zone)] = zone
     for (cid, zone), (_zone, history) in zip(zones.items(), people, strict=True):
         today = NOW.astimezone(ZoneInfo(zone)).date()
         for back, work in enumerate(history):

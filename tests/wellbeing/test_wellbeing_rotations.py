@@ -10,6 +10,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from tests.factories import make_queue
 from workforce import db
 from workforce.audit import AuditEvent
 from workforce.notifications.models import Notification
@@ -27,9 +28,9 @@ def eligibility(client, headers, contractor_id: int, queue: str) -> dict:
 
 
 @pytest.fixture
-def queues(make_queue) -> None:
-    make_queue("gore-review", tier=2)
-    make_queue("spam-review", tier=0)
+def queues(app) -> None:
+    make_queue(app, slug="gore-review", tier=2)
+    make_queue(app, slug="spam-review", tier=0)
 
 
 def consenting(client, person):
