@@ -7,16 +7,20 @@ One transaction per request or job: services only ``flush()``; the boundary
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import repeat
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, String, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Numeric, Row, String, create_engine, event, text
 from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -70,35 +74,146 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-def fetch(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """Rows of a plain SQL query in the session's transaction, straight from the DB-API
-    cursor: for the hot paths (eligibility) where SQLAlchemy's result processing costs more
-    than the query. ``?`` marks parameters on both databases; values come back as the driver
-    gives them (see :func:`driver_instant`, :func:`from_driver_instant`)."""
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        sql = sql.replace("?", "%s")
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
+# --- plain SQL ---------------------------------------------------------------------------
+#
+# One way to write SQL by hand: ``:name`` parameters on both databases, rows read by column
+# name (``row.contractor_id``). :func:`rows` and :func:`execute` go through SQLAlchemy (its
+# events and error handling: a busy database is retried like any statement);
+# :func:`driver_rows` and :class:`DriverCursor` skip it for the hot paths (eligibility,
+# ingestion), where SQLAlchemy's work per statement costs more than the query.
+# Values come back as the driver gives them; :func:`instant_value`, :func:`date_value` and
+# :func:`json_value` read them as the ORM would, :func:`instant_param` and
+# :func:`date_param` write them so they compare with ORM-written columns.
 
 
-def driver_instant(dialect: str, at: dt.datetime) -> Any:
-    """``at`` as a plain-SQL parameter compares against :class:`UTCDateTime` columns: naive
-    UTC text in SQLAlchemy's SQLite format, aware on PostgreSQL."""
-    if dialect == "sqlite":
-        return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return at
+def rows(session: Session, sql: str, /, **params: Any) -> Sequence[Row[Any]]:
+    """Rows of a plain SQL query in the session's transaction."""
+    return session.execute(text(sql), params).all()
 
 
-def from_driver_instant(value: Any) -> dt.datetime:
+def execute(session: Session, sql: str, params: Sequence[Mapping[str, Any]]) -> None:
+    """Run a plain SQL statement once per parameter set (one ``executemany``)."""
+    if params:
+        session.execute(text(sql), list(params))
+
+
+class DriverCursor:
+    """A DB-API cursor on the session's connection, inside its transaction, closed when
+    the ``with`` block ends: the one way below SQLAlchemy, for the hot paths (its work per
+    statement would cost more than the query) and what it cannot do (PostgreSQL's ``COPY``
+    and pipeline mode). A statement sent on the cursor itself takes the driver's own named
+    parameters (SQLite ``:name``, psycopg ``%(name)s``, or ``%(name)b`` for binary);
+    :func:`named_rows` reads its rows. A class rather than a generator: it is entered on
+    every eligibility check."""
+
+    __slots__ = ("cursor", "postgresql")
+
+    def __init__(self, session: Session) -> None:
+        conn = session.connection()
+        self.postgresql = conn.dialect.name == "postgresql"
+        self.cursor: Any = conn.connection.cursor()
+
+    def __enter__(self) -> Any:
+        return self.cursor
+
+    def __exit__(self, *_exc: object) -> None:
+        self.cursor.close()
+
+
+def driver_rows(session: Session, sql: str, /, **params: Any) -> list[Any]:
+    """:func:`rows` on a :class:`DriverCursor`, for the hot paths: the same ``:name``
+    parameters, rows read by column name (or position) too."""
+    driver = DriverCursor(session)
+    with driver as cursor:
+        cursor.execute(_pyformat(sql) if driver.postgresql else sql, params)
+        return named_rows(cursor)
+
+
+#: ``:name`` as SQLAlchemy's ``text()`` reads it (not ``::type`` casts).
+_NAMED_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+_PYFORMAT: dict[str, str] = {}
+
+
+def _pyformat(sql: str) -> str:
+    """``:name`` parameters as psycopg's ``%(name)s`` (and a literal ``%`` doubled)."""
+    found = _PYFORMAT.get(sql)
+    if found is None:
+        if len(_PYFORMAT) > 2000:
+            _PYFORMAT.clear()
+        found = _PYFORMAT[sql] = _NAMED_PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
+    return found
+
+
+_ROW_TYPES: dict[tuple[str, ...], Any] = {}
+
+
+def named_rows(cursor: Any) -> list[Any]:
+    """The rows of an executed DB-API cursor as named tuples of its columns (every column
+    needs a name of its own: alias expressions)."""
+    names = tuple(column[0] for column in cursor.description)
+    row_type = _ROW_TYPES.get(names)
+    if row_type is None:
+        row_type = _ROW_TYPES[names] = namedtuple("Row", names)
+    # tuple.__new__ builds each row in C (the class's own __new__ is a Python call)
+    return list(map(tuple.__new__, repeat(row_type), cursor.fetchall()))
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_DAY_US = 86_400_000_000
+_DAY_PREFIX: dict[int, str] = {}
+
+
+def sqlite_instant(us: int) -> str:
+    """The text :class:`UTCDateTime` stores on SQLite (naive UTC with microseconds) for an
+    instant in microseconds since the epoch, so rows written with plain SQL read back
+    through the ORM like rows written by it. Ingestion writes thousands a request: the
+    date part is cached per day."""
+    day, rem = divmod(us, _DAY_US)
+    prefix = _DAY_PREFIX.get(day)
+    if prefix is None:
+        if len(_DAY_PREFIX) > 100_000:
+            _DAY_PREFIX.clear()
+        prefix = _DAY_PREFIX[day] = dt.date.fromordinal(day + _EPOCH_ORDINAL).isoformat() + " "
+    seconds, micro = divmod(rem, 1_000_000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{prefix}{hours:02d}:{minutes:02d}:{seconds:02d}.{micro:06d}"
+
+
+def instant_param(session: Session, at: dt.datetime) -> Any:
+    """``at`` as a plain-SQL parameter that compares with :class:`UTCDateTime` columns:
+    :func:`sqlite_instant` text on SQLite, the aware datetime on PostgreSQL."""
+    if is_postgresql(session):
+        return at
+    return sqlite_instant((at - _EPOCH) // dt.timedelta(microseconds=1))
+
+
+def instant_value(value: Any) -> dt.datetime:
     """A :class:`UTCDateTime` column read with plain SQL, as the ORM would return it."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def date_param(session: Session, day: dt.date) -> Any:
+    """A date as a plain-SQL parameter: ISO text on SQLite (as SQLAlchemy stores it)."""
+    return day if is_postgresql(session) else day.isoformat()
+
+
+def date_value(value: Any) -> dt.date:
+    """A ``Date`` column read with plain SQL: ISO text on SQLite."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column holding an object or array, read with plain SQL: text on SQLite,
+    parsed already by psycopg."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 class Money(TypeDecorator[Decimal]):

@@ -4,16 +4,15 @@ API, the shift rules and the rotation engine, with every reason that applies."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.orm import Session
 
+from workforce import db
 from workforce.contractors.models import ContractorFacts
 from workforce.contractors.services import missing_contractor
-from workforce.db import driver_instant, fetch, from_driver_instant
-from workforce.exposure.ingest import RUN_COLUMNS
+from workforce.exposure.models import RUN_COLUMNS
 from workforce.exposure.policy import NEWEST_VERSION_SQL, current_policy
 from workforce.exposure.standing import standing
 from workforce.harm import ROTATED_TIER, SENSITIVE_TIER
@@ -75,25 +74,21 @@ class _QueueRow(NamedTuple):
     language: str | None
 
 
-def _json(value: Any) -> Any:
-    """A JSON column read with plain SQL: text on SQLite, parsed already by psycopg."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
 #: One round trip for what every platform check needs besides the roll-ups: contractor,
 #: queue, active rotation, newest policy version and runs row (NULLs where missing).
-#: Parameters: contractor id, queue slug, the rotation's three, contractor id.
 _FACTS_SQL = (
-    "SELECT c.id, c.status, c.timezone, c.sensitive_consent_at, c.opt_outs, "
+    "SELECT c.id AS contractor_id, c.status, c.timezone, c.sensitive_consent_at, c.opt_outs, "
     "q.slug, q.active, q.tier, q.categories, q.required_credentials, q.language, "
-    "rot.id, rot.ends_at, pol.version, pol.created_at, "
-    + ", ".join(f"r.{name}" for name in RUN_COLUMNS.split(", "))
+    "rot.id AS rotation_id, rot.ends_at AS rotation_ends_at, "
+    "pol.version AS policy_version, pol.created_at AS policy_created_at, "
+    "r.contractor_id AS runs_of, "
+    + ", ".join(f"r.{name}" for name in RUN_COLUMNS)
     + " FROM (SELECT 1 AS one) k "
-    "LEFT JOIN contractors c ON c.id = ? "
-    "LEFT JOIN queues q ON q.slug = ? "
+    "LEFT JOIN contractors c ON c.id = :contractor_id "
+    "LEFT JOIN queues q ON q.slug = :slug "
     f"LEFT JOIN ({ACTIVE_ROTATION_SQL}) rot ON 1 = 1 "
     f"LEFT JOIN ({NEWEST_VERSION_SQL}) pol ON 1 = 1 "
-    "LEFT JOIN exposure_runs r ON r.contractor_id = ?"
+    "LEFT JOIN exposure_runs r ON r.contractor_id = :contractor_id"
 )
 
 
@@ -102,7 +97,8 @@ class _Prefetched(NamedTuple):
 
     rotation: tuple[int, dt.datetime] | None
     newest_policy: tuple[Any, Any] | None
-    run_row: tuple[Any, ...] | None
+    #: The runs row's columns by name (:data:`RUN_COLUMNS`), None without a row.
+    run_row: Any
 
 
 def check_by_slug(session: Session, contractor_id: int, slug: str, at: dt.datetime) -> Eligibility:
@@ -110,29 +106,40 @@ def check_by_slug(session: Session, contractor_id: int, slug: str, at: dt.dateti
     item they hand out: contractor, queue, rotation, policy version and runs in one plain
     SQL statement (:data:`_FACTS_SQL`) rather than five, or ORM loads.
     An unknown contractor is a 404, an unknown queue a 422 naming ``queue``."""
-    instant = driver_instant(session.get_bind().dialect.name, at)
-    params = (contractor_id, slug, contractor_id, instant, instant, contractor_id)
-    row = fetch(session, _FACTS_SQL, params)[0]
-    if row[0] is None:
+    row = db.driver_rows(
+        session,
+        _FACTS_SQL,
+        contractor_id=contractor_id,
+        slug=slug,
+        at=db.instant_param(session, at),
+    )[0]
+    if row.contractor_id is None:
         raise missing_contractor(contractor_id)
-    if row[5] is None:
+    if row.slug is None:
         raise missing_queue(slug)
-    consent = row[3]
+    consent = row.sensitive_consent_at
     contractor = _ContractorRow(
-        row[0],
-        row[1],
-        row[2],
-        None if consent is None else from_driver_instant(consent),
-        _json(row[4]) or [],
+        row.contractor_id,
+        row.status,
+        row.timezone,
+        None if consent is None else db.instant_value(consent),
+        db.json_value(row.opt_outs) or [],
     )
     queue = _QueueRow(
-        row[5], bool(row[6]), row[7], _json(row[8]) or [], _json(row[9]) or [], row[10]
+        row.slug,
+        bool(row.active),
+        row.tier,
+        db.json_value(row.categories) or [],
+        db.json_value(row.required_credentials) or [],
+        row.language,
     )
-    runs = row[15:]
+    rotation = row.rotation_id, row.rotation_ends_at
     prefetched = _Prefetched(
-        rotation=None if row[11] is None else (row[11], from_driver_instant(row[12])),
-        newest_policy=None if row[13] is None else (row[13], row[14]),
-        run_row=None if all(value is None for value in runs) else runs,
+        rotation=None if rotation[0] is None else (rotation[0], db.instant_value(rotation[1])),
+        newest_policy=None
+        if row.policy_version is None
+        else (row.policy_version, row.policy_created_at),
+        run_row=None if row.runs_of is None else row,
     )
     return check(session, contractor, queue, at, prefetched)
 

@@ -11,7 +11,7 @@ Definitions (tier t = exposure at tier t *and above*, see :mod:`workforce.exposu
   when that run, ending yesterday, is already ``max_consecutive_days`` long. Runs are
   counted within the policy's ``history_days`` (longer than any day limit), so a longer run
   is measured as that many days: always past the limit, but not its full length.
-- **break due**: the current run at tier t (see :mod:`workforce.exposure.ingest`) has
+- **break due**: the current run at tier t (see :mod:`workforce.exposure.ingest.runs`) has
   lasted at least the continuous limit; a break is due from the run's end for the policy's
   break length.
 
@@ -31,9 +31,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from workforce import db
 from workforce.contractors.models import ContractorFacts
-from workforce.db import fetch
-from workforce.exposure.ingest import RUN_COLUMNS
+from workforce.exposure.models import RUN_COLUMNS
 from workforce.exposure.policy import POLICY_TIERS, Policy, current_policy
 from workforce.timeutil import from_us, local_date
 
@@ -124,11 +124,11 @@ def standing(
     contractor: ContractorFacts,
     at: dt.datetime,
     policy: Policy | None = None,
-    run_row: Sequence[Any] | None = _NOT_READ,
+    run_row: Any = _NOT_READ,
 ) -> Standing:
     """Measure the contractor against the policy in force at ``at`` (module docstring).
-    ``run_row``: the contractor's ``exposure_runs`` columns (:data:`RUN_COLUMNS`), or
-    None for no row, when the caller has read them already."""
+    ``run_row``: a row with the contractor's ``exposure_runs`` columns by name
+    (:data:`RUN_COLUMNS`), or None for no row, when the caller has read them already."""
     policy = policy or current_policy(session, at)
     today = local_date(at, ZoneInfo(contractor.timezone))
     first = today - dt.timedelta(days=policy.history_days)
@@ -157,31 +157,41 @@ def _daily_rows(
     session: Session, ids: Sequence[int], first: dt.date, last: dt.date
 ) -> dict[int, list[tuple[dt.date, int, int]]]:
     """``contractor -> [(local_day, tier, seconds)]`` between two local days."""
-    # Plain DB-API SQL: this runs on every eligibility check.
-    postgres = session.get_bind().dialect.name == "postgresql"
-    bounds: tuple[Any, Any] = (first, last) if postgres else (str(first), str(last))
-    found = fetch(
+    # Plain driver SQL: this runs on every eligibility check.
+    contractors, params = _id_list(ids)
+    found = db.driver_rows(
         session,
-        "SELECT contractor_id, local_day, tier, SUM(seconds) FROM exposure_daily WHERE "
-        f"contractor_id IN ({', '.join('?' * len(ids))}) AND local_day >= ? "
-        "AND local_day <= ? GROUP BY contractor_id, local_day, tier",
-        (*ids, *bounds),
+        "SELECT contractor_id, local_day, tier, SUM(seconds) AS seconds FROM exposure_daily "
+        f"WHERE contractor_id IN ({contractors}) AND local_day >= :first "
+        "AND local_day <= :last GROUP BY contractor_id, local_day, tier",
+        first=db.date_param(session, first),
+        last=db.date_param(session, last),
+        **params,
     )
     rows: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
-    for contractor_id, day, tier, total in found:
-        local_day = day if postgres else dt.date.fromisoformat(day)
-        rows[contractor_id].append((local_day, tier, int(total or 0)))
+    for row in found:
+        rows[row.contractor_id].append(
+            (db.date_value(row.local_day), row.tier, int(row.seconds or 0))
+        )
     return rows
 
 
-def _run_rows(session: Session, ids: Sequence[int]) -> dict[int, Sequence[Any]]:
-    marks = ", ".join("?" * len(ids))
-    found = fetch(
+def _run_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    """``contractor -> exposure_runs row`` (:data:`RUN_COLUMNS`) of those with one."""
+    contractors, params = _id_list(ids)
+    found = db.driver_rows(
         session,
-        f"SELECT contractor_id, {RUN_COLUMNS} FROM exposure_runs WHERE contractor_id IN ({marks})",
-        tuple(ids),
+        f"SELECT contractor_id, {', '.join(RUN_COLUMNS)} FROM exposure_runs "
+        f"WHERE contractor_id IN ({contractors})",
+        **params,
     )
-    return {row[0]: row[1:] for row in found}
+    return {row.contractor_id: row for row in found}
+
+
+def _id_list(ids: Sequence[int]) -> tuple[str, dict[str, int]]:
+    """An ``IN`` list of contractor ids: its named parameters and their values."""
+    names = [f"contractor{n}" for n in range(len(ids))]
+    return ", ".join(f":{name}" for name in names), dict(zip(names, ids, strict=True))
 
 
 def _measure(
@@ -189,7 +199,7 @@ def _measure(
     at: dt.datetime,
     policy: Policy,
     rows: Sequence[tuple[dt.date, int, int]],
-    runs: Sequence[Any] | None,
+    runs: Any,
 ) -> Standing:
     today = local_date(at, ZoneInfo(contractor.timezone))
     first = today - dt.timedelta(days=policy.history_days)
@@ -224,10 +234,13 @@ def _measure(
             day -= dt.timedelta(days=1)
         s.consecutive_days_before_today = run
     for s in result.tiers.values():
-        i = 2 * (s.tier - 1)
-        if runs is None or runs[i] is None or runs[i + 1] is None:
+        if runs is None:
             continue
-        run_start, run_end = from_us(runs[i]), from_us(runs[i + 1])
+        start_us = getattr(runs, f"tier{s.tier}_start_us")
+        end_us = getattr(runs, f"tier{s.tier}_end_us")
+        if start_us is None or end_us is None:
+            continue
+        run_start, run_end = from_us(start_us), from_us(end_us)
         s.run_start, s.run_end = run_start, run_end
         limit, pause = s.continuous_limit_minutes, s.break_minutes
         if limit and pause and s.run_seconds >= limit * 60:
