@@ -10,7 +10,15 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import InputSchema, QuerySchema, Timestamp
 from workforce.contractors.services import get_contractor
-from workforce.exposure import ingest as exposure
+from workforce.exposure import ingest
+from workforce.exposure.ingest.validate import (
+    MAX_DURATION_SECONDS,
+    MAX_EVENTS,
+    MAX_ID,
+    MAX_ITEMS,
+    REF_MAX,
+)
+from workforce.exposure.models import EVENT_ID_MAX
 from workforce.exposure.view import exposure_view
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
@@ -22,19 +30,19 @@ blp = Blueprint("exposure", __name__, url_prefix="/api/v1", description="Exposur
 
 class ExposureEventSchema(InputSchema):
     """One event, as documented. Parsing is done by the fast validator of
-    :func:`workforce.exposure.ingest.validate_events`, which enforces the same rules."""
+    :func:`workforce.exposure.ingest.validate.validate_events`, which enforces the same rules."""
 
     event_id = ma.fields.String(
         required=True,
-        validate=ma.validate.Length(1, exposure.EVENT_ID_MAX),
+        validate=ma.validate.Length(1, EVENT_ID_MAX),
         metadata={"description": "idempotency key, unique per ingest token"},
     )
     contractor_id = ma.fields.Integer(
-        validate=ma.validate.Range(1, exposure.MAX_ID),
+        validate=ma.validate.Range(1, MAX_ID),
         metadata={"description": "our id; or give contractor_ref"},
     )
     contractor_ref = ma.fields.String(
-        validate=ma.validate.Length(1, exposure.REF_MAX),
+        validate=ma.validate.Length(1, REF_MAX),
         metadata={"description": "the contractor's external_ref; or give contractor_id"},
     )
     queue = ma.fields.String(
@@ -48,10 +56,10 @@ class ExposureEventSchema(InputSchema):
         required=True, metadata={"description": "at most 5 minutes in the future"}
     )
     duration_seconds = ma.fields.Integer(
-        required=True, validate=ma.validate.Range(0, exposure.MAX_DURATION_SECONDS)
+        required=True, validate=ma.validate.Range(0, MAX_DURATION_SECONDS)
     )
     items = ma.fields.Integer(
-        validate=ma.validate.Range(0, exposure.MAX_ITEMS), metadata={"description": "default 1"}
+        validate=ma.validate.Range(0, MAX_ITEMS), metadata={"description": "default 1"}
     )
 
 
@@ -70,7 +78,7 @@ class ExposureBatchSchema(InputSchema):
     events = EventList(
         ma.fields.Nested(ExposureEventSchema),
         required=True,
-        validate=ma.validate.Length(1, exposure.MAX_EVENTS),
+        validate=ma.validate.Length(1, MAX_EVENTS),
     )
 
 
@@ -141,11 +149,11 @@ class ExposureEvents(MethodView):
     @roles("admin", "ops", "ingest")
     @blp.arguments(ExposureBatchSchema)
     @blp.response(200, IngestResultSchema)
-    def post(self, data: dict[str, Any]) -> exposure.IngestResult:
+    def post(self, data: dict[str, Any]) -> ingest.IngestResult:
         """Ingest up to 5,000 exposure events, all or nothing, idempotent per token."""
         token_id = auth.principal().token_id
         assert token_id is not None  # every API principal comes from a token
-        return exposure.ingest(db.session(), token_id, data["events"])
+        return ingest.ingest(db.session(), token_id, data["events"])
 
 
 def _view(contractor_id: int, args: dict[str, Any], *, localized: bool) -> dict[str, Any]:
