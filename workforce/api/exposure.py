@@ -107,24 +107,38 @@ class DayRowSchema(ma.Schema):
 
 
 class TierStandingSchema(ma.Schema):
+    """One tier's standing (:func:`workforce.exposure.standing.tier_standing`), as the
+    exposure view and eligibility's ``details.exposure.tiers`` give it. Minutes are whole
+    minutes, rounded down."""
+
     tier = ma.fields.Integer()
-    today_minutes = ma.fields.Float(metadata={"description": "exposure at this tier and above"})
+    today_minutes = ma.fields.Integer(
+        metadata={"description": "exposure today at this tier and above"}
+    )
     daily_cap_minutes = ma.fields.Integer(allow_none=True)
     remaining_minutes_today = ma.fields.Integer(
         allow_none=True,
         metadata={"description": "left today for work on a queue of this tier (limits 1..tier)"},
     )
-    rolling_7_day_minutes = ma.fields.Float()
+    rolling_7_day_minutes = ma.fields.Integer(
+        metadata={"description": "today and the six local days before"}
+    )
     weekly_cap_minutes = ma.fields.Integer(allow_none=True)
     consecutive_days = ma.fields.Integer()
     max_consecutive_days = ma.fields.Integer(allow_none=True)
-    continuous_minutes = ma.fields.Float(metadata={"description": "length of the current run"})
+    continuous_minutes = ma.fields.Integer(metadata={"description": "length of the current run"})
     run_ended_at = ma.fields.DateTime(allow_none=True)
     continuous_limit_minutes = ma.fields.Integer(allow_none=True)
     break_minutes = ma.fields.Integer(allow_none=True)
-    break_due = ma.fields.Boolean()
+    break_due = ma.fields.Boolean(
+        metadata={"description": "a break applies to work on a queue of this tier"}
+    )
     break_until = ma.fields.DateTime(allow_none=True)
-    display = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    display = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        metadata={"description": "in the contractor's own view only: the same in words"},
+    )
 
 
 class ExposureViewSchema(ma.Schema):
@@ -137,7 +151,7 @@ class ExposureViewSchema(ma.Schema):
     policy_version = ma.fields.Integer()
     days = ma.fields.List(ma.fields.Nested(DayRowSchema))
     tiers = ma.fields.List(ma.fields.Nested(TierStandingSchema))
-    rolling_7_day_minutes = ma.fields.Float()
+    rolling_7_day_minutes = ma.fields.Integer(metadata={"description": "at tier 1 and above"})
     consecutive_days = ma.fields.Integer()
     break_due = ma.fields.Boolean()
     break_until = ma.fields.DateTime(allow_none=True)

@@ -14,7 +14,7 @@ from workforce.contractors.models import ContractorFacts
 from workforce.contractors.services import missing_contractor
 from workforce.exposure.models import RUN_COLUMNS
 from workforce.exposure.policy import NEWEST_VERSION_SQL, current_policy
-from workforce.exposure.standing import standing
+from workforce.exposure.standing import standing, tier_standing
 from workforce.harm import ROTATED_TIER, SENSITIVE_TIER
 from workforce.queues.requirements import credential_reasons, required_credentials
 from workforce.queues.services import missing_queue
@@ -214,16 +214,5 @@ def _exposure_reasons(
         "policy_version": now.policy.version,
         "local_day": now.today.isoformat(),
         "break_until": None if break_until is None else break_until.isoformat(),
-        "tiers": [
-            {
-                "tier": s.tier,
-                "today_minutes": s.today_seconds // 60,
-                "daily_cap_minutes": s.daily_cap_minutes,
-                "rolling_7_day_minutes": s.rolling_7_day_seconds // 60,
-                "weekly_cap_minutes": s.weekly_cap_minutes,
-                "consecutive_days": s.consecutive_days,
-                "max_consecutive_days": s.max_consecutive_days,
-            }
-            for s in applicable
-        ],
+        "tiers": [tier_standing(now, s.tier) for s in applicable],
     }

@@ -116,6 +116,33 @@ class Standing:
         return max(ends) if ends else None
 
 
+def tier_standing(now: Standing, tier: int) -> dict[str, Any]:
+    """One tier's standing as every answer gives it (eligibility's
+    ``details.exposure.tiers``, the exposure view's ``tiers``; the API's
+    ``TierStanding`` schema). Minutes are whole minutes, rounded down like the caps they
+    are compared with; ``remaining_minutes_today`` and ``break_due`` are what applies to
+    work on a queue of this tier (every limit of tiers 1..tier)."""
+    s = now.tiers[tier]
+    remaining = now.remaining_seconds_today(tier)
+    break_until = now.break_until(tier)
+    return {
+        "tier": tier,
+        "today_minutes": s.today_seconds // 60,
+        "daily_cap_minutes": s.daily_cap_minutes,
+        "remaining_minutes_today": None if remaining is None else remaining // 60,
+        "rolling_7_day_minutes": s.rolling_7_day_seconds // 60,
+        "weekly_cap_minutes": s.weekly_cap_minutes,
+        "consecutive_days": s.consecutive_days,
+        "max_consecutive_days": s.max_consecutive_days,
+        "continuous_minutes": s.run_seconds // 60,
+        "run_ended_at": s.run_end,
+        "continuous_limit_minutes": s.continuous_limit_minutes,
+        "break_minutes": s.break_minutes,
+        "break_due": break_until is not None,
+        "break_until": break_until,
+    }
+
+
 _NOT_READ: Any = object()
 
 
