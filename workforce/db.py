@@ -150,12 +150,13 @@ _ROW_TYPES: dict[tuple[str, ...], Any] = {}
 def named_rows(cursor: Any) -> list[Any]:
     """The rows of an executed DB-API cursor as named tuples of its columns (every column
     needs a name of its own: alias expressions)."""
+    fetched = cursor.fetchall()  # first: in psycopg's pipeline mode, the description too
     names = tuple(column[0] for column in cursor.description)
     row_type = _ROW_TYPES.get(names)
     if row_type is None:
         row_type = _ROW_TYPES[names] = namedtuple("Row", names)
     # tuple.__new__ builds each row in C (the class's own __new__ is a Python call)
-    return list(map(tuple.__new__, repeat(row_type), cursor.fetchall()))
+    return list(map(tuple.__new__, repeat(row_type), fetched))
 
 
 def is_postgresql(session: Session) -> bool:

@@ -89,8 +89,8 @@ def update_runs(
     plan = [
         (
             t,
-            2 * (t - 1),
-            5 + t,
+            RUN_COLUMNS.index(f"tier{t}_start_us"),  # the run's end is the next column
+            RUN_COLUMNS.index(f"tier{t}_due_us"),
             policy.break_seconds(t) * SECOND_US,
             (policy.tier(t).continuous_limit_minutes or 0) * 60 * SECOND_US,
         )
