@@ -81,9 +81,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 # events and error handling: a busy database is retried like any statement);
 # :func:`driver_rows` and :class:`DriverCursor` skip it for the hot paths (eligibility,
 # ingestion), where SQLAlchemy's work per statement costs more than the query.
-# Values come back as the driver gives them; :func:`instant_value`, :func:`date_value` and
-# :func:`json_value` read them as the ORM would, :func:`instant_param` and
-# :func:`date_param` write them so they compare with ORM-written columns.
+# :func:`driver_rows` takes dates and aware datetimes as they are (:func:`sqlite_value`
+# writes them as SQLAlchemy does on SQLite); values come back as the driver gives them, and
+# :func:`instant_value`, :func:`date_value` and :func:`json_value` read them as the ORM
+# would.
 
 
 def rows(session: Session, sql: str, /, **params: Any) -> Sequence[Row[Any]]:
@@ -121,12 +122,21 @@ class DriverCursor:
 
 
 def driver_rows(session: Session, sql: str, /, **params: Any) -> list[Any]:
-    """:func:`rows` on a :class:`DriverCursor`, for the hot paths: the same ``:name``
+    """:func:`rows` on the DB-API cursor, for the hot paths: the same ``:name``
     parameters, rows read by column name (or position) too."""
-    driver = DriverCursor(session)
-    with driver as cursor:
-        cursor.execute(_pyformat(sql) if driver.postgresql else sql, params)
-        return named_rows(cursor)
+    conn = session.connection()
+    cursor = conn.connection.cursor()  # as DriverCursor, without its cost on every check
+    try:
+        if conn.dialect.name == "postgresql":
+            cursor.execute(_pyformat(sql), params)
+        else:
+            for name, value in params.items():
+                if isinstance(value, dt.date):  # datetimes too
+                    params[name] = sqlite_value(value)
+            cursor.execute(sql, params)
+        return named_rows(cursor, sql)
+    finally:
+        cursor.close()
 
 
 #: ``:name`` as SQLAlchemy's ``text()`` reads it (not ``::type`` casts).
@@ -144,17 +154,25 @@ def _pyformat(sql: str) -> str:
     return found
 
 
-_ROW_TYPES: dict[tuple[str, ...], Any] = {}
+#: Row types by column names, and by the statements that gave them.
+_ROW_TYPES: dict[Any, Any] = {}
 
 
-def named_rows(cursor: Any) -> list[Any]:
+def named_rows(cursor: Any, statement: str | None = None) -> list[Any]:
     """The rows of an executed DB-API cursor as named tuples of its columns (every column
-    needs a name of its own: alias expressions)."""
+    needs a name of its own: alias expressions). ``statement``, the SQL executed, saves
+    reading the cursor's description again on the hot paths."""
     fetched = cursor.fetchall()  # first: in psycopg's pipeline mode, the description too
-    names = tuple(column[0] for column in cursor.description)
-    row_type = _ROW_TYPES.get(names)
+    row_type = _ROW_TYPES.get(statement)
     if row_type is None:
-        row_type = _ROW_TYPES[names] = namedtuple("Row", names)
+        names = tuple(column[0] for column in cursor.description)
+        row_type = _ROW_TYPES.get(names)
+        if row_type is None:
+            if len(_ROW_TYPES) > 2000:
+                _ROW_TYPES.clear()
+            row_type = _ROW_TYPES[names] = namedtuple("Row", names)
+        if statement is not None:
+            _ROW_TYPES[statement] = row_type
     # tuple.__new__ builds each row in C (the class's own __new__ is a Python call)
     return list(map(tuple.__new__, repeat(row_type), fetched))
 
@@ -186,12 +204,12 @@ def sqlite_instant(us: int) -> str:
     return f"{prefix}{hours:02d}:{minutes:02d}:{seconds:02d}.{micro:06d}"
 
 
-def instant_param(session: Session, at: dt.datetime) -> Any:
-    """``at`` as a plain-SQL parameter that compares with :class:`UTCDateTime` columns:
-    :func:`sqlite_instant` text on SQLite, the aware datetime on PostgreSQL."""
-    if is_postgresql(session):
-        return at
-    return sqlite_instant((at - _EPOCH) // dt.timedelta(microseconds=1))
+def sqlite_value(value: dt.date) -> str:
+    """A date, or an aware datetime, as SQLAlchemy stores it on SQLite (ISO date, or
+    :func:`sqlite_instant`), so plain SQL compares it with ORM-written columns."""
+    if isinstance(value, dt.datetime):
+        return sqlite_instant((value - _EPOCH) // dt.timedelta(microseconds=1))
+    return value.isoformat()
 
 
 def instant_value(value: Any) -> dt.datetime:
@@ -199,11 +217,6 @@ def instant_value(value: Any) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def date_param(session: Session, day: dt.date) -> Any:
-    """A date as a plain-SQL parameter: ISO text on SQLite (as SQLAlchemy stores it)."""
-    return day if is_postgresql(session) else day.isoformat()
 
 
 def date_value(value: Any) -> dt.date:

@@ -106,13 +106,7 @@ def check_by_slug(session: Session, contractor_id: int, slug: str, at: dt.dateti
     item they hand out: contractor, queue, rotation, policy version and runs in one plain
     SQL statement (:data:`_FACTS_SQL`) rather than five, or ORM loads.
     An unknown contractor is a 404, an unknown queue a 422 naming ``queue``."""
-    row = db.driver_rows(
-        session,
-        _FACTS_SQL,
-        contractor_id=contractor_id,
-        slug=slug,
-        at=db.instant_param(session, at),
-    )[0]
+    row = db.driver_rows(session, _FACTS_SQL, contractor_id=contractor_id, slug=slug, at=at)[0]
     if row.contractor_id is None:
         raise missing_contractor(contractor_id)
     if row.slug is None:
@@ -133,14 +127,13 @@ def check_by_slug(session: Session, contractor_id: int, slug: str, at: dt.dateti
         db.json_value(row.required_credentials) or [],
         row.language,
     )
-    rotation = row.rotation_id, row.rotation_ends_at
-    prefetched = _Prefetched(
-        rotation=None if rotation[0] is None else (rotation[0], db.instant_value(rotation[1])),
-        newest_policy=None
-        if row.policy_version is None
-        else (row.policy_version, row.policy_created_at),
-        run_row=None if row.runs_of is None else row,
-    )
+    rotation = None
+    if row.rotation_id is not None:
+        rotation = (row.rotation_id, db.instant_value(row.rotation_ends_at))
+    newest_policy = None
+    if row.policy_version is not None:
+        newest_policy = (row.policy_version, row.policy_created_at)
+    prefetched = _Prefetched(rotation, newest_policy, None if row.runs_of is None else row)
     return check(session, contractor, queue, at, prefetched)
 
 

@@ -26,6 +26,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -104,16 +105,29 @@ class Standing:
         return [self.tiers[t] for t in POLICY_TIERS if t <= queue_tier]
 
     def remaining_seconds_today(self, queue_tier: int) -> int | None:
-        values = [
-            s.remaining_seconds_today
-            for s in self.applicable(queue_tier)
-            if s.remaining_seconds_today is not None
-        ]
-        return min(values) if values else None
+        """The least of today's remainders of tiers 1..T (None: no daily cap applies)."""
+        return self._for_queue_tier.get(min(queue_tier, POLICY_TIERS[-1]), (None, None))[0]
 
     def break_until(self, queue_tier: int) -> dt.datetime | None:
-        ends = [s.break_until for s in self.applicable(queue_tier) if s.break_until is not None]
-        return max(ends) if ends else None
+        """The latest end of a break due at tiers 1..T, if one is due."""
+        return self._for_queue_tier.get(min(queue_tier, POLICY_TIERS[-1]), (None, None))[1]
+
+    @cached_property
+    def _for_queue_tier(self) -> dict[int, tuple[int | None, dt.datetime | None]]:
+        """Both of the above for every queue tier, in one pass over the tiers (the answers
+        give them per tier: :func:`tier_standing`)."""
+        found: dict[int, tuple[int | None, dt.datetime | None]] = {}
+        left: int | None = None
+        until: dt.datetime | None = None
+        for t in POLICY_TIERS:
+            s = self.tiers[t]
+            remaining = s.remaining_seconds_today
+            if remaining is not None and (left is None or remaining < left):
+                left = remaining
+            if s.break_until is not None and (until is None or s.break_until > until):
+                until = s.break_until
+            found[t] = (left, until)
+        return found
 
 
 def tier_standing(now: Standing, tier: int) -> dict[str, Any]:
@@ -144,6 +158,8 @@ def tier_standing(now: Standing, tier: int) -> dict[str, Any]:
 
 
 _NOT_READ: Any = object()
+#: The runs row's columns of each tier's run: start and end.
+_RUN_OF_TIER = {t: (f"tier{t}_start_us", f"tier{t}_end_us") for t in POLICY_TIERS}
 
 
 def standing(
@@ -185,40 +201,40 @@ def _daily_rows(
 ) -> dict[int, list[tuple[dt.date, int, int]]]:
     """``contractor -> [(local_day, tier, seconds)]`` between two local days."""
     # Plain driver SQL: this runs on every eligibility check.
-    contractors, params = _id_list(ids)
+    statement, names = _reads(len(ids))[0]
     found = db.driver_rows(
-        session,
-        "SELECT contractor_id, local_day, tier, SUM(seconds) AS seconds FROM exposure_daily "
-        f"WHERE contractor_id IN ({contractors}) AND local_day >= :first "
-        "AND local_day <= :last GROUP BY contractor_id, local_day, tier",
-        first=db.date_param(session, first),
-        last=db.date_param(session, last),
-        **params,
+        session, statement, first=first, last=last, **dict(zip(names, ids, strict=True))
     )
     rows: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
-    for row in found:
-        rows[row.contractor_id].append(
-            (db.date_value(row.local_day), row.tier, int(row.seconds or 0))
-        )
+    # Unpacked, the SELECT's columns in order: attribute reads cost more in this loop.
+    for contractor_id, local_day, tier, seconds in found:
+        rows[contractor_id].append((db.date_value(local_day), tier, int(seconds or 0)))
     return rows
 
 
 def _run_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
     """``contractor -> exposure_runs row`` (:data:`RUN_COLUMNS`) of those with one."""
-    contractors, params = _id_list(ids)
-    found = db.driver_rows(
-        session,
-        f"SELECT contractor_id, {', '.join(RUN_COLUMNS)} FROM exposure_runs "
-        f"WHERE contractor_id IN ({contractors})",
-        **params,
-    )
+    statement, names = _reads(len(ids))[1]
+    found = db.driver_rows(session, statement, **dict(zip(names, ids, strict=True)))
     return {row.contractor_id: row for row in found}
 
 
-def _id_list(ids: Sequence[int]) -> tuple[str, dict[str, int]]:
-    """An ``IN`` list of contractor ids: its named parameters and their values."""
-    names = [f"contractor{n}" for n in range(len(ids))]
-    return ", ".join(f":{name}" for name in names), dict(zip(names, ids, strict=True))
+@cache
+def _reads(count: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The roll-up and the runs reads of ``count`` contractors, each with the names of its
+    id parameters (one statement per count, so that parsing and row types are reused)."""
+    names = tuple(f"contractor{n}" for n in range(count))
+    ids = ", ".join(f":{name}" for name in names)
+    daily = (
+        "SELECT contractor_id, local_day, tier, SUM(seconds) AS seconds FROM exposure_daily "
+        f"WHERE contractor_id IN ({ids}) AND local_day >= :first AND local_day <= :last "
+        "GROUP BY contractor_id, local_day, tier"
+    )
+    runs = (
+        f"SELECT contractor_id, {', '.join(RUN_COLUMNS)} FROM exposure_runs "
+        f"WHERE contractor_id IN ({ids})"
+    )
+    return (daily, names), (runs, names)
 
 
 def _measure(
@@ -263,8 +279,8 @@ def _measure(
     for s in result.tiers.values():
         if runs is None:
             continue
-        start_us = getattr(runs, f"tier{s.tier}_start_us")
-        end_us = getattr(runs, f"tier{s.tier}_end_us")
+        start_column, end_column = _RUN_OF_TIER[s.tier]
+        start_us, end_us = getattr(runs, start_column), getattr(runs, end_column)
         if start_us is None or end_us is None:
             continue
         run_start, run_end = from_us(start_us), from_us(end_us)

@@ -18,7 +18,7 @@ from workforce.notifications.services import notify_once
 from workforce.rotations.models import ROTATION_REASONS, Rotation
 from workforce.signals import react, rotation_started
 
-#: Parameters: ``contractor_id``, ``at`` (:func:`workforce.db.instant_param`).
+#: Parameters: ``contractor_id``, ``at`` (an aware datetime, for :func:`workforce.db.driver_rows`).
 ACTIVE_ROTATION_SQL = (
     "SELECT id, ends_at FROM rotations WHERE contractor_id = :contractor_id "
     "AND status = 'active' AND started_at <= :at AND ends_at > :at "
@@ -36,7 +36,7 @@ def active_rotation_end(
         session,
         ACTIVE_ROTATION_SQL,
         contractor_id=contractor_id,
-        at=db.instant_param(session, at),
+        at=at,
     )
     if not found:
         return None

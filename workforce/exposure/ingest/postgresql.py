@@ -81,7 +81,7 @@ def insert_events(
             "WHERE e.ingest_token_id = %(token)b AND e.event_id = x.event_id LIMIT 1) AS stored",
             {"ids": [e.event_id for e in events], "token": token_id},
         )
-        stored = {row.event_id for row in db.named_rows(cursor)}
+        stored = {event_id for (event_id,) in cursor}
         fresh = [e for e in events if e.event_id not in stored]
         if not fresh:
             return set()
@@ -136,7 +136,7 @@ def _insert_skipping_stored(
             "items": [e.items for e in events],
         },
     )
-    return {row.event_id for row in db.named_rows(cursor)}
+    return {event_id for (event_id,) in cursor}
 
 
 def read_runs(session: Session, ids: list[int]) -> list[Any]:

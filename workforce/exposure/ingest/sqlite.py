@@ -81,7 +81,7 @@ def insert_events(
                 "RETURNING event_id",
                 (token_id, received, *flat),
             )
-            inserted.update(row.event_id for row in db.named_rows(cursor))
+            inserted.update(event_id for (event_id,) in cursor)
     return inserted
 
 
