@@ -7,17 +7,31 @@ rolls back: :func:`commit_request` for a request, :func:`transaction` for a job 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, String, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    MetaData,
+    Numeric,
+    Row,
+    String,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -75,35 +89,160 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-def fetch(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """Rows of a plain SQL query in the session's transaction, straight from the DB-API
-    cursor: for the hot paths (eligibility) where SQLAlchemy's result processing costs more
-    than the query. ``?`` marks parameters on both databases; values come back as the driver
-    gives them (see :func:`driver_instant`, :func:`from_driver_instant`)."""
+# --- plain SQL ---------------------------------------------------------------------------
+#
+# One way to write SQL by hand: ``:name`` parameters on both databases, rows read by column
+# name (``row.contractor_id``). :func:`rows` and :func:`execute` go through SQLAlchemy (its
+# events and error handling: a busy database is retried like any statement);
+# :func:`driver_rows` and :class:`DriverCursor` skip it for the hot paths (eligibility,
+# ingestion), where SQLAlchemy's work per statement costs more than the query.
+# :func:`driver_rows` takes dates and aware datetimes as they are (:func:`sqlite_value`
+# writes them as SQLAlchemy does on SQLite); values come back as the driver gives them, and
+# :func:`instant_value`, :func:`date_value` and :func:`json_value` read them as the ORM
+# would.
+
+
+def rows(session: Session, sql: str, /, **params: Any) -> Sequence[Row[Any]]:
+    """Rows of a plain SQL query in the session's transaction."""
+    return session.execute(text(sql), params).all()
+
+
+def execute(session: Session, sql: str, params: Sequence[Mapping[str, Any]]) -> None:
+    """Run a plain SQL statement once per parameter set (one ``executemany``)."""
+    if params:
+        session.execute(text(sql), list(params))
+
+
+class DriverCursor:
+    """A DB-API cursor on the session's connection, inside its transaction, closed when
+    the ``with`` block ends: the one way below SQLAlchemy, for the hot paths (its work per
+    statement would cost more than the query) and what it cannot do (PostgreSQL's ``COPY``
+    and pipeline mode). A statement sent on the cursor itself takes the driver's own named
+    parameters (SQLite ``:name``, psycopg ``%(name)s``, or ``%(name)b`` for binary);
+    :func:`named_rows` reads its rows. A class rather than a generator: it is entered on
+    every eligibility check."""
+
+    __slots__ = ("cursor", "postgresql")
+
+    def __init__(self, session: Session) -> None:
+        conn = session.connection()
+        self.postgresql = conn.dialect.name == "postgresql"
+        self.cursor: Any = conn.connection.cursor()
+
+    def __enter__(self) -> Any:
+        return self.cursor
+
+    def __exit__(self, *_exc: object) -> None:
+        self.cursor.close()
+
+
+def driver_rows(session: Session, sql: str, /, **params: Any) -> list[Any]:
+    """:func:`rows` on the DB-API cursor, for the hot paths: the same ``:name``
+    parameters, rows read by column name (or position) too."""
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        sql = sql.replace("?", "%s")
-    cursor = conn.connection.cursor()
+    cursor = conn.connection.cursor()  # as DriverCursor, without its cost on every check
     try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+        if conn.dialect.name == "postgresql":
+            cursor.execute(_pyformat(sql), params)
+        else:
+            for name, value in params.items():
+                if isinstance(value, dt.date):  # datetimes too
+                    params[name] = sqlite_value(value)
+            cursor.execute(sql, params)
+        return named_rows(cursor, sql)
     finally:
         cursor.close()
 
 
-def driver_instant(dialect: str, at: dt.datetime) -> Any:
-    """``at`` as a plain-SQL parameter compares against :class:`UTCDateTime` columns: naive
-    UTC text in SQLAlchemy's SQLite format, aware on PostgreSQL."""
-    if dialect == "sqlite":
-        return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return at
+#: ``:name`` as SQLAlchemy's ``text()`` reads it (not ``::type`` casts).
+_NAMED_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+_PYFORMAT: dict[str, str] = {}
 
 
-def from_driver_instant(value: Any) -> dt.datetime:
+def _pyformat(sql: str) -> str:
+    """``:name`` parameters as psycopg's ``%(name)s`` (and a literal ``%`` doubled)."""
+    found = _PYFORMAT.get(sql)
+    if found is None:
+        if len(_PYFORMAT) > 2000:
+            _PYFORMAT.clear()
+        found = _PYFORMAT[sql] = _NAMED_PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
+    return found
+
+
+#: Row types by column names, and by the statements that gave them.
+_ROW_TYPES: dict[Any, Any] = {}
+
+
+def named_rows(cursor: Any, statement: str | None = None) -> list[Any]:
+    """The rows of an executed DB-API cursor as named tuples of its columns (every column
+    needs a name of its own: alias expressions). ``statement``, the SQL executed, saves
+    reading the cursor's description again on the hot paths."""
+    fetched = cursor.fetchall()  # first: in psycopg's pipeline mode, the description too
+    row_type = _ROW_TYPES.get(statement)
+    if row_type is None:
+        names = tuple(column[0] for column in cursor.description)
+        row_type = _ROW_TYPES.get(names)
+        if row_type is None:
+            if len(_ROW_TYPES) > 2000:
+                _ROW_TYPES.clear()
+            row_type = _ROW_TYPES[names] = namedtuple("Row", names)
+        if statement is not None:
+            _ROW_TYPES[statement] = row_type
+    # tuple.__new__ builds each row in C (the class's own __new__ is a Python call)
+    return list(map(tuple.__new__, repeat(row_type), fetched))
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_DAY_US = 86_400_000_000
+_DAY_PREFIX: dict[int, str] = {}
+
+
+def sqlite_instant(us: int) -> str:
+    """The text :class:`UTCDateTime` stores on SQLite (naive UTC with microseconds) for an
+    instant in microseconds since the epoch, so rows written with plain SQL read back
+    through the ORM like rows written by it. Ingestion writes thousands a request: the
+    date part is cached per day."""
+    day, rem = divmod(us, _DAY_US)
+    prefix = _DAY_PREFIX.get(day)
+    if prefix is None:
+        if len(_DAY_PREFIX) > 100_000:
+            _DAY_PREFIX.clear()
+        prefix = _DAY_PREFIX[day] = dt.date.fromordinal(day + _EPOCH_ORDINAL).isoformat() + " "
+    seconds, micro = divmod(rem, 1_000_000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{prefix}{hours:02d}:{minutes:02d}:{seconds:02d}.{micro:06d}"
+
+
+def sqlite_value(value: dt.date) -> str:
+    """A date, or an aware datetime, as SQLAlchemy stores it on SQLite (ISO date, or
+    :func:`sqlite_instant`), so plain SQL compares it with ORM-written columns."""
+    if isinstance(value, dt.datetime):
+        return sqlite_instant((value - _EPOCH) // dt.timedelta(microseconds=1))
+    return value.isoformat()
+
+
+def instant_value(value: Any) -> dt.datetime:
     """A :class:`UTCDateTime` column read with plain SQL, as the ORM would return it."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def date_value(value: Any) -> dt.date:
+    """A ``Date`` column read with plain SQL: ISO text on SQLite."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column holding an object or array, read with plain SQL: text on SQLite,
+    parsed already by psycopg."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 class Money(TypeDecorator[Decimal]):

@@ -24,7 +24,7 @@ from tests.wellbeing.exposure_helpers import (
 )
 from workforce import db
 from workforce.contractors.models import Contractor
-from workforce.exposure.ingest import extend_run
+from workforce.exposure.ingest.runs import extend_run
 from workforce.exposure.models import ExposureDaily, ExposureEvent, ExposureRun
 from workforce.exposure.policy import current_policy
 

@@ -70,6 +70,53 @@ def test_my_view_is_localized(client, person, as_role) -> None:
     assert view["tiers"][0]["display"]["remaining_today"]
 
 
+def test_eligibility_and_the_view_give_one_tier_standing(client, app, new_contractor, as_role):
+    """Issue 20: the two answers serialised a tier's standing apart and had drifted
+    (``today_minutes`` whole minutes in eligibility, one decimal in the view). Now one
+    serialisation: for the same contractor and instant, the entries are equal, whole
+    minutes rounded down."""
+    make_queues(app)
+    cid = new_contractor(country="PH")
+    events = [
+        event("a", cid, MIDNIGHT + dt.timedelta(hours=1), 30 * 60 + 45, queue="gore-b"),
+        event("b", cid, MIDNIGHT + dt.timedelta(hours=2), 10 * 60 + 20, queue="spam"),
+        event("c", cid, MIDNIGHT - dt.timedelta(hours=5), 20 * 60 + 50, queue="hate"),
+        event("d", cid, NOW - dt.timedelta(minutes=75), 65 * 60 + 30),
+    ]
+    ingest_now(app, ingest_token(app), events, NOW)
+    ops = as_role("ops")
+    at = {"at": NOW.isoformat()}
+    view = client.get(f"/api/v1/contractors/{cid}/exposure", query_string=at, headers=ops)
+    verdict = client.get(
+        f"/api/v1/contractors/{cid}/eligibility", query_string={**at, "queue": "gore"}, headers=ops
+    )
+    assert view.status_code == verdict.status_code == 200, (view.json, verdict.json)
+    shown = {entry["tier"]: entry for entry in view.json["tiers"]}
+    checked = verdict.json["details"]["exposure"]["tiers"]
+    assert [entry["tier"] for entry in checked] == [1, 2, 3]
+    for entry in checked:
+        assert entry == shown[entry["tier"]]
+    assert shown[3]["today_minutes"] == 96  # 30:45 + 65:30
+    assert shown[1]["today_minutes"] == 106  # and 10:20 of tier 1
+    assert shown[2]["rolling_7_day_minutes"] == 117  # and 20:50 of tier 2 yesterday
+    assert shown[3]["continuous_minutes"] == 65
+    assert view.json["rolling_7_day_minutes"] == shown[1]["rolling_7_day_minutes"] == 127
+    assert verdict.json["remaining_minutes_today"] == shown[3]["remaining_minutes_today"]
+
+
+def test_the_openapi_document_types_the_tier_standing_once(client) -> None:
+    spec = client.get("/api/v1/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    one = {"$ref": "#/components/schemas/TierStanding"}
+    assert schemas["ExposureView"]["properties"]["tiers"]["items"] == one
+    assert schemas["EligibilityExposure"]["properties"]["tiers"]["items"] == one
+    assert schemas["Eligibility"]["properties"]["details"] == {
+        "$ref": "#/components/schemas/EligibilityDetails"
+    }
+    minutes = [name for name in schemas["TierStanding"]["properties"] if "minutes" in name]
+    assert {schemas["TierStanding"]["properties"][name]["type"] for name in minutes} == {"integer"}
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

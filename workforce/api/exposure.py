@@ -10,7 +10,15 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import InputSchema, QuerySchema, Timestamp
 from workforce.contractors.services import get_contractor
-from workforce.exposure import ingest as exposure
+from workforce.exposure import ingest
+from workforce.exposure.ingest.validate import (
+    MAX_DURATION_SECONDS,
+    MAX_EVENTS,
+    MAX_ID,
+    MAX_ITEMS,
+    REF_MAX,
+)
+from workforce.exposure.models import EVENT_ID_MAX
 from workforce.exposure.view import exposure_view
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
@@ -22,19 +30,19 @@ blp = Blueprint("exposure", __name__, url_prefix="/api/v1", description="Exposur
 
 class ExposureEventSchema(InputSchema):
     """One event, as documented. Parsing is done by the fast validator of
-    :func:`workforce.exposure.ingest.validate_events`, which enforces the same rules."""
+    :func:`workforce.exposure.ingest.validate.validate_events`, which enforces the same rules."""
 
     event_id = ma.fields.String(
         required=True,
-        validate=ma.validate.Length(1, exposure.EVENT_ID_MAX),
+        validate=ma.validate.Length(1, EVENT_ID_MAX),
         metadata={"description": "idempotency key, unique per ingest token"},
     )
     contractor_id = ma.fields.Integer(
-        validate=ma.validate.Range(1, exposure.MAX_ID),
+        validate=ma.validate.Range(1, MAX_ID),
         metadata={"description": "our id; or give contractor_ref"},
     )
     contractor_ref = ma.fields.String(
-        validate=ma.validate.Length(1, exposure.REF_MAX),
+        validate=ma.validate.Length(1, REF_MAX),
         metadata={"description": "the contractor's external_ref; or give contractor_id"},
     )
     queue = ma.fields.String(
@@ -48,10 +56,10 @@ class ExposureEventSchema(InputSchema):
         required=True, metadata={"description": "at most 5 minutes in the future"}
     )
     duration_seconds = ma.fields.Integer(
-        required=True, validate=ma.validate.Range(0, exposure.MAX_DURATION_SECONDS)
+        required=True, validate=ma.validate.Range(0, MAX_DURATION_SECONDS)
     )
     items = ma.fields.Integer(
-        validate=ma.validate.Range(0, exposure.MAX_ITEMS), metadata={"description": "default 1"}
+        validate=ma.validate.Range(0, MAX_ITEMS), metadata={"description": "default 1"}
     )
 
 
@@ -70,7 +78,7 @@ class ExposureBatchSchema(InputSchema):
     events = EventList(
         ma.fields.Nested(ExposureEventSchema),
         required=True,
-        validate=ma.validate.Length(1, exposure.MAX_EVENTS),
+        validate=ma.validate.Length(1, MAX_EVENTS),
     )
 
 
@@ -99,24 +107,38 @@ class DayRowSchema(ma.Schema):
 
 
 class TierStandingSchema(ma.Schema):
+    """One tier's standing (:func:`workforce.exposure.standing.tier_standing`), as the
+    exposure view and eligibility's ``details.exposure.tiers`` give it. Minutes are whole
+    minutes, rounded down."""
+
     tier = ma.fields.Integer()
-    today_minutes = ma.fields.Float(metadata={"description": "exposure at this tier and above"})
+    today_minutes = ma.fields.Integer(
+        metadata={"description": "exposure today at this tier and above"}
+    )
     daily_cap_minutes = ma.fields.Integer(allow_none=True)
     remaining_minutes_today = ma.fields.Integer(
         allow_none=True,
         metadata={"description": "left today for work on a queue of this tier (limits 1..tier)"},
     )
-    rolling_7_day_minutes = ma.fields.Float()
+    rolling_7_day_minutes = ma.fields.Integer(
+        metadata={"description": "today and the six local days before"}
+    )
     weekly_cap_minutes = ma.fields.Integer(allow_none=True)
     consecutive_days = ma.fields.Integer()
     max_consecutive_days = ma.fields.Integer(allow_none=True)
-    continuous_minutes = ma.fields.Float(metadata={"description": "length of the current run"})
+    continuous_minutes = ma.fields.Integer(metadata={"description": "length of the current run"})
     run_ended_at = ma.fields.DateTime(allow_none=True)
     continuous_limit_minutes = ma.fields.Integer(allow_none=True)
     break_minutes = ma.fields.Integer(allow_none=True)
-    break_due = ma.fields.Boolean()
+    break_due = ma.fields.Boolean(
+        metadata={"description": "a break applies to work on a queue of this tier"}
+    )
     break_until = ma.fields.DateTime(allow_none=True)
-    display = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    display = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        metadata={"description": "in the contractor's own view only: the same in words"},
+    )
 
 
 class ExposureViewSchema(ma.Schema):
@@ -129,7 +151,7 @@ class ExposureViewSchema(ma.Schema):
     policy_version = ma.fields.Integer()
     days = ma.fields.List(ma.fields.Nested(DayRowSchema))
     tiers = ma.fields.List(ma.fields.Nested(TierStandingSchema))
-    rolling_7_day_minutes = ma.fields.Float()
+    rolling_7_day_minutes = ma.fields.Integer(metadata={"description": "at tier 1 and above"})
     consecutive_days = ma.fields.Integer()
     break_due = ma.fields.Boolean()
     break_until = ma.fields.DateTime(allow_none=True)
@@ -141,11 +163,11 @@ class ExposureEvents(MethodView):
     @roles("admin", "ops", "ingest")
     @blp.arguments(ExposureBatchSchema)
     @blp.response(200, IngestResultSchema)
-    def post(self, data: dict[str, Any]) -> exposure.IngestResult:
+    def post(self, data: dict[str, Any]) -> ingest.IngestResult:
         """Ingest up to 5,000 exposure events, all or nothing, idempotent per token."""
         token_id = auth.principal().token_id
         assert token_id is not None  # every API principal comes from a token
-        return exposure.ingest(db.session(), token_id, data["events"])
+        return ingest.ingest(db.session(), token_id, data["events"])
 
 
 def _view(contractor_id: int, args: dict[str, Any], *, localized: bool) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
+from workforce.api.exposure import TierStandingSchema
 from workforce.contractors.models import CREDENTIAL_KINDS
 from workforce.eligibility import check as eligibility
 from workforce.extensions import Blueprint
@@ -91,6 +92,25 @@ class EligibilityArgs(QuerySchema):
     at = Timestamp(metadata={"description": "default: now"})
 
 
+class EligibilityExposureSchema(ma.Schema):
+    policy_version = ma.fields.Integer()
+    local_day = ma.fields.String(
+        metadata={"format": "date", "description": "the contractor's local date at `at`"}
+    )
+    break_until = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    tiers = ma.fields.List(
+        ma.fields.Nested(TierStandingSchema),
+        metadata={"description": "the tiers whose limits work on this queue respects (1..tier)"},
+    )
+
+
+class EligibilityDetailsSchema(ma.Schema):
+    exposure = ma.fields.Nested(
+        EligibilityExposureSchema, metadata={"description": "queues of tier 1 and above"}
+    )
+    rotation = ma.fields.Dict(metadata={"description": "the active rotation: id and ends_at"})
+
+
 class EligibilitySchema(ma.Schema):
     contractor_id = ma.fields.Integer()
     queue = ma.fields.String()
@@ -98,7 +118,7 @@ class EligibilitySchema(ma.Schema):
     eligible = ma.fields.Boolean()
     reasons = ma.fields.List(ma.fields.String())
     remaining_minutes_today = ma.fields.Integer(allow_none=True)
-    details = ma.fields.Dict()
+    details = ma.fields.Nested(EligibilityDetailsSchema)
 
 
 @blp.route("/queues")

@@ -4,18 +4,17 @@ API, the shift rules and the rotation engine, with every reason that applies."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.orm import Session
 
+from workforce import db
 from workforce.contractors.models import ContractorFacts
 from workforce.contractors.services import missing_contractor
-from workforce.db import driver_instant, fetch, from_driver_instant
-from workforce.exposure.ingest import RUN_COLUMNS
+from workforce.exposure.models import RUN_COLUMNS
 from workforce.exposure.policy import NEWEST_VERSION_SQL, current_policy
-from workforce.exposure.standing import standing
+from workforce.exposure.standing import standing, tier_standing
 from workforce.harm import ROTATED_TIER, SENSITIVE_TIER
 from workforce.queues.requirements import credential_reasons, required_credentials
 from workforce.queues.services import missing_queue
@@ -75,25 +74,21 @@ class _QueueRow(NamedTuple):
     language: str | None
 
 
-def _json(value: Any) -> Any:
-    """A JSON column read with plain SQL: text on SQLite, parsed already by psycopg."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
 #: One round trip for what every platform check needs besides the roll-ups: contractor,
 #: queue, active rotation, newest policy version and runs row (NULLs where missing).
-#: Parameters: contractor id, queue slug, the rotation's three, contractor id.
 _FACTS_SQL = (
-    "SELECT c.id, c.status, c.timezone, c.sensitive_consent_at, c.opt_outs, "
+    "SELECT c.id AS contractor_id, c.status, c.timezone, c.sensitive_consent_at, c.opt_outs, "
     "q.slug, q.active, q.tier, q.categories, q.required_credentials, q.language, "
-    "rot.id, rot.ends_at, pol.version, pol.created_at, "
-    + ", ".join(f"r.{name}" for name in RUN_COLUMNS.split(", "))
+    "rot.id AS rotation_id, rot.ends_at AS rotation_ends_at, "
+    "pol.version AS policy_version, pol.created_at AS policy_created_at, "
+    "r.contractor_id AS runs_of, "
+    + ", ".join(f"r.{name}" for name in RUN_COLUMNS)
     + " FROM (SELECT 1 AS one) k "
-    "LEFT JOIN contractors c ON c.id = ? "
-    "LEFT JOIN queues q ON q.slug = ? "
+    "LEFT JOIN contractors c ON c.id = :contractor_id "
+    "LEFT JOIN queues q ON q.slug = :slug "
     f"LEFT JOIN ({ACTIVE_ROTATION_SQL}) rot ON 1 = 1 "
     f"LEFT JOIN ({NEWEST_VERSION_SQL}) pol ON 1 = 1 "
-    "LEFT JOIN exposure_runs r ON r.contractor_id = ?"
+    "LEFT JOIN exposure_runs r ON r.contractor_id = :contractor_id"
 )
 
 
@@ -102,7 +97,8 @@ class _Prefetched(NamedTuple):
 
     rotation: tuple[int, dt.datetime] | None
     newest_policy: tuple[Any, Any] | None
-    run_row: tuple[Any, ...] | None
+    #: The runs row's columns by name (:data:`RUN_COLUMNS`), None without a row.
+    run_row: Any
 
 
 def check_by_slug(session: Session, contractor_id: int, slug: str, at: dt.datetime) -> Eligibility:
@@ -110,30 +106,34 @@ def check_by_slug(session: Session, contractor_id: int, slug: str, at: dt.dateti
     item they hand out: contractor, queue, rotation, policy version and runs in one plain
     SQL statement (:data:`_FACTS_SQL`) rather than five, or ORM loads.
     An unknown contractor is a 404, an unknown queue a 422 naming ``queue``."""
-    instant = driver_instant(session.get_bind().dialect.name, at)
-    params = (contractor_id, slug, contractor_id, instant, instant, contractor_id)
-    row = fetch(session, _FACTS_SQL, params)[0]
-    if row[0] is None:
+    row = db.driver_rows(session, _FACTS_SQL, contractor_id=contractor_id, slug=slug, at=at)[0]
+    if row.contractor_id is None:
         raise missing_contractor(contractor_id)
-    if row[5] is None:
+    if row.slug is None:
         raise missing_queue(slug)
-    consent = row[3]
+    consent = row.sensitive_consent_at
     contractor = _ContractorRow(
-        row[0],
-        row[1],
-        row[2],
-        None if consent is None else from_driver_instant(consent),
-        _json(row[4]) or [],
+        row.contractor_id,
+        row.status,
+        row.timezone,
+        None if consent is None else db.instant_value(consent),
+        db.json_value(row.opt_outs) or [],
     )
     queue = _QueueRow(
-        row[5], bool(row[6]), row[7], _json(row[8]) or [], _json(row[9]) or [], row[10]
+        row.slug,
+        bool(row.active),
+        row.tier,
+        db.json_value(row.categories) or [],
+        db.json_value(row.required_credentials) or [],
+        row.language,
     )
-    runs = row[15:]
-    prefetched = _Prefetched(
-        rotation=None if row[11] is None else (row[11], from_driver_instant(row[12])),
-        newest_policy=None if row[13] is None else (row[13], row[14]),
-        run_row=None if all(value is None for value in runs) else runs,
-    )
+    rotation = None
+    if row.rotation_id is not None:
+        rotation = (row.rotation_id, db.instant_value(row.rotation_ends_at))
+    newest_policy = None
+    if row.policy_version is not None:
+        newest_policy = (row.policy_version, row.policy_created_at)
+    prefetched = _Prefetched(rotation, newest_policy, None if row.runs_of is None else row)
     return check(session, contractor, queue, at, prefetched)
 
 
@@ -207,16 +207,5 @@ def _exposure_reasons(
         "policy_version": now.policy.version,
         "local_day": now.today.isoformat(),
         "break_until": None if break_until is None else break_until.isoformat(),
-        "tiers": [
-            {
-                "tier": s.tier,
-                "today_minutes": s.today_seconds // 60,
-                "daily_cap_minutes": s.daily_cap_minutes,
-                "rolling_7_day_minutes": s.rolling_7_day_seconds // 60,
-                "weekly_cap_minutes": s.weekly_cap_minutes,
-                "consecutive_days": s.consecutive_days,
-                "max_consecutive_days": s.max_consecutive_days,
-            }
-            for s in applicable
-        ],
+        "tiers": [tier_standing(now, s.tier) for s in applicable],
     }

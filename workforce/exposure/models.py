@@ -26,6 +26,19 @@ from workforce.timeutil import from_us
 
 #: The longest ``event_id`` a platform may send.
 EVENT_ID_MAX = 128
+#: :class:`ExposureRun`'s run columns in the order the run algorithm keeps them
+#: (:mod:`workforce.exposure.ingest.runs`): start and end per tier, then the breaks due.
+RUN_COLUMNS = (
+    "tier1_start_us",
+    "tier1_end_us",
+    "tier2_start_us",
+    "tier2_end_us",
+    "tier3_start_us",
+    "tier3_end_us",
+    "tier1_due_us",
+    "tier2_due_us",
+    "tier3_due_us",
+)
 
 
 class ExposureEvent(Base):

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from workforce import audit
-from workforce.db import fetch, utcnow
+from workforce import audit, db
+from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
 from workforce.exposure.models import ExposurePolicy
 
@@ -297,11 +297,13 @@ def current_policy(
     (:data:`NEWEST_VERSION_SQL`, or none when the caller read it already as ``newest``):
     the parsed versions are cached until a newer version appears.
     """
-    found = [newest] if newest is not None else fetch(session, NEWEST_VERSION_SQL)
-    if not found:
-        ensure_default(session)
-        return current_policy(session, at)
-    key = (str(session.connection().engine.url), *found[0])
+    if newest is None:
+        found = db.driver_rows(session, NEWEST_VERSION_SQL)
+        if not found:
+            ensure_default(session)
+            return current_policy(session, at)
+        newest = (found[0].version, found[0].created_at)
+    key = (str(session.connection().engine.url), *newest)
     versions = _VERSIONS.get(key)
     if versions is None:
         rows = session.scalars(

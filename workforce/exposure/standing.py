@@ -11,7 +11,7 @@ Definitions (tier t = exposure at tier t *and above*, see :mod:`workforce.exposu
   when that run, ending yesterday, is already ``max_consecutive_days`` long. Runs are
   counted within the policy's ``history_days`` (longer than any day limit), so a longer run
   is measured as that many days: always past the limit, but not its full length.
-- **break due**: the current run at tier t (see :mod:`workforce.exposure.ingest`) has
+- **break due**: the current run at tier t (see :mod:`workforce.exposure.ingest.runs`) has
   lasted at least the continuous limit; a break is due from the run's end for the policy's
   break length.
 
@@ -26,14 +26,15 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from workforce import db
 from workforce.contractors.models import ContractorFacts
-from workforce.db import fetch
-from workforce.exposure.ingest import RUN_COLUMNS
+from workforce.exposure.models import RUN_COLUMNS
 from workforce.exposure.policy import POLICY_TIERS, Policy, current_policy
 from workforce.timeutil import from_us, local_date
 
@@ -104,19 +105,61 @@ class Standing:
         return [self.tiers[t] for t in POLICY_TIERS if t <= queue_tier]
 
     def remaining_seconds_today(self, queue_tier: int) -> int | None:
-        values = [
-            s.remaining_seconds_today
-            for s in self.applicable(queue_tier)
-            if s.remaining_seconds_today is not None
-        ]
-        return min(values) if values else None
+        """The least of today's remainders of tiers 1..T (None: no daily cap applies)."""
+        return self._for_queue_tier.get(min(queue_tier, POLICY_TIERS[-1]), (None, None))[0]
 
     def break_until(self, queue_tier: int) -> dt.datetime | None:
-        ends = [s.break_until for s in self.applicable(queue_tier) if s.break_until is not None]
-        return max(ends) if ends else None
+        """The latest end of a break due at tiers 1..T, if one is due."""
+        return self._for_queue_tier.get(min(queue_tier, POLICY_TIERS[-1]), (None, None))[1]
+
+    @cached_property
+    def _for_queue_tier(self) -> dict[int, tuple[int | None, dt.datetime | None]]:
+        """Both of the above for every queue tier, in one pass over the tiers (the answers
+        give them per tier: :func:`tier_standing`)."""
+        found: dict[int, tuple[int | None, dt.datetime | None]] = {}
+        left: int | None = None
+        until: dt.datetime | None = None
+        for t in POLICY_TIERS:
+            s = self.tiers[t]
+            remaining = s.remaining_seconds_today
+            if remaining is not None and (left is None or remaining < left):
+                left = remaining
+            if s.break_until is not None and (until is None or s.break_until > until):
+                until = s.break_until
+            found[t] = (left, until)
+        return found
+
+
+def tier_standing(now: Standing, tier: int) -> dict[str, Any]:
+    """One tier's standing as every answer gives it (eligibility's
+    ``details.exposure.tiers``, the exposure view's ``tiers``; the API's
+    ``TierStanding`` schema). Minutes are whole minutes, rounded down like the caps they
+    are compared with; ``remaining_minutes_today`` and ``break_due`` are what applies to
+    work on a queue of this tier (every limit of tiers 1..tier)."""
+    s = now.tiers[tier]
+    remaining = now.remaining_seconds_today(tier)
+    break_until = now.break_until(tier)
+    return {
+        "tier": tier,
+        "today_minutes": s.today_seconds // 60,
+        "daily_cap_minutes": s.daily_cap_minutes,
+        "remaining_minutes_today": None if remaining is None else remaining // 60,
+        "rolling_7_day_minutes": s.rolling_7_day_seconds // 60,
+        "weekly_cap_minutes": s.weekly_cap_minutes,
+        "consecutive_days": s.consecutive_days,
+        "max_consecutive_days": s.max_consecutive_days,
+        "continuous_minutes": s.run_seconds // 60,
+        "run_ended_at": s.run_end,
+        "continuous_limit_minutes": s.continuous_limit_minutes,
+        "break_minutes": s.break_minutes,
+        "break_due": break_until is not None,
+        "break_until": break_until,
+    }
 
 
 _NOT_READ: Any = object()
+#: The runs row's columns of each tier's run: start and end.
+_RUN_OF_TIER = {t: (f"tier{t}_start_us", f"tier{t}_end_us") for t in POLICY_TIERS}
 
 
 def standing(
@@ -124,11 +167,11 @@ def standing(
     contractor: ContractorFacts,
     at: dt.datetime,
     policy: Policy | None = None,
-    run_row: Sequence[Any] | None = _NOT_READ,
+    run_row: Any = _NOT_READ,
 ) -> Standing:
     """Measure the contractor against the policy in force at ``at`` (module docstring).
-    ``run_row``: the contractor's ``exposure_runs`` columns (:data:`RUN_COLUMNS`), or
-    None for no row, when the caller has read them already."""
+    ``run_row``: a row with the contractor's ``exposure_runs`` columns by name
+    (:data:`RUN_COLUMNS`), or None for no row, when the caller has read them already."""
     policy = policy or current_policy(session, at)
     today = local_date(at, ZoneInfo(contractor.timezone))
     first = today - dt.timedelta(days=policy.history_days)
@@ -157,31 +200,41 @@ def _daily_rows(
     session: Session, ids: Sequence[int], first: dt.date, last: dt.date
 ) -> dict[int, list[tuple[dt.date, int, int]]]:
     """``contractor -> [(local_day, tier, seconds)]`` between two local days."""
-    # Plain DB-API SQL: this runs on every eligibility check.
-    postgres = session.get_bind().dialect.name == "postgresql"
-    bounds: tuple[Any, Any] = (first, last) if postgres else (str(first), str(last))
-    found = fetch(
-        session,
-        "SELECT contractor_id, local_day, tier, SUM(seconds) FROM exposure_daily WHERE "
-        f"contractor_id IN ({', '.join('?' * len(ids))}) AND local_day >= ? "
-        "AND local_day <= ? GROUP BY contractor_id, local_day, tier",
-        (*ids, *bounds),
+    # Plain driver SQL: this runs on every eligibility check.
+    statement, names = _reads(len(ids))[0]
+    found = db.driver_rows(
+        session, statement, first=first, last=last, **dict(zip(names, ids, strict=True))
     )
     rows: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
-    for contractor_id, day, tier, total in found:
-        local_day = day if postgres else dt.date.fromisoformat(day)
-        rows[contractor_id].append((local_day, tier, int(total or 0)))
+    # Unpacked, the SELECT's columns in order: attribute reads cost more in this loop.
+    for contractor_id, local_day, tier, seconds in found:
+        rows[contractor_id].append((db.date_value(local_day), tier, int(seconds or 0)))
     return rows
 
 
-def _run_rows(session: Session, ids: Sequence[int]) -> dict[int, Sequence[Any]]:
-    marks = ", ".join("?" * len(ids))
-    found = fetch(
-        session,
-        f"SELECT contractor_id, {RUN_COLUMNS} FROM exposure_runs WHERE contractor_id IN ({marks})",
-        tuple(ids),
+def _run_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    """``contractor -> exposure_runs row`` (:data:`RUN_COLUMNS`) of those with one."""
+    statement, names = _reads(len(ids))[1]
+    found = db.driver_rows(session, statement, **dict(zip(names, ids, strict=True)))
+    return {row.contractor_id: row for row in found}
+
+
+@cache
+def _reads(count: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The roll-up and the runs reads of ``count`` contractors, each with the names of its
+    id parameters (one statement per count, so that parsing and row types are reused)."""
+    names = tuple(f"contractor{n}" for n in range(count))
+    ids = ", ".join(f":{name}" for name in names)
+    daily = (
+        "SELECT contractor_id, local_day, tier, SUM(seconds) AS seconds FROM exposure_daily "
+        f"WHERE contractor_id IN ({ids}) AND local_day >= :first AND local_day <= :last "
+        "GROUP BY contractor_id, local_day, tier"
     )
-    return {row[0]: row[1:] for row in found}
+    runs = (
+        f"SELECT contractor_id, {', '.join(RUN_COLUMNS)} FROM exposure_runs "
+        f"WHERE contractor_id IN ({ids})"
+    )
+    return (daily, names), (runs, names)
 
 
 def _measure(
@@ -189,7 +242,7 @@ def _measure(
     at: dt.datetime,
     policy: Policy,
     rows: Sequence[tuple[dt.date, int, int]],
-    runs: Sequence[Any] | None,
+    runs: Any,
 ) -> Standing:
     today = local_date(at, ZoneInfo(contractor.timezone))
     first = today - dt.timedelta(days=policy.history_days)
@@ -224,10 +277,13 @@ def _measure(
             day -= dt.timedelta(days=1)
         s.consecutive_days_before_today = run
     for s in result.tiers.values():
-        i = 2 * (s.tier - 1)
-        if runs is None or runs[i] is None or runs[i + 1] is None:
+        if runs is None:
             continue
-        run_start, run_end = from_us(runs[i]), from_us(runs[i + 1])
+        start_column, end_column = _RUN_OF_TIER[s.tier]
+        start_us, end_us = getattr(runs, start_column), getattr(runs, end_column)
+        if start_us is None or end_us is None:
+            continue
+        run_start, run_end = from_us(start_us), from_us(end_us)
         s.run_start, s.run_end = run_start, run_end
         limit, pause = s.continuous_limit_minutes, s.break_minutes
         if limit and pause and s.run_seconds >= limit * 60:

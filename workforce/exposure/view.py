@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from workforce.contractors.models import Contractor
 from workforce.errors import InvalidInput
 from workforce.exposure.models import ExposureDaily
-from workforce.exposure.standing import standing
+from workforce.exposure.standing import standing, tier_standing
 from workforce.timeutil import local_date
 
 #: Longest range of days one view covers.
@@ -53,6 +53,18 @@ class _Display:
 
     def instant(self, at: dt.datetime) -> str:
         return format_datetime(at, format="short", tzinfo=self.zone, locale=self.locale)
+
+    def tier(self, entry: dict[str, Any]) -> dict[str, str]:
+        """A :func:`tier_standing`'s minutes and break end in words."""
+        shown = {
+            "today": self.minutes(entry["today_minutes"]),
+            "rolling_7_days": self.minutes(entry["rolling_7_day_minutes"]),
+        }
+        if entry["remaining_minutes_today"] is not None:
+            shown["remaining_today"] = self.minutes(entry["remaining_minutes_today"])
+        if entry["break_until"]:
+            shown["break_until"] = self.instant(entry["break_until"])
+        return shown
 
 
 def exposure_view(
@@ -106,40 +118,14 @@ def exposure_view(
                 "duration": display.minutes(row["minutes"]),
             }
         days.append(row)
-    tiers = []
-    for s in sorted(now.tiers.values(), key=lambda s: -s.tier):
-        remaining = now.remaining_seconds_today(s.tier)
-        break_until = now.break_until(s.tier)
-        entry: dict[str, Any] = {
-            "tier": s.tier,
-            "today_minutes": _minutes(s.today_seconds),
-            "daily_cap_minutes": s.daily_cap_minutes,
-            "remaining_minutes_today": None if remaining is None else remaining // 60,
-            "rolling_7_day_minutes": _minutes(s.rolling_7_day_seconds),
-            "weekly_cap_minutes": s.weekly_cap_minutes,
-            "consecutive_days": s.consecutive_days,
-            "max_consecutive_days": s.max_consecutive_days,
-            "continuous_minutes": _minutes(s.run_seconds) if s.run_end else 0.0,
-            "run_ended_at": s.run_end,
-            "continuous_limit_minutes": s.continuous_limit_minutes,
-            "break_minutes": s.break_minutes,
-            "break_due": break_until is not None,
-            "break_until": break_until,
-        }
-        if display:
-            entry["display"] = {
-                "today": display.minutes(entry["today_minutes"]),
-                "rolling_7_days": display.minutes(entry["rolling_7_day_minutes"]),
-                **(
-                    {"remaining_today": display.minutes(entry["remaining_minutes_today"])}
-                    if remaining is not None
-                    else {}
-                ),
-                **({"break_until": display.instant(break_until)} if break_until else {}),
-            }
-        tiers.append(entry)
+    entries = {tier: tier_standing(now, tier) for tier in now.tiers}
+    if display:
+        for entry in entries.values():
+            entry["display"] = display.tier(entry)
+    # The 7 days and consecutive days at the top are the broadest counts: any disturbing
+    # content (tier 1 and above).
+    broadest = entries[min(entries)]
     break_until = now.break_until(max(now.tiers))
-    # "Consecutive days" at the top is the broadest count: any disturbing content (tier 1+).
     result: dict[str, Any] = {
         "contractor_id": contractor.id,
         "timezone": contractor.timezone,
@@ -148,9 +134,9 @@ def exposure_view(
         "today": today,
         "policy_version": now.policy.version,
         "days": days,
-        "tiers": tiers,
-        "rolling_7_day_minutes": _minutes(now.tiers[1].rolling_7_day_seconds),
-        "consecutive_days": now.tiers[1].consecutive_days,
+        "tiers": [entries[tier] for tier in sorted(entries, reverse=True)],
+        "rolling_7_day_minutes": broadest["rolling_7_day_minutes"],
+        "consecutive_days": broadest["consecutive_days"],
         "break_due": break_until is not None,
         "break_until": break_until,
     }

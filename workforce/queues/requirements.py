@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from workforce import db
 from workforce.contractors.models import credential_status_on
-from workforce.db import fetch
 
 
 def required_credentials(
@@ -28,14 +28,17 @@ def credential_reasons(
     """``missing_credential:RN``, ``credential_expired:RN``, ``missing_language:sw``... for
     each of ``required`` the contractor does not hold verified on ``today``."""
     held: dict[tuple[str, str], set[str]] = {}
-    for kind, code, status, expires_on in fetch(
+    # Plain driver SQL: every eligibility check on a queue with requirements asks this.
+    for row in db.driver_rows(
         session,
-        "SELECT kind, code, status, expires_on FROM credentials WHERE contractor_id = ?",
-        (contractor_id,),
+        "SELECT kind, code, status, expires_on FROM credentials "
+        "WHERE contractor_id = :contractor_id",
+        contractor_id=contractor_id,
     ):
-        if isinstance(expires_on, str):
-            expires_on = dt.date.fromisoformat(expires_on)
-        held.setdefault((kind, code), set()).add(credential_status_on(status, expires_on, today))
+        expires_on = None if row.expires_on is None else db.date_value(row.expires_on)
+        held.setdefault((row.kind, row.code), set()).add(
+            credential_status_on(row.status, expires_on, today)
+        )
     reasons = []
     for need in required:
         states = held.get((need["kind"], need["code"]), set())

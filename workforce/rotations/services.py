@@ -10,18 +10,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from workforce import audit
+from workforce import audit, db
 from workforce.contractors.models import Contractor
-from workforce.db import driver_instant, fetch, from_driver_instant, utcnow
+from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
 from workforce.notifications.services import notify_once
 from workforce.rotations.models import ROTATION_REASONS, Rotation
 from workforce.signals import react, rotation_started
 
-#: Parameters: contractor id, the instant twice (:func:`workforce.db.driver_instant`).
+#: Parameters: ``contractor_id``, ``at`` (an aware datetime, for :func:`workforce.db.driver_rows`).
 ACTIVE_ROTATION_SQL = (
-    "SELECT id, ends_at FROM rotations WHERE contractor_id = ? AND status = 'active' "
-    "AND started_at <= ? AND ends_at > ? ORDER BY ends_at DESC LIMIT 1"
+    "SELECT id, ends_at FROM rotations WHERE contractor_id = :contractor_id "
+    "AND status = 'active' AND started_at <= :at AND ends_at > :at "
+    "ORDER BY ends_at DESC LIMIT 1"
 )
 
 
@@ -31,11 +32,15 @@ def active_rotation_end(
     """Id and end of the rotation keeping the contractor off tier >= 2 work at ``at``, if
     any. Plain SQL (index ``ix_rotations_contractor_window``): every eligibility check
     asks this."""
-    instant = driver_instant(session.get_bind().dialect.name, at)
-    found = fetch(session, ACTIVE_ROTATION_SQL, (contractor_id, instant, instant))
+    found = db.driver_rows(
+        session,
+        ACTIVE_ROTATION_SQL,
+        contractor_id=contractor_id,
+        at=at,
+    )
     if not found:
         return None
-    return found[0][0], from_driver_instant(found[0][1])
+    return found[0].id, db.instant_value(found[0].ends_at)
 
 
 def active_rotation(session: Session, contractor_id: int, at: dt.datetime) -> Rotation | None:

@@ -61,11 +61,11 @@ from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from workforce import db
 from workforce.contractors.models import Contractor
-from workforce.db import fetch
 from workforce.exposure.policy import POLICY_TIERS, Policy, current_policy
 from workforce.exposure.standing import Standing, TierStanding, standings
 from workforce.harm import ROTATED_TIER
@@ -92,15 +92,16 @@ def changed(session: Session, now: dt.datetime, policy: Policy) -> dict[int, int
     """Contractors to measure again -> their runs row's ``changes``: those whose roll-ups
     moved since the sweep last measured them, measured under another policy version, due
     a recheck, or never measured. One scan of ``exposure_runs`` (a row per contractor)."""
-    rows = fetch(
+    rows = db.rows(
         session,
         "SELECT r.contractor_id, r.changes FROM exposure_runs r "
         "LEFT JOIN sweep_marks m ON m.contractor_id = r.contractor_id "
-        "WHERE m.contractor_id IS NULL OR m.changes <> r.changes OR m.policy_version <> ? "
-        "OR m.recheck_us <= ?",
-        (policy.version, to_us(now)),
+        "WHERE m.contractor_id IS NULL OR m.changes <> r.changes "
+        "OR m.policy_version <> :version OR m.recheck_us <= :now_us",
+        version=policy.version,
+        now_us=to_us(now),
     )
-    return dict(rows)
+    return {row.contractor_id: row.changes for row in rows}
 
 
 def _credential_queues(session: Session) -> list[int]:
@@ -351,16 +352,14 @@ def _save_marks(session: Session, chunk: list[int], marks: list[dict[str, Any]])
     kept = {mark["cid"] for mark in marks}
     if dropped := [cid for cid in chunk if cid not in kept]:
         session.execute(delete(SweepMark).where(SweepMark.contractor_id.in_(dropped)))
-    if marks:
-        session.execute(
-            text(
-                "INSERT INTO sweep_marks (contractor_id, changes, policy_version, recheck_us) "
-                "VALUES (:cid, :changes, :version, :recheck) ON CONFLICT (contractor_id) DO "
-                "UPDATE SET changes = excluded.changes, policy_version = excluded.policy_version,"
-                " recheck_us = excluded.recheck_us"
-            ),
-            marks,
-        )
+    db.execute(
+        session,
+        "INSERT INTO sweep_marks (contractor_id, changes, policy_version, recheck_us) "
+        "VALUES (:cid, :changes, :version, :recheck) ON CONFLICT (contractor_id) DO "
+        "UPDATE SET changes = excluded.changes, policy_version = excluded.policy_version, "
+        "recheck_us = excluded.recheck_us",
+        marks,
+    )
 
 
 def _rotate_for_breach(
