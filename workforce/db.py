@@ -94,7 +94,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 # One way to write SQL by hand: ``:name`` parameters on both databases, rows read by column
 # name (``row.contractor_id``). :func:`rows` and :func:`execute` go through SQLAlchemy (its
 # events and error handling: a busy database is retried like any statement);
-# :func:`driver_rows` and :class:`DriverCursor` skip it for the hot paths (eligibility,
+# :func:`driver_rows` and :func:`driver_cursor` skip it for the hot paths (eligibility,
 # ingestion), where SQLAlchemy's work per statement costs more than the query.
 # :func:`driver_rows` takes dates and aware datetimes as they are (:func:`sqlite_value`
 # writes them as SQLAlchemy does on SQLite); values come back as the driver gives them, and
@@ -113,34 +113,25 @@ def execute(session: Session, sql: str, params: Sequence[Mapping[str, Any]]) -> 
         session.execute(text(sql), list(params))
 
 
-class DriverCursor:
+@contextmanager
+def driver_cursor(session: Session) -> Iterator[Any]:
     """A DB-API cursor on the session's connection, inside its transaction, closed when
-    the ``with`` block ends: the one way below SQLAlchemy, for the hot paths (its work per
-    statement would cost more than the query) and what it cannot do (PostgreSQL's ``COPY``
-    and pipeline mode). A statement sent on the cursor itself takes the driver's own named
-    parameters (SQLite ``:name``, psycopg ``%(name)s``, or ``%(name)b`` for binary);
-    :func:`named_rows` reads its rows. A class rather than a generator: it is entered on
-    every eligibility check."""
-
-    __slots__ = ("cursor", "postgresql")
-
-    def __init__(self, session: Session) -> None:
-        conn = session.connection()
-        self.postgresql = conn.dialect.name == "postgresql"
-        self.cursor: Any = conn.connection.cursor()
-
-    def __enter__(self) -> Any:
-        return self.cursor
-
-    def __exit__(self, *_exc: object) -> None:
-        self.cursor.close()
+    the ``with`` block ends: with :func:`driver_rows`, the way below SQLAlchemy, for the
+    hot paths and what SQLAlchemy cannot do (PostgreSQL's ``COPY`` and pipeline mode). A
+    statement sent on it takes the driver's own named parameters (SQLite ``:name``,
+    psycopg ``%(name)s``, or ``%(name)b`` for binary); :func:`named_rows` reads its rows."""
+    cursor = session.connection().connection.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def driver_rows(session: Session, sql: str, /, **params: Any) -> list[Any]:
     """:func:`rows` on the DB-API cursor, for the hot paths: the same ``:name``
     parameters, rows read by column name (or position) too."""
     conn = session.connection()
-    cursor = conn.connection.cursor()  # as DriverCursor, without its cost on every check
+    cursor = conn.connection.cursor()  # as driver_cursor does, without its cost per check
     try:
         if conn.dialect.name == "postgresql":
             cursor.execute(_pyformat(sql), params)

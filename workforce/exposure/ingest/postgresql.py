@@ -1,4 +1,4 @@
-"""Ingestion's SQL on PostgreSQL, on the DB-API cursor (:class:`workforce.db.DriverCursor`)
+"""Ingestion's SQL on PostgreSQL, on the DB-API cursor (:func:`workforce.db.driver_cursor`)
 in psycopg's own named parameters: lists bound as binary arrays (``%(name)b``) and joined
 with ``unnest``, the raw events by binary ``COPY``, the runs and roll-ups as one
 ``unnest`` upsert each, sent in pipeline mode so the server applies one while Python
@@ -41,7 +41,7 @@ def find_contractors(session: Session, ids: list[int], refs: list[str]) -> list[
     # Joined to the arrays rather than ``= ANY(...)``: a parameter array is searched
     # element by element for every row scanned (5 ms a batch at 2,000 contractors).
     found = "SELECT c.id, c.external_ref, c.status, c.timezone FROM contractors c JOIN"
-    with db.DriverCursor(session) as cursor:
+    with db.driver_cursor(session) as cursor:
         cursor.execute(
             f"{found} unnest(%(ids)b::int[]) AS x(id) ON c.id = x.id UNION ALL "
             f"{found} unnest(%(refs)b::varchar[]) AS x(ref) ON c.external_ref = x.ref",
@@ -52,7 +52,7 @@ def find_contractors(session: Session, ids: list[int], refs: list[str]) -> list[
 
 def find_queues(session: Session, slugs: list[str]) -> list[Any]:
     """Queues by slug: ``id, slug, tier, categories``."""
-    with db.DriverCursor(session) as cursor:
+    with db.driver_cursor(session) as cursor:
         cursor.execute(
             "SELECT id, slug, tier, categories FROM queues WHERE slug = ANY(%(slugs)b)",
             {"slugs": slugs},
@@ -71,7 +71,7 @@ def insert_events(
     first makes the COPY fail on the unique key: then, inside a savepoint rolled back, the
     batch falls back to the conflict-skipping insert, which waits for that batch and skips
     what it stored."""
-    with db.DriverCursor(session) as cursor:
+    with db.driver_cursor(session) as cursor:
         # One unique-index probe per id whatever the table's statistics say: with
         # ``event_id = ANY(...)`` a stale row estimate made the planner read every event of
         # the token instead (11 ms a batch at 60,000 events, growing with the table).
@@ -143,7 +143,7 @@ def read_runs(session: Session, ids: list[int]) -> list[Any]:
     """The ``exposure_runs`` rows of these contractors: ``contractor_id`` and
     :data:`RUN_COLUMNS`, locked: concurrent batches for one person take turns on them (in
     id order)."""
-    with db.DriverCursor(session) as cursor:
+    with db.driver_cursor(session) as cursor:
         cursor.execute(
             f"SELECT contractor_id, {', '.join(RUN_COLUMNS)} FROM exposure_runs r "
             "JOIN unnest(%(ids)b::int[]) AS x(id) ON r.contractor_id = x.id "
@@ -165,7 +165,7 @@ def upsert(
     column."""
     names = [name for name, _type in columns]
     arrays = ", ".join(f"%({name})b::{type_}[]" for name, type_ in columns)
-    with db.DriverCursor(session) as cursor:
+    with db.driver_cursor(session) as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
             + on_conflict,
@@ -185,5 +185,5 @@ def local_day(number: int) -> dt.date:
 def pipelined(session: Session) -> Iterator[None]:
     """psycopg's pipeline mode, so the runs and roll-up upserts run on the server while
     Python prepares the next one (results are awaited when the block ends)."""
-    with db.DriverCursor(session) as cursor, cursor.connection.pipeline():
+    with db.driver_cursor(session) as cursor, cursor.connection.pipeline():
         yield

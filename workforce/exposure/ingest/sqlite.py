@@ -1,4 +1,4 @@
-"""Ingestion's SQL on SQLite, on the DB-API cursor (:class:`workforce.db.DriverCursor`):
+"""Ingestion's SQL on SQLite, on the DB-API cursor (:func:`workforce.db.driver_cursor`):
 id lists bound as one JSON array (``json_each``), the raw events as multi-row ``VALUES``,
 the runs and roll-ups as one ``executemany`` upsert each. What is written here reads back
 through the ORM like rows it wrote (:func:`workforce.db.sqlite_instant`, ISO dates).
@@ -56,7 +56,7 @@ def insert_events(
     inserted: set[str] = set()
     received = db.sqlite_instant(to_us(received_at))
     instant = db.sqlite_instant
-    with db.DriverCursor(session) as cursor:
+    with db.driver_cursor(session) as cursor:
         for start in range(0, len(events), ROWS_PER_STATEMENT):
             chunk = events[start : start + ROWS_PER_STATEMENT]
             flat: list[Any] = []
@@ -107,7 +107,7 @@ def upsert(
     ``table``, resolving conflicts by ``on_conflict``; one ``executemany``."""
     names = ", ".join(name for name, _type in columns)
     marks = ", ".join("?" * len(columns))  # each row's values, by position
-    with db.DriverCursor(session) as cursor:
+    with db.driver_cursor(session) as cursor:
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}", rows)
 
 
