@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from workforce import audit, db
 from workforce.errors import WorkforceError
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.pay.cli import pay_cli
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -54,7 +54,7 @@ tokens_cli = AppGroup("tokens", help="API tokens.")
 
 
 @tokens_cli.command("create")
-@click.option("--role", required=True, type=click.Choice(auth.ROLES))
+@click.option("--role", required=True, type=click.Choice(access.ROLES))
 @click.option("--name", required=True)
 @click.option("--contractor", "contractor_id", type=int, default=None)
 @click.option("--expires-days", type=click.IntRange(1, 3650), default=None)
@@ -65,7 +65,7 @@ def tokens_create(
     expires_at = db.utcnow() + dt.timedelta(days=expires_days) if expires_days is not None else None
     try:
         with db.transaction() as session:
-            token, raw = auth.create_token(
+            token, raw = access.create_token(
                 session, name=name, role=role, contractor_id=contractor_id, expires_at=expires_at
             )
             click.echo(f"token {token.id} ({role}) expires {token.expires_at:%Y-%m-%d}", err=True)

@@ -17,7 +17,7 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import InputSchema, PageArgs, page_schema, paginate
 from workforce.extensions import Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import ROLES, roles
 from workforce.wellbeing import access_log
 from workforce.wellbeing import checkins as service
@@ -170,7 +170,7 @@ class MyCheckIns(MethodView):
     @blp.response(200, MyCheckInPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My check-ins, newest first, with my trend per instrument."""
-        me, session = auth.me(), db.session()
+        me, session = access.me(), db.session()
         stmt = service.check_ins_query(contractor_id=me, instrument=args.get("instrument"))
         page = paginate(session, stmt, args["page"], args["page_size"])
         page["trend"] = service.trend(session, me, args.get("instrument"))
@@ -186,7 +186,7 @@ class MyCheckIns(MethodView):
         """
         return service.record_check_in(
             db.session(),
-            auth.me(),
+            access.me(),
             data["instrument"],
             data["answers"],
             pcl5_cutoff=current_app.config["PCL5_CUTOFF"],
@@ -219,8 +219,8 @@ class CheckInItem(MethodView):
     @blp.response(200, CheckInSchema)
     def get(self, check_in_id: int) -> CheckIn:
         """One check-in: a counsellor's read is logged; a contractor sees only their own."""
-        if auth.principal().role == "contractor":
-            return service.get_check_in(db.session(), check_in_id, contractor_id=auth.me())
+        if access.principal().role == "contractor":
+            return service.get_check_in(db.session(), check_in_id, contractor_id=access.me())
         session = db.session(write=True)
         check_in = service.get_check_in(session, check_in_id)
         access_log.record_reads(session, "check_in", [check_in.contractor_id])

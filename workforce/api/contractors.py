@@ -19,7 +19,7 @@ from workforce.contractors import services
 from workforce.contractors.models import CONTRACTOR_STATUSES, Contractor
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 
 blp = Blueprint("contractors", __name__, url_prefix="/api/v1", description="Contractors")
@@ -103,7 +103,7 @@ class ContractorItem(MethodView):
     @blp.response(200, ContractorSchema)
     def get(self, contractor_id: int) -> Contractor:
         """One contractor (a contractor token sees only itself)."""
-        auth.own(contractor_id)
+        access.own(contractor_id)
         return services.get_contractor(db.session(), contractor_id)
 
     @roles("admin", "ops")

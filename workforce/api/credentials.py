@@ -20,7 +20,7 @@ from workforce.contractors import credentials as service
 from workforce.contractors.models import CREDENTIAL_KINDS, CREDENTIAL_STATUSES, Credential
 from workforce.contractors.services import get_contractor
 from workforce.extensions import Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 
 blp = Blueprint("credentials", __name__, url_prefix="/api/v1", description="Credentials")
@@ -100,7 +100,7 @@ class ContractorCredentials(MethodView):
     @blp.response(200, CredentialPage)
     def get(self, args: dict[str, Any], contractor_id: int) -> dict[str, Any]:
         """A contractor's credentials, with expiry derived at this instant."""
-        auth.own(contractor_id)
+        access.own(contractor_id)
         get_contractor(db.session(), contractor_id)
         return _list(args, contractor_id)
 
@@ -129,7 +129,7 @@ class CredentialItem(MethodView):
     def get(self, credential_id: int) -> Credential:
         """One credential."""
         credential = service.get_credential(db.session(), credential_id)
-        auth.own(credential.contractor_id, f"credential {credential_id}")
+        access.own(credential.contractor_id, f"credential {credential_id}")
         return credential
 
     @roles("admin", "ops")
@@ -169,11 +169,11 @@ class MyCredentials(MethodView):
     @blp.response(200, CredentialPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My credentials."""
-        return _list({"page": args["page"], "page_size": args["page_size"]}, auth.me())
+        return _list({"page": args["page"], "page_size": args["page_size"]}, access.me())
 
     @roles("contractor")
     @blp.arguments(CredentialCreateSchema)
     @blp.response(201, CredentialSchema)
     def post(self, data: dict[str, Any]) -> Credential:
         """Submit a credential of mine for verification."""
-        return service.submit_credential(db.session(), auth.me(), data)
+        return service.submit_credential(db.session(), access.me(), data)

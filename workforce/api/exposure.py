@@ -22,7 +22,7 @@ from workforce.exposure.models import EVENT_ID_MAX
 from workforce.exposure.view import exposure_view
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 
 blp = Blueprint("exposure", __name__, url_prefix="/api/v1", description="Exposure tracking")
@@ -165,7 +165,7 @@ class ExposureEvents(MethodView):
     @blp.response(200, IngestResultSchema)
     def post(self, data: dict[str, Any]) -> ingest.IngestResult:
         """Ingest up to 5,000 exposure events, all or nothing, idempotent per token."""
-        token_id = auth.principal().token_id
+        token_id = access.principal().token_id
         assert token_id is not None  # every API principal comes from a token
         return ingest.ingest(db.session(), token_id, data["events"])
 
@@ -202,4 +202,4 @@ class MyExposure(MethodView):
     @blp.response(200, ExposureViewSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My exposure and limits, with display strings in my language."""
-        return _view(auth.me(), args, localized=True)
+        return _view(access.me(), args, localized=True)

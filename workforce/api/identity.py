@@ -14,7 +14,7 @@ from workforce import db
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
 from workforce.errors import Forbidden
 from workforce.extensions import Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import ROLES, roles
 from workforce.identity.models import Token
 
@@ -70,9 +70,9 @@ class TokenListArgs(PageArgs):
 class Me(MethodView):
     @roles(*ROLES)
     @blp.response(200, MeSchema)
-    def get(self) -> auth.Principal:
+    def get(self) -> access.Principal:
         """The principal behind this token."""
-        return auth.principal()
+        return access.principal()
 
 
 @blp.route("/tokens")
@@ -82,7 +82,7 @@ class Tokens(MethodView):
     @blp.response(200, page_schema(TokenSchema, "TokenPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List tokens (never their secrets)."""
-        stmt = auth.tokens_query(
+        stmt = access.tokens_query(
             role=args.get("role"),
             contractor_id=args.get("contractor_id"),
             include_revoked=args["include_revoked"],
@@ -104,7 +104,9 @@ class Tokens(MethodView):
                 "(POST /api/v1/me/tokens or the portal)",
                 code="contractor_tokens_are_personal",
             )
-        token, raw = auth.create_token(db.session(), created_by=auth.principal().token_id, **data)
+        token, raw = access.create_token(
+            db.session(), created_by=access.principal().token_id, **data
+        )
         return _with_secret(token, raw)
 
 
@@ -118,7 +120,7 @@ class TokenItem(MethodView):
     @blp.response(200, TokenSchema)
     def delete(self, token_id: int) -> Token:
         """Revoke a token at once (idempotent)."""
-        return auth.revoke_token(db.session(), token_id)
+        return access.revoke_token(db.session(), token_id)
 
 
 @blp.route("/me/tokens")
@@ -128,7 +130,9 @@ class MyTokens(MethodView):
     @blp.response(200, page_schema(TokenSchema, "MyTokenPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My API tokens (never their secrets)."""
-        stmt = auth.tokens_query(contractor_id=auth.me(), include_revoked=args["include_revoked"])
+        stmt = access.tokens_query(
+            contractor_id=access.me(), include_revoked=args["include_revoked"]
+        )
         return paginate(db.session(), stmt, args["page"], args["page_size"])
 
     @roles("contractor")
@@ -139,14 +143,14 @@ class MyTokens(MethodView):
 
         It can read everything I can, check-in answers included: keep it secret.
         """
-        contractor_id = auth.me()
-        token, raw = auth.create_token(
+        contractor_id = access.me()
+        token, raw = access.create_token(
             db.session(),
             name=data["name"],
             role="contractor",
             contractor_id=contractor_id,
             expires_at=data.get("expires_at"),
-            created_by=auth.principal().token_id,
+            created_by=access.principal().token_id,
         )
         return _with_secret(token, raw)
 
@@ -157,4 +161,4 @@ class MyToken(MethodView):
     @blp.response(200, TokenSchema)
     def delete(self, token_id: int) -> Token:
         """Revoke one of my tokens at once (idempotent); anyone else's is a 404."""
-        return auth.revoke_token(db.session(), token_id, contractor_id=auth.me())
+        return access.revoke_token(db.session(), token_id, contractor_id=access.me())

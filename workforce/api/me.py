@@ -14,7 +14,7 @@ from workforce.contractors import services
 from workforce.contractors.models import Contractor
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="My profile and choices")
@@ -39,7 +39,7 @@ class MyProfile(MethodView):
     @blp.response(200, ContractorSchema)
     def get(self) -> Contractor:
         """My contractor record."""
-        return services.get_contractor(db.session(), auth.me())
+        return services.get_contractor(db.session(), access.me())
 
 
 @blp.route("/me/consent")
@@ -49,7 +49,7 @@ class MyConsent(MethodView):
     @blp.response(200, ContractorSchema)
     def put(self, data: dict[str, Any]) -> Contractor:
         """Give or withdraw consent to sensitive work; it applies at once, pay is unchanged."""
-        return services.set_consent(db.session(), auth.me(), data["sensitive"])
+        return services.set_consent(db.session(), access.me(), data["sensitive"])
 
 
 @blp.route("/me/opt-outs")
@@ -59,4 +59,4 @@ class MyOptOuts(MethodView):
     @blp.response(200, ContractorSchema)
     def put(self, data: dict[str, Any]) -> Contractor:
         """Choose the harm categories I will not be shown; pay is unchanged."""
-        return services.set_opt_outs(db.session(), auth.me(), data["categories"])
+        return services.set_opt_outs(db.session(), access.me(), data["categories"])

@@ -12,7 +12,7 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import InputSchema, PageArgs, page_schema, paginate
 from workforce.extensions import Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 from workforce.notifications import preferences, services
 from workforce.notifications.models import DELIVERY_STATUSES, Delivery, Notification
@@ -82,7 +82,7 @@ class MyNotifications(MethodView):
     @blp.response(200, page_schema(NotificationSchema, "NotificationPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My notifications, newest first (``?unread=true`` for the new ones)."""
-        stmt = services.contractor_notifications(auth.me(), unread=args["unread"])
+        stmt = services.contractor_notifications(access.me(), unread=args["unread"])
         return paginate(db.session(), stmt, args["page"], args["page_size"])
 
 
@@ -92,7 +92,7 @@ class MyNotificationRead(MethodView):
     @blp.response(200, NotificationSchema)
     def post(self, notification_id: int) -> Notification:
         """Mark one of my notifications read."""
-        return services.mark_read(db.session(), auth.me(), notification_id)
+        return services.mark_read(db.session(), access.me(), notification_id)
 
 
 @blp.route("/me/notification-preferences")
@@ -101,14 +101,14 @@ class MyNotificationPreferences(MethodView):
     @blp.response(200, PreferencesSchema)
     def get(self) -> dict[str, Any]:
         """Which notices I get by email; ``required`` ones cannot be turned off."""
-        return preferences.preferences(db.session(), auth.me())
+        return preferences.preferences(db.session(), access.me())
 
     @roles("contractor")
     @blp.arguments(PreferencesInput)
     @blp.response(200, PreferencesSchema)
     def put(self, data: dict[str, Any]) -> dict[str, Any]:
         """Turn off email for these kinds (the rest are on); a safety-critical kind is 422."""
-        return preferences.set_muted(db.session(), auth.me(), data["muted"])
+        return preferences.set_muted(db.session(), access.me(), data["muted"])
 
 
 STAFF = ("admin", "ops", "compliance", "wellbeing")
@@ -122,7 +122,7 @@ class StaffNotifications(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My audience's inbox, newest first: ops, compliance or wellbeing; admin reads
         ops and compliance (never wellbeing)."""
-        stmt = services.staff_notifications(auth.principal().role, unread=args["unread"])
+        stmt = services.staff_notifications(access.principal().role, unread=args["unread"])
         return paginate(db.session(), stmt, args["page"], args["page_size"])
 
 
@@ -132,7 +132,7 @@ class StaffNotificationRead(MethodView):
     @blp.response(200, StaffNotificationSchema)
     def post(self, notification_id: int) -> Notification:
         """Mark a notification of my audience's inbox read (for the whole audience)."""
-        return services.mark_read_by_staff(db.session(), auth.principal().role, notification_id)
+        return services.mark_read_by_staff(db.session(), access.principal().role, notification_id)
 
 
 @blp.route("/notifications/deliveries")
@@ -143,7 +143,7 @@ class Deliveries(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Deliveries of my audience's notifications to webhooks and email, newest first
         (``?status=dead`` for those that gave up)."""
-        stmt = services.deliveries_query(auth.principal().role, args.get("status"))
+        stmt = services.deliveries_query(access.principal().role, args.get("status"))
         return paginate(db.session(), stmt, args["page"], args["page_size"])
 
 
@@ -153,4 +153,4 @@ class DeliveryRetry(MethodView):
     @blp.response(200, DeliverySchema)
     def post(self, delivery_id: int) -> Delivery:
         """Send a delivery again with a fresh set of attempts, at the next delivery run."""
-        return services.retry_delivery(db.session(), auth.principal().role, delivery_id)
+        return services.retry_delivery(db.session(), access.principal().role, delivery_id)

@@ -13,7 +13,7 @@ from workforce import db
 from workforce.api.common import InputSchema, PageArgs, QuerySchema, page_schema, paginate
 from workforce.contractors.services import get_contractor
 from workforce.extensions import Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 from workforce.pay import statement_lifecycle
 from workforce.pay.models import STATEMENT_KINDS, STATEMENT_STATUSES, PayStatement
@@ -182,9 +182,9 @@ class ContractorStatements(MethodView):
     @blp.response(200, StatementPage)
     def get(self, args: dict[str, Any], contractor_id: int) -> dict[str, Any]:
         """A contractor's statements, newest period first (a contractor: final ones only)."""
-        auth.own(contractor_id)
+        access.own(contractor_id)
         get_contractor(db.session(), contractor_id)
-        final_only = auth.principal().role == "contractor"
+        final_only = access.principal().role == "contractor"
         return _page(args, contractor_id, final_only=final_only)
 
     @roles(*MANAGE)
@@ -250,7 +250,7 @@ class MyStatements(MethodView):
     @blp.response(200, StatementPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My final pay statements, newest period first."""
-        return _page(args, auth.me(), final_only=True)
+        return _page(args, access.me(), final_only=True)
 
 
 @blp.route("/me/pay-statements/<int:statement_id>")
@@ -261,5 +261,5 @@ class MyStatement(MethodView):
     @blp.doc(**PDF_DOC)
     def get(self, args: dict[str, Any], statement_id: int) -> Any:
         """One of my final statements, as JSON or (``?format=pdf``) a PDF slip."""
-        auth.me()
+        access.me()
         return _show(statement_lifecycle.visible_statement(db.session(), statement_id), args)

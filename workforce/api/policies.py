@@ -21,7 +21,7 @@ from workforce.api.common import (
 from workforce.exposure import policy
 from workforce.exposure.models import ExposurePolicy
 from workforce.extensions import Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 
 blp = Blueprint(
@@ -103,7 +103,7 @@ class Policies(MethodView):
     @blp.response(201, PolicySchema)
     def post(self, data: dict[str, Any]) -> ExposurePolicy:
         """A new version, in force from ``effective_from``; each number carries a note."""
-        return policy.create_policy(db.session(), data, created_by=auth.principal().token_id)
+        return policy.create_policy(db.session(), data, created_by=access.principal().token_id)
 
 
 @blp.route("/exposure-policies/current")

@@ -14,7 +14,7 @@ from flask.views import MethodView
 
 from workforce import db
 from workforce.extensions import Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity import accounts as services
 from workforce.identity.access import roles
 
@@ -50,7 +50,7 @@ class PortalInvite(MethodView):
         says where, masked); a newer link replaces older unused ones.
         """
         sent = services.send_portal_link(
-            db.session(), contractor_id, created_by=auth.principal().token_id
+            db.session(), contractor_id, created_by=access.principal().token_id
         )
         return {
             "contractor_id": contractor_id,

@@ -21,7 +21,7 @@ from workforce.contractors.models import CREDENTIAL_KINDS
 from workforce.eligibility import check as eligibility
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 from workforce.queues import services
 from workforce.queues.models import Queue
@@ -178,4 +178,4 @@ class MyEligibility(MethodView):
     @blp.response(200, EligibilitySchema)
     def get(self, args: dict[str, Any]) -> eligibility.Eligibility:
         """May I take work from this queue now, and if not, why?"""
-        return _eligibility(auth.me(), args)
+        return _eligibility(access.me(), args)

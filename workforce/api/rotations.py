@@ -21,7 +21,7 @@ from workforce.api.common import (
 from workforce.contractors.models import Contractor
 from workforce.errors import InvalidInput, NotFound
 from workforce.extensions import MAX_ID, Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 from workforce.jobs.locks import wait_for_job_lock
 from workforce.rotations import services as service
@@ -98,7 +98,7 @@ class SweepSchema(ma.Schema):
 
 
 def _visible(rotation: Rotation) -> Rotation:
-    auth.own(rotation.contractor_id, f"rotation {rotation.id}")
+    access.own(rotation.contractor_id, f"rotation {rotation.id}")
     return rotation
 
 
@@ -158,7 +158,7 @@ class ReviewRotation(MethodView):
         """A contractor contests an automated rotation (``comment``); ops or admin answer
         with ``outcome`` (upheld or overturned) and ``comment``."""
         session = db.session()
-        principal = auth.principal()
+        principal = access.principal()
         if principal.role == "contractor":
             rotation = _visible(service.get_rotation(session, rotation_id))
             if "outcome" in data:
@@ -191,7 +191,7 @@ class MyRotations(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Your rotations, newest first, each explained in your language."""
         session = db.session()
-        contractor = session.get(Contractor, auth.me())
+        contractor = session.get(Contractor, access.me())
         if contractor is None:
             raise NotFound("contractor does not exist")
         page = paginate(

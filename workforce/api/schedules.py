@@ -11,7 +11,7 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import PageArgs
 from workforce.extensions import Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 from workforce.scheduling import feed
 from workforce.scheduling.schedule import schedule
@@ -112,7 +112,7 @@ class ContractorSchedule(MethodView):
     @blp.response(200, ScheduleSchema)
     def get(self, args: dict[str, Any], contractor_id: int) -> dict[str, Any]:
         """A contractor's shifts in their zone and locale (or ``?locale=``), with holidays."""
-        auth.own(contractor_id)
+        access.own(contractor_id)
         return _schedule(contractor_id, args)
 
 
@@ -123,7 +123,7 @@ class MySchedule(MethodView):
     @blp.response(200, ScheduleSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My shifts, in my time and language."""
-        return _schedule(auth.me(), args)
+        return _schedule(access.me(), args)
 
 
 @blp.route("/me/calendar")
@@ -132,7 +132,7 @@ class MyCalendar(MethodView):
     @blp.response(200, CalendarUrlSchema)
     def get(self) -> dict[str, str]:
         """My secret calendar feed URL: subscribe to it from a phone calendar."""
-        return feed.feed_url(db.session(), auth.me())
+        return feed.feed_url(db.session(), access.me())
 
 
 @blp.route("/me/calendar/rotate")
@@ -141,4 +141,4 @@ class MyCalendarRotate(MethodView):
     @blp.response(200, CalendarUrlSchema)
     def post(self) -> dict[str, str]:
         """A new secret feed URL; the old one stops working at once."""
-        return feed.rotate_feed(db.session(), auth.me(), db.utcnow())
+        return feed.rotate_feed(db.session(), access.me(), db.utcnow())

@@ -20,7 +20,7 @@ from workforce.api.common import (
 )
 from workforce.errors import NotFound
 from workforce.extensions import MAX_ID, Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 from workforce.scheduling import attendance, planning, queries
 from workforce.shifts.models import SHIFT_STATUSES, Shift, ShiftPattern
@@ -134,7 +134,7 @@ ShiftPage = page_schema(ShiftSchema, "ShiftPage")
 
 def _visible(shift: Shift) -> Shift:
     """A contractor token sees only its own shifts; anything else is a 404."""
-    principal = auth.principal()
+    principal = access.principal()
     if principal.role == "contractor" and shift.contractor_id != principal.contractor_id:
         raise NotFound(f"shift {shift.id} does not exist")
     return shift
@@ -202,14 +202,14 @@ class ShiftClaim(MethodView):
     @blp.response(200, ShiftSchema)
     def post(self, shift_id: int) -> Shift:
         """Claim an open shift; the first valid claim wins (409 ``shift_taken`` after)."""
-        return planning.claim_shift(db.session(), shift_id, auth.me())
+        return planning.claim_shift(db.session(), shift_id, access.me())
 
 
 def _clock(action: Callable[..., Shift], shift_id: int) -> Shift:
     """Clock in or out a shift the caller may see; staff act on the contractor's behalf."""
     session = db.session()
     _visible(queries.get_shift(session, shift_id))
-    return action(session, shift_id, on_behalf=auth.principal().role != "contractor")
+    return action(session, shift_id, on_behalf=access.principal().role != "contractor")
 
 
 @blp.route("/shifts/<int:shift_id>/clock-in")
@@ -263,5 +263,5 @@ class MyOpenShifts(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Future open shifts on queues I may work now; claim one to take it."""
         session = db.session()
-        stmt = queries.open_shifts_query(session, auth.me())
+        stmt = queries.open_shifts_query(session, access.me())
         return paginate(session, stmt, args["page"], args["page_size"])

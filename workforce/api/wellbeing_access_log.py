@@ -11,7 +11,7 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import PageArgs, page_schema, paginate
 from workforce.extensions import Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 from workforce.wellbeing.access_log import ACCESS_ACTIONS, access_log_query
 
@@ -60,5 +60,5 @@ class OwnAccessLog(MethodView):
     @blp.response(200, page_schema(AccessSchema, "OwnWellbeingAccessPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Which counsellor read or followed up my wellbeing records, and when."""
-        stmt = access_log_query(contractor_id=auth.me(), action=args.get("action"))
+        stmt = access_log_query(contractor_id=access.me(), action=args.get("action"))
         return paginate(db.session(), stmt, args["page"], args["page_size"])

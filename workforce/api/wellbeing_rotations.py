@@ -12,7 +12,7 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
 from workforce.extensions import Blueprint
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.identity.access import roles
 from workforce.wellbeing import access_log, support
 from workforce.wellbeing.models import RotationNote
@@ -83,7 +83,7 @@ class MyRotationRequest(MethodView):
         """Step off tier 2 and 3 queues from now, for 1 to 14 days. Pay and eligibility for
         other work do not change."""
         return support.request_rotation(
-            db.session(), auth.me(), data["days"], data.get("reason"), db.utcnow()
+            db.session(), access.me(), data["days"], data.get("reason"), db.utcnow()
         )
 
 

@@ -18,7 +18,7 @@ from workforce import audit
 from workforce.contractors.services import get_contractor
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.money import round_money
 from workforce.notifications.services import notify_once
 from workforce.pay.exchange_rates import convert
@@ -56,7 +56,7 @@ def visible_statement(session: Session, statement_id: int) -> PayStatement:
     """The statement as the current principal may see it: a contractor sees only their
     own final statements; anything else is a 404."""
     statement = get_statement(session, statement_id)
-    principal = auth.principal()
+    principal = access.principal()
     if principal.role == "contractor" and (
         statement.contractor_id != principal.contractor_id or statement.status != "final"
     ):

@@ -20,7 +20,7 @@ from workforce.contractors.credentials import CODE_PATTERN, local_today, normali
 from workforce.contractors.models import CREDENTIAL_KINDS, Contractor, Credential
 from workforce.errors import InvalidInput, NotFound
 from workforce.harm import HARM_CATEGORIES
-from workforce.identity import access as auth
+from workforce.identity import access
 from workforce.portal.web import NAV, page, render
 from workforce.translation import N_
 from workforce.translation import gettext as _
@@ -232,7 +232,7 @@ def _create_token_form(contractor: Contractor) -> tuple[str | None, dict[str, st
         errors["days"] = _("Choose one of the options and try again.")
     if errors:
         return None, errors, values
-    _token, raw = auth.create_token(
+    _token, raw = access.create_token(
         db.session(),
         name=values["name"],
         role="contractor",
@@ -260,14 +260,14 @@ def tokens(contractor: Contractor) -> ResponseReturnValue:
             raw_id = request.form.get("token", "")
             if not (raw_id.isdigit() and len(raw_id) < 10):
                 raise NotFound("no such token")
-            token = auth.revoke_token(db.session(), int(raw_id), contractor_id=contractor.id)
+            token = access.revoke_token(db.session(), int(raw_id), contractor_id=contractor.id)
             flash(
                 _("The token %(name)s is revoked. It no longer works.", name=token.name), "success"
             )
             return redirect(url_for("portal.tokens"), 303)
         created, errors, values = _create_token_form(contractor)
         status = 201 if created else 422
-    items = db.session().scalars(auth.tokens_query(contractor_id=contractor.id)).all()
+    items = db.session().scalars(access.tokens_query(contractor_id=contractor.id)).all()
     return render(
         "portal/tokens.html",
         status,
