@@ -28,7 +28,14 @@ API = "/api/v1"
 SECRETS = ("PRIVATE-wellbeing-details", "PRIVATE-own-reason", "PRIVATE-follow-up")
 #: Wellbeing field names beyond the scores: the questionnaire, the counsellor's side. (The
 #: private notes and details are caught by their text: ``note`` is also a policy's field.)
-PRIVATE_KEYS = WELLBEING_FIELDS | {"instrument", "referral_id", "follow_ups", "outcome"}
+PRIVATE_KEYS = WELLBEING_FIELDS | {
+    "instrument",
+    "referral_id",
+    "follow_ups",
+    "outcome",
+    "worsening",
+    "drop_key",
+}
 STAFF_READERS = ("admin", "ops", "compliance")
 
 
@@ -90,7 +97,17 @@ def world(app, client, new_contractor, as_role) -> dict[str, list[int]]:
         )
     )
     assert check_in["flagged"]
-    referral = ok(client.get(f"{API}/referrals", headers=counsellor), 200)["items"][0]
+    # A WHO-5 that fell by 40 points: a referral that says why, for counsellors only.
+    for answers in ([5, 5, 5, 5, 5], [3, 3, 3, 3, 3]):
+        who5 = ok(
+            client.post(
+                f"{API}/me/checkins",
+                headers=as_role("contractor", asker),
+                json={"instrument": "who5", "answers": answers},
+            )
+        )
+    assert who5["referral"] is not None and not who5["flagged"]
+    referral = ok(client.get(f"{API}/referrals?urgent=true", headers=counsellor), 200)["items"][0]
     ok(
         client.post(
             f"{API}/referrals/{referral['id']}/follow-ups",

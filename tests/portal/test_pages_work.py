@@ -284,6 +284,23 @@ def test_checkin_form_is_labelled_and_scored_for_the_contractor(app, frozen, por
     assert "WHO-5" in listing and "80" in listing
 
 
+def test_a_who5_that_fell_10_points_says_a_counsellor_will_get_in_touch(
+    app, frozen, portal_user
+) -> None:
+    user = portal_user(locale="es_MX", country="MX", timezone="America/Mexico_City")
+    first = post_form(user.client, "/portal/checkins/who5", {f"q{i}": "5" for i in range(1, 6)})
+    text = text_of(user.client.get(first.headers["Location"]).get_data(as_text=True))
+    assert "más baja" not in text and "se pondrá en contacto" not in text  # the first
+    second = post_form(user.client, "/portal/checkins/who5", {f"q{i}": "3" for i in range(1, 6)})
+    assert second.status_code == 303
+    text = text_of(user.client.get(second.headers["Location"]).get_data(as_text=True))
+    assert "Tu puntuación de bienestar es más baja que en tu último cuestionario" in text
+    assert "Buen bienestar" in text  # 60 is not flagged: the fall opened the referral
+    with db.transaction(app) as session:
+        referral = session.scalars(select(Referral)).one()
+    assert referral.worsening is not None and referral.worsening["drop"] == 40
+
+
 def test_phq9_item_9_shows_the_support_message_and_opens_an_urgent_referral(
     app, frozen, portal_user
 ) -> None:

@@ -54,6 +54,16 @@ class InstrumentSchema(ma.Schema):
     )
     attribution = ma.fields.String()
     licence_note = ma.fields.String()
+    relevant_drop = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "a fall of the score by at least this much since the previous "
+            "check-in on this instrument opens a referral (WHO-5: 10); null: none"
+        },
+    )
+    relevant_drop_source = ma.fields.String(
+        allow_none=True, metadata={"description": "the publication relevant_drop comes from"}
+    )
 
     @ma.post_dump
     def _bands_in_order(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
@@ -110,7 +120,10 @@ class CheckInSchema(ScoredCheckInSchema):
     referral = ma.fields.Nested(
         ReferralRefSchema,
         allow_none=True,
-        metadata={"description": "opened for a counsellor when the check-in is flagged"},
+        metadata={
+            "description": "opened for a counsellor when the check-in is flagged or the WHO-5 "
+            "fell by 10 points or more since the previous one"
+        },
     )
 
 

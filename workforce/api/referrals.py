@@ -51,6 +51,28 @@ class FollowUpCreateSchema(InputSchema):
     )
 
 
+class WorseningSchema(ma.Schema):
+    """Why a fall in score opened the referral (counsellors only)."""
+
+    rule = ma.fields.String(metadata={"enum": ["relevant_drop"]})
+    instrument = ma.fields.String()
+    previous_check_in_id = ma.fields.Integer()
+    previous_score = ma.fields.Integer()
+    previous_at = ma.fields.String(metadata={"format": "date-time"})
+    previous_date = ma.fields.String(
+        metadata={"format": "date", "description": "the contractor's local day"}
+    )
+    new_score = ma.fields.Integer()
+    new_at = ma.fields.String(metadata={"format": "date-time"})
+    new_date = ma.fields.String(
+        metadata={"format": "date", "description": "the contractor's local day"}
+    )
+    drop = ma.fields.Integer(metadata={"description": "previous_score minus new_score"})
+    threshold = ma.fields.Integer(metadata={"description": "the instrument's relevant_drop"})
+    source = ma.fields.String(metadata={"description": "the publication of the threshold"})
+    text = ma.fields.String(metadata={"description": "the same, as one sentence"})
+
+
 class ReferralSchema(ma.Schema):
     id = ma.fields.Integer()
     contractor_id = ma.fields.Integer()
@@ -60,6 +82,13 @@ class ReferralSchema(ma.Schema):
     closed_at = ma.fields.DateTime(allow_none=True)
     acknowledged_at = ma.fields.DateTime(allow_none=True)
     acknowledged_by_token_id = ma.fields.Integer(allow_none=True)
+    worsening = ma.fields.Nested(
+        WorseningSchema,
+        allow_none=True,
+        metadata={
+            "description": "why a fall in score opened it; null when the check-in's band did"
+        },
+    )
     check_in = ma.fields.Nested(ScoredCheckInSchema)
     follow_ups = ma.fields.List(ma.fields.Nested(FollowUpSchema))
 
@@ -83,7 +112,8 @@ class Referrals(MethodView):
     @blp.arguments(ReferralListArgs, location="query")
     @blp.response(200, page_schema(ReferralSchema, "ReferralPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Referrals opened by flagged check-ins: urgent first, then open, then newest."""
+        """Referrals opened by flagged or worsening check-ins: urgent first, then open, then
+        newest."""
         session = db.session(write=True)
         stmt = support.referrals_query(
             status=args.get("status"),

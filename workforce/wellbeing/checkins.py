@@ -2,7 +2,9 @@
 
 A check-in is private to the contractor and the ``wellbeing`` role. A flagged result opens a
 referral for a counsellor and does nothing else: no rotation, no change to eligibility or
-pay. Audit events say who did or read what about whom, never an answer, score or band.
+pay. So does a worsening: a WHO-5 score that fell by the instrument's ``relevant_drop`` (10
+percentage points) or more since the contractor's previous WHO-5 check-in. Audit events say
+who did or read what about whom, never an answer, score or band.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from workforce import audit
@@ -23,6 +27,7 @@ from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.queues.models import Queue
 from workforce.shifts.models import Shift
+from workforce.timeutil import load_zone, local_date
 from workforce.wellbeing.instruments import pcl5_bands
 from workforce.wellbeing.models import CheckIn, Referral
 from workforce.wellbeing.screening import INSTRUMENTS, Instrument, score
@@ -77,22 +82,87 @@ def record_check_in(
     audit.record(
         session, "checkin.create", "check_in", check_in.id, {"contractor_id": contractor_id}
     )
-    if result.flagged:
+    worsening = _worsening(session, check_in)
+    opened = _open_referral(session, check_in, worsening) if worsening else None
+    if result.flagged and opened is None:
         _open_referral(session, check_in)
     return check_in
 
 
-def _open_referral(session: Session, check_in: CheckIn) -> Referral:
+def _worsening(session: Session, check_in: CheckIn) -> dict[str, Any] | None:
+    """Why ``check_in`` is a clinically relevant fall since the contractor's previous check-in
+    on the same instrument, or None (first check-in, a smaller fall, no threshold)."""
+    inst = INSTRUMENTS[check_in.instrument]
+    if inst.relevant_drop is None:
+        return None
+    previous = session.scalars(
+        select(CheckIn)
+        .where(
+            CheckIn.contractor_id == check_in.contractor_id,
+            CheckIn.instrument == check_in.instrument,
+            CheckIn.id != check_in.id,
+        )
+        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    ).first()
+    if previous is None or previous.score - check_in.score < inst.relevant_drop:
+        return None
+    contractor = session.get(Contractor, check_in.contractor_id)
+    assert contractor is not None  # the check-in's foreign key
+    zone = load_zone(contractor.timezone)
+    before, after = local_date(previous.created_at, zone), local_date(check_in.created_at, zone)
+    drop = previous.score - check_in.score
+    return {
+        "rule": "relevant_drop",
+        "instrument": inst.key,
+        "previous_check_in_id": previous.id,
+        "previous_score": previous.score,
+        "previous_at": previous.created_at.isoformat(),
+        "previous_date": before.isoformat(),
+        "new_score": check_in.score,
+        "new_at": check_in.created_at.isoformat(),
+        "new_date": after.isoformat(),
+        "drop": drop,
+        "threshold": inst.relevant_drop,
+        "source": inst.relevant_drop_source,
+        "text": (
+            f"{inst.short_name} fell by {drop} points, from {previous.score} on {before} to "
+            f"{check_in.score} on {after} (the contractor's dates); a fall of "
+            f"{inst.relevant_drop} or more is clinically relevant."
+        ),
+    }
+
+
+def _open_referral(
+    session: Session, check_in: CheckIn, worsening: dict[str, Any] | None = None
+) -> Referral | None:
+    """Open the check-in's referral; with ``worsening``, None if the contractor already has a
+    worsening referral for that local day (the unique index decides, as for rotations)."""
     # Covered by the check-in's audit event, not one of its own: a "referral.open" event
     # would tell everyone who reads the audit log that this check-in was flagged.
-    referral = Referral(
-        check_in_id=check_in.id,
-        contractor_id=check_in.contractor_id,
-        status="open",
-        urgent=check_in.urgent,
+    values: dict[str, Any] = {
+        "check_in_id": check_in.id,
+        "contractor_id": check_in.contractor_id,
+        "status": "open",
+        "urgent": check_in.urgent,
+    }
+    if worsening is not None:
+        values["worsening"] = worsening
+        values["drop_key"] = f"{worsening['instrument']}_drop:{worsening['new_date']}"
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    new_id = session.scalar(
+        insert(Referral)
+        .values(values)
+        .on_conflict_do_nothing(
+            index_elements=["contractor_id", "drop_key"],
+            index_where=Referral.drop_key.isnot(None),
+        )
+        .returning(Referral.id)
     )
-    session.add(referral)
-    session.flush()
+    if new_id is None:
+        return None
+    referral = session.get(Referral, new_id)
+    assert referral is not None
     notify_once(
         session,
         kind="referral.opened",

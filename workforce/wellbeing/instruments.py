@@ -55,6 +55,12 @@ class Instrument:
     score_multiplier: int = 1
     #: 0-based items where any answer above the minimum is urgent whatever the total
     urgent_items: tuple[int, ...] = field(default=())
+    #: A fall of the reported score by at least this much between a contractor's consecutive
+    #: check-ins on this instrument opens a referral (only for scores where higher is
+    #: better); None: change alone opens nothing.
+    relevant_drop: int | None = None
+    #: The publication ``relevant_drop`` comes from, as counsellors are shown it.
+    relevant_drop_source: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.answer_labels) != self.max_value - self.min_value + 1:
@@ -65,6 +71,10 @@ class Instrument:
             raise ValueError(f"{self.key}: flagged_bands names unknown bands {sorted(unknown)}")
         if any(not 0 <= i < len(self.items) for i in self.urgent_items):
             raise ValueError(f"{self.key}: urgent_items outside the item range")
+        if self.relevant_drop is not None and not (
+            0 < self.relevant_drop <= self.score_max - self.score_min and self.relevant_drop_source
+        ):
+            raise ValueError(f"{self.key}: relevant_drop must be in the score range, with a source")
 
     @property
     def raw_min(self) -> int:
@@ -142,6 +152,14 @@ WHO5 = Instrument(
     # Both low bands warrant follow-up (Topp et al. 2015: <=50 -> further assessment).
     flagged_bands=frozenset({"likely_depression", "poor_wellbeing"}),
     score_multiplier=4,
+    # Topp et al. 2015, Psychother Psychosom 84:167: a change of 10 percentage points is
+    # clinically relevant. Higher is better, so a fall of 10 or more is a worsening.
+    relevant_drop=10,
+    relevant_drop_source=(
+        "Topp CW, Østergaard SD, Søndergaard S, Bech P. The WHO-5 Well-Being Index: a "
+        "systematic review of the literature. Psychother Psychosom. 2015;84(3):167-176: a "
+        "change of 10 percentage points is clinically relevant."
+    ),
 )
 
 

@@ -8,6 +8,7 @@ Every table here is health data, readable only by the contractor it is about and
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,12 +65,22 @@ class CheckIn(Base):
 
 
 class Referral(Base):
-    """A flagged check-in waiting for (or having had) a counsellor's attention."""
+    """A flagged check-in, or one whose WHO-5 fell by a clinically relevant amount since the
+    contractor's previous one, waiting for (or having had) a counsellor's attention."""
 
     __tablename__ = "referrals"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'closed')", name="status_known"),
         Index("ix_referrals_status_urgent_created", "status", "urgent", "created_at"),
+        # One referral per worsening and local day, decided by the schema (``checkins.py``).
+        Index(
+            "uq_referrals_contractor_drop_key",
+            "contractor_id",
+            "drop_key",
+            unique=True,
+            sqlite_where=text("drop_key IS NOT NULL"),
+            postgresql_where=text("drop_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -81,6 +93,12 @@ class Referral(Base):
     #: A counsellor took an urgent referral on; until then it escalates (escalation.py).
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by_token_id: Mapped[int | None] = mapped_column(Integer)
+    #: Why a worsening opened it (instrument, previous and new score and dates, the drop, the
+    #: threshold and its source, a sentence); None when only the screen's band did.
+    worsening: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    #: ``<instrument>_drop:<local day of the check-in>``: at most one worsening referral per
+    #: contractor and day; None for the others.
+    drop_key: Mapped[str | None] = mapped_column(String(40))
 
     check_in: Mapped[CheckIn] = relationship(back_populates="referral")
     follow_ups: Mapped[list[FollowUp]] = relationship(order_by="FollowUp.id")
