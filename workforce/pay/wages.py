@@ -33,8 +33,8 @@ from workforce.money import currency_digits, require_decimal, round_money, to_mo
 __all__ = [
     "EXACT",
     "PERIODS",
-    "Placement",
     "REQUIRED_PERCENTILES",
+    "Placement",
     "RateDerivation",
     "derive_hourly_rate",
     "divide_truncated",
@@ -208,7 +208,7 @@ def percentile_of(points: Mapping[int, Decimal], value: Decimal) -> Placement:
     (up to the truncation of the quotient). Below the lowest or above the highest known
     point there is nothing to read (no extrapolation): ``outside`` says which side."""
     ordered = _checked_points(points)
-    v = require_decimal(value, "value")
+    v = require_decimal(value, "value", max_places=None)
     if v < ordered[0][1]:
         return Placement(None, "below", None)
     if v > ordered[-1][1]:
