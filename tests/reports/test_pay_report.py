@@ -68,7 +68,7 @@ def test_pay_per_hour_by_hand(
     response = client.get(f"{URL}?{PERIOD}", headers=as_role("compliance"))
     assert response.status_code == 200, response.json
     body = response.json
-    assert body["kind"] == "pay" and body["keys"] == ["country", "year", "currency"]
+    assert body["kind"] == "pay" and body["key_columns"] == ["country", "year", "currency"]
     [row] = body["rows"]
     assert (row["country"], row["year"], row["currency"]) == ("KE", 2026, "KES")
     assert row["suppressed"] is False
@@ -111,7 +111,7 @@ def test_by_queue_and_tier_each_line_goes_to_its_queue(
         paid(client, ops, person)
     body = client.get(f"{URL}?{PERIOD}&group_by=queue", headers=as_role("compliance")).json
     rows = {row["queue"]: row for row in body["rows"]}
-    assert set(rows) == {"review", "graphic"} and body["keys"][0] == "queue"
+    assert set(rows) == {"review", "graphic"} and body["key_columns"][0] == "queue"
     assert rows["review"]["hours"] == rows["graphic"]["hours"] == 96
     assert rows["review"]["hazard_hourly"] == "10.39"  # 5 % of 207.70 = 10.385
     assert rows["graphic"]["hazard_hourly"] == "20.77"

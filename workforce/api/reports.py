@@ -118,7 +118,7 @@ PayReportSchema = type(
     _raw(
         *_EVIDENCE,
         "group_by",
-        "keys",
+        "key_columns",
         "min_group",
         "metrics",
         "rows",

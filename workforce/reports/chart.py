@@ -70,7 +70,7 @@ def pay_png(content: dict[str, Any]) -> bytes:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    keys = content["keys"]
+    keys = content["key_columns"]
     labels = [" ".join(str(row[k]) for k in keys) for row in content["rows"]]
     figure = Figure(figsize=(9, 4.5), dpi=100)
     axes = figure.subplots()

@@ -53,7 +53,7 @@ def pay_report(figures: Figures, k: int) -> dict[str, Any]:
     total_metrics = total.metrics()
     return {
         "group_by": figures.group_by,
-        "keys": list(figures.keys),
+        "key_columns": list(figures.keys),
         "min_group": k,
         "metrics": list(figures.metrics),
         "rows": published,

@@ -12,7 +12,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def table(content: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Header and rows: one per group, then the total (``row`` = ``total``)."""
-    keys = list(content.get("keys", content["group_by"]))
+    keys = list(content.get("key_columns", content["group_by"]))
     header = ["row", *keys, "suppressed", *content["metrics"]]
     rows = []
     for row in content["rows"]:
