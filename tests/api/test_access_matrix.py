@@ -137,6 +137,8 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/reports/exposure.png": "admin compliance",
     "GET /api/v1/reports/runs/<run_id>": "admin compliance",
     "GET /api/v1/reports/wellbeing": "admin compliance",
+    "GET /api/v1/reports/pay": "admin compliance",
+    "GET /api/v1/reports/pay.png": "admin compliance",
     "GET /api/v1/rotations": STAFF,
     "POST /api/v1/rotations": "admin ops",
     "GET /api/v1/rotations/<rotation_id>": f"{STAFF} contractor",
@@ -160,6 +162,8 @@ QUERY = {
     "/api/v1/reports/rotations": "from=2026-01-01&to=2026-01-31",
     "/api/v1/reports/exposure.png": "from=2026-01-01&to=2026-01-31",
     "/api/v1/reports/wellbeing": "from=2026-01-01&to=2026-01-31",
+    "/api/v1/reports/pay": "from=2026-01-01&to=2026-01-31",
+    "/api/v1/reports/pay.png": "from=2026-01-01&to=2026-01-31",
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 import pytest
@@ -17,6 +17,7 @@ from workforce.pay.wages import (
     hourly_from_period,
     interpolate,
     parse_percentile_key,
+    percentile_of,
     validate_percentiles,
 )
 
@@ -318,3 +319,95 @@ def test_derive_matches_exact_rational_oracle(
     assert result.hourly_rate.as_tuple().exponent == -digits
     assert result.floor_applied == (expected != market)
     assert Fraction(result.unrounded) <= exact < Fraction(result.unrounded) + Fraction(1, 10**19)
+
+
+# --- placing a value on the distribution (the pay report) --------------------------------
+
+periods = st.sampled_from(["hour", "month"])
+hours_per_month = st.decimals(min_value=D("1"), max_value=D("744"), places=2)
+
+
+def _in_range(points: dict[int, Decimal], p: Decimal | int) -> bool:
+    return min(points) <= p <= max(points)
+
+
+@given(points=distributions(), p=percentiles, period=periods, hours=hours_per_month)
+@settings(max_examples=300)
+def test_placing_a_derived_rate_gives_back_its_percentile(
+    points: dict[int, Decimal], p: Decimal | int, period: str, hours: Decimal
+) -> None:
+    """The rate derivation read backwards: the derived amount per period, placed on the
+    distribution it was read off, is the target percentile (to the truncated quotient)."""
+    if not _in_range(points, p):
+        return
+    derivation = derive_hourly_rate(points, p, period, hours, "KES")
+    placed = percentile_of(points, derivation.period_value)
+    assert placed.outside is None and placed.percentile is not None
+    assert abs(placed.percentile - D(p)) < D("1e-15")
+    assert placed.between == derivation.interpolated_between or placed.percentile == D(p)
+
+
+@given(
+    points=distributions(),
+    p=percentiles,
+    period=periods,
+    hours=hours_per_month,
+    currency=st.sampled_from(sorted(DIGITS)),
+)
+@settings(max_examples=300)
+def test_placing_the_paid_rate_is_off_by_its_rounding_only(
+    points: dict[int, Decimal], p: Decimal | int, period: str, hours: Decimal, currency: str
+) -> None:
+    """The paid rate is rounded half-up to the minor unit: placed back, it is within that
+    half unit (times the hours of a period) of the percentile, at the steepest slope."""
+    if not _in_range(points, p):
+        return
+    derivation = derive_hourly_rate(points, p, period, hours, currency)
+    per_period = hours if period == "month" else D(1)
+    value = derivation.hourly_rate * per_period
+    placed = percentile_of(points, value)
+    ordered = sorted(points.items())
+    steepest = max(
+        Fraction(p_hi - p_lo) / (Fraction(v_hi) - Fraction(v_lo))
+        for (p_lo, v_lo), (p_hi, v_hi) in zip(ordered, ordered[1:], strict=False)
+    )
+    error = Fraction(1, 2 * 10 ** DIGITS[currency]) * Fraction(per_period)
+    if placed.percentile is None:
+        # rounding pushed it just past an end point
+        assert placed.outside in ("below", "above")
+        end = ordered[0] if placed.outside == "below" else ordered[-1]
+        assert abs(Fraction(end[0]) - Fraction(D(p))) <= error * steepest
+        return
+    assert abs(Fraction(placed.percentile) - Fraction(D(p))) <= error * steepest + Fraction(
+        1, 10**15
+    )
+
+
+@given(points=distributions(), a=money, b=money)
+def test_placement_is_monotonic_and_never_extrapolates(
+    points: dict[int, Decimal], a: Decimal, b: Decimal
+) -> None:
+    lo, hi = sorted((a, b))
+    first, second = percentile_of(points, lo), percentile_of(points, hi)
+    low, high = min(points.values()), max(points.values())
+    for value, placed in ((lo, first), (hi, second)):
+        if value < low:
+            assert placed == type(placed)(None, "below", None)
+        elif value > high:
+            assert placed == type(placed)(None, "above", None)
+        else:
+            assert placed.percentile is not None and placed.outside is None
+            # interpolate takes at most 12 places: read back within their slope
+            back = interpolate(points, placed.percentile.quantize(D("1e-12"), rounding=ROUND_DOWN))
+            assert abs(back - value) < D("1e-6")
+    if first.percentile is not None and second.percentile is not None:
+        assert first.percentile <= second.percentile
+
+
+def test_placement_known_values() -> None:
+    assert percentile_of(POINTS, D("20000")).percentile == 50
+    # 24000 is half way from p50 (20000) to p75 (28000)
+    assert percentile_of(POINTS, D("24000")).percentile == D("62.5")
+    assert percentile_of(POINTS, D("9999.99")).outside == "below"
+    assert percentile_of(POINTS, D("35000")).percentile == 90
+    assert percentile_of(POINTS, D("35000.01")).outside == "above"

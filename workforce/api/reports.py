@@ -1,5 +1,9 @@
 """Compliance reports: ``GET /reports/exposure`` (json, csv, xlsx), ``/reports/exposure.png``,
-``/reports/rotations``, ``/reports/runs/{id}``. Every report served is stored as a run."""
+``/reports/rotations``, ``/reports/wellbeing``, ``/reports/pay`` (json, csv, xlsx),
+``/reports/pay.png``, ``/reports/runs/{id}``. Every report served is stored as a run.
+
+The pay report is the one place pay's figures (``workforce.pay.report``) meet the reports'
+suppression and evidence (``workforce.reports``): the two packages never import each other."""
 
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ from workforce.exposure.models import ExposurePolicy
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
 from workforce.identity.access import roles
+from workforce.pay import report as pay_report
 from workforce.reports import chart, services, wellbeing, writers
+from workforce.reports.chart import pay_png as pay_chart
 from workforce.reports.evidence import day_start, get_run
 from workforce.reports.exposure import GROUP_KEYS, ExposureArgs
 from workforce.reports.suppression import effective_k
@@ -106,6 +112,24 @@ RotationReportSchema = type(
 )
 
 
+PayReportSchema = type(
+    "PayReport",
+    (ma.Schema,),
+    _raw(
+        *_EVIDENCE,
+        "group_by",
+        "key_columns",
+        "min_group",
+        "metrics",
+        "rows",
+        "total",
+        "reporting_currency",
+        "wage_distributions",
+        "wage_distributions_paid_on",
+        "exchange_rates",
+    ),
+)
+
 WellbeingReportSchema = type(
     "WellbeingReport", (ma.Schema,), _raw(*_EVIDENCE, "group_by", "min_group", "rows", "total")
 )
@@ -118,6 +142,7 @@ ReportRunSchema = type(
         *ExposureReportSchema().fields,
         *RotationReportSchema().fields,
         *WellbeingReportSchema().fields,
+        *PayReportSchema().fields,
     ),
 )
 
@@ -131,6 +156,26 @@ class WellbeingReportArgs(PeriodArgs):
     class Meta:
         unknown = ma.RAISE
         exclude = ("country",)
+
+
+class PayChartArgs(PeriodArgs):
+    country = None  # type: ignore[assignment]  # grouping by country replaces the filter
+    group_by = ma.fields.String(
+        load_default="country", validate=ma.validate.OneOf(pay_report.GROUPS)
+    )
+    reporting_currency = ma.fields.String(
+        load_default=pay_report.DEFAULT_REPORTING_CURRENCY,
+        validate=ma.validate.Regexp(r"^[A-Z]{3}$"),
+        metadata={"description": "ISO 4217; the currency every row is also shown in"},
+    )
+
+    class Meta:
+        unknown = ma.RAISE
+        exclude = ("country",)
+
+
+class PayReportArgs(PayChartArgs):
+    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(FORMATS))
 
 
 def _group_by(raw: list[str] | None) -> tuple[str, ...]:
@@ -296,6 +341,83 @@ def _freeze(bin_: wellbeing.Bin, data: wellbeing.BinData) -> wellbeing.BinData:
     """Store a bin that is over in its own short write transaction, like a run."""
     with db.get_db().writer() as session, session.begin():
         return wellbeing.freeze_bin(session, bin_, data)
+
+
+def _pay(args: dict[str, Any]) -> dict[str, Any]:
+    session = db.session()
+    figures = pay_report.pay_figures(
+        session,
+        args["from_"],
+        args["to"],
+        group_by=args["group_by"],
+        reporting_currency=args["reporting_currency"],
+    )
+    content = services.pay_content(
+        figures,
+        args["from_"],
+        args["to"],
+        policy_versions=figures.policy_versions,
+        k=effective_k(current_app.config["REPORT_MIN_GROUP"]),
+        actor=current_actor(),
+        now=db.utcnow(),
+    )
+    return _store(content)
+
+
+@blp.route("/reports/pay")
+class PayReport(MethodView):
+    @roles(*READERS)
+    @blp.arguments(PayReportArgs, location="query", unknown=ma.RAISE)
+    @blp.response(200, PayReportSchema)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "the report (JSON), or its table as CSV or XLSX",
+                "content": {
+                    "application/json": {"schema": PayReportSchema},
+                    "text/csv": {"schema": {"type": "string"}},
+                    writers.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    )
+    def get(self, args: dict[str, Any]) -> Any:
+        """What final pay statements paid per hour (base and each premium, local and
+        reporting currency), placed on the local wage distribution, with the share of hours
+        paid below the policy's target and below the living-wage floor; small groups
+        suppressed; stored as a run. ``format=csv|xlsx`` gives the same rows as a table."""
+        content = _pay(args)
+        if args["format"] == "csv":
+            return Response(
+                writers.to_csv(content),
+                content_type="text/csv; charset=utf-8",
+                headers=_evidence_headers(content),
+            )
+        if args["format"] == "xlsx":
+            return Response(
+                writers.to_xlsx(content),
+                content_type=writers.XLSX_TYPE,
+                headers=_evidence_headers(content),
+            )
+        return content
+
+
+@blp.route("/reports/pay.png")
+class PayChart(MethodView):
+    @roles(*READERS)
+    @blp.arguments(PayChartArgs, location="query", unknown=ma.RAISE)
+    @blp.response(
+        200,
+        {"type": "string", "format": "binary"},
+        content_type="image/png",
+        description="per group, the percentile of local wages base and effective pay reach",
+    )
+    def get(self, args: dict[str, Any]) -> Response:
+        """The pay report as a chart: percentiles per group, the target drawn dashed."""
+        content = _pay(args)
+        return Response(
+            pay_chart(content), content_type="image/png", headers=_evidence_headers(content)
+        )
 
 
 @blp.route("/reports/runs/<int:run_id>")

@@ -92,9 +92,10 @@ class Conversion:
         }
 
 
-def convert(session: Session, amount: Decimal, source: str, target: str, on: dt.date) -> Conversion:
-    """``amount`` in ``target`` at the latest rate on or before ``on`` (either direction
-    of the pair), rounded half-up once. 409 when the table has no recent rate."""
+def find_rate(session: Session, source: str, target: str, on: dt.date) -> tuple[ExchangeRate, bool]:
+    """The latest ``source``/``target`` rate on or before ``on`` (either direction of the
+    pair) and whether it is the inverse (``1 target = rate source``). 409 when the table
+    has no recent rate."""
     oldest = on - dt.timedelta(days=MAX_EXCHANGE_RATE_AGE_DAYS)
     row = session.scalar(
         select(ExchangeRate)
@@ -114,8 +115,18 @@ def convert(session: Session, amount: Decimal, source: str, target: str, on: dt.
             f"no {source}/{target} exchange rate between {oldest} and {on}; import one",
             code="no_exchange_rate",
         )
-    inverse = row.base == target
-    # Dividing is the one inexact step; truncated far below the minor unit it still rounds
-    # exactly like the rational (workforce.pay.wages).
-    converted = divide_truncated(amount, row.rate) if inverse else EXACT.multiply(amount, row.rate)
-    return Conversion(round_money(converted, target), target, row, inverse)
+    return row, row.base == target
+
+
+def apply_rate(amount: Decimal, row: ExchangeRate, inverse: bool) -> Decimal:
+    """``amount`` converted at ``row``, not yet rounded. Dividing is the one inexact step;
+    truncated far below the minor unit it still rounds exactly like the rational
+    (workforce.pay.wages)."""
+    return divide_truncated(amount, row.rate) if inverse else EXACT.multiply(amount, row.rate)
+
+
+def convert(session: Session, amount: Decimal, source: str, target: str, on: dt.date) -> Conversion:
+    """``amount`` in ``target`` at the latest rate on or before ``on`` (either direction
+    of the pair), rounded half-up once. 409 when the table has no recent rate."""
+    row, inverse = find_rate(session, source, target, on)
+    return Conversion(round_money(apply_rate(amount, row, inverse), target), target, row, inverse)

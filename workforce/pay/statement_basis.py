@@ -20,7 +20,7 @@ from workforce.holidays import holiday_lookup, holiday_scope
 from workforce.pay import labels
 from workforce.pay.models import PayStatement
 from workforce.pay.rates import rate_for
-from workforce.pay.statements import Calculation, WorkedInterval, calculate
+from workforce.pay.statements import Calculation, WorkedInterval, calculate, seconds_by_queue
 from workforce.pay.terms import PolicyTerms
 from workforce.queues.models import Queue
 from workforce.shifts.models import Shift
@@ -143,7 +143,9 @@ def worked_intervals(
         assert shift.clock_in_at is not None and shift.clock_out_at is not None
         codes = frozenset(item["code"] for item in required or () if item.get("kind") != "language")
         intervals.append(
-            WorkedInterval(shift.clock_in_at, shift.clock_out_at, tier, codes, shift.id)
+            WorkedInterval(
+                shift.clock_in_at, shift.clock_out_at, tier, codes, shift.id, shift.queue_id
+            )
         )
     return intervals
 
@@ -163,6 +165,33 @@ def calculate_period(
         tz=load_zone(basis.timezone),
         currency=basis.currency,
         base_rate=basis.base_rate,
+        premiums=basis.terms.premiums_for(basis.country),
+        holidays=holiday_lookup(basis.country, basis.subdivision, labels.STORED_HOLIDAY_LOCALE),
+    )
+
+
+def line_queues(
+    session: Session, statement: PayStatement
+) -> dict[tuple[dt.date, str, str], dict[int | None, int]]:
+    """The seconds of each of the statement's line keys per queue, from its contractor's
+    shifts as they are now on the basis it was calculated on. Empty when they cannot be
+    read (a shift still in progress or unclocked): the report then attributes nothing."""
+    basis = Basis.recorded(statement)
+    try:
+        intervals = worked_intervals(
+            session,
+            statement.contractor_id,
+            basis.timezone,
+            statement.period_start,
+            statement.period_end,
+        )
+    except Conflict:
+        return {}
+    return seconds_by_queue(
+        intervals,
+        first_day=statement.period_start,
+        last_day=statement.period_end,
+        tz=load_zone(basis.timezone),
         premiums=basis.terms.premiums_for(basis.country),
         holidays=holiday_lookup(basis.country, basis.subdivision, labels.STORED_HOLIDAY_LOCALE),
     )

@@ -28,7 +28,7 @@ Lines and rounding
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -48,6 +48,7 @@ __all__ = [
     "difference",
     "line_amount",
     "line_rate",
+    "seconds_by_queue",
 ]
 
 #: Line kinds in the order they are listed on a statement.
@@ -70,6 +71,8 @@ class WorkedInterval:
     credential_codes: frozenset[str] = frozenset()
     #: Where the interval came from, for error messages.
     shift_id: int | None = None
+    #: The queue worked on (the pay report attributes a line's seconds to queues).
+    queue_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +146,52 @@ def _overtime_seconds(segments: list[tuple[Segment, WorkedInterval]], threshold:
     return overtime
 
 
+def _pieces(
+    intervals: Iterable[WorkedInterval],
+    *,
+    first_day: date,
+    last_day: date,
+    tz: tzinfo,
+    premiums: Premiums,
+    holidays: Callable[[date], str | None],
+) -> Iterator[tuple[tuple[date, str, str | None], Decimal, int, WorkedInterval]]:
+    """Every paid piece of the period: its line key (local date, kind, detail), percent,
+    seconds and the interval it comes from. Pieces with no seconds or no percent are left
+    out (they pay nothing and make no line)."""
+    segments: list[tuple[Segment, WorkedInterval]] = []
+    for interval in _check_intervals(intervals):
+        pieces = split_by_windows(
+            interval.start,
+            interval.end,
+            tz,
+            premiums.night_start,
+            premiums.night_end,
+            holidays,
+        )
+        segments.extend((piece, interval) for piece in pieces)
+    overtime = _overtime_seconds(segments, premiums.overtime_after_seconds)
+    for (segment, interval), extra in zip(segments, overtime, strict=True):
+        day = segment.local_date
+        if not first_day <= day <= last_day:
+            continue
+        found: list[tuple[str, str | None, Decimal, int]] = [
+            ("base", None, BASE_PERCENT, segment.seconds)
+        ]
+        if segment.night:
+            found.append(("night", None, premiums.night_percent, segment.seconds))
+        if segment.holiday:
+            found.append(("holiday", segment.holiday, premiums.holiday_percent, segment.seconds))
+        hazard = premiums.hazard_percent.get(interval.tier, Decimal(0))
+        found.append(("hazard", str(interval.tier), hazard, segment.seconds))
+        for code in sorted(interval.credential_codes):
+            credential = premiums.credential_percent.get(code, Decimal(0))
+            found.append(("credential", code, credential, segment.seconds))
+        found.append(("overtime", None, premiums.overtime_percent, extra))
+        for kind, detail, percent, seconds in found:
+            if seconds and percent:
+                yield (day, kind, detail), percent, seconds, interval
+
+
 def calculate(
     intervals: Iterable[WorkedInterval],
     *,
@@ -161,42 +210,18 @@ def calculate(
     only their part inside it is paid. Overlapping intervals are a 409.
     """
     rate = require_decimal(base_rate, "base_rate")
-    segments: list[tuple[Segment, WorkedInterval]] = []
-    for interval in _check_intervals(intervals):
-        pieces = split_by_windows(
-            interval.start,
-            interval.end,
-            tz,
-            premiums.night_start,
-            premiums.night_end,
-            holidays,
-        )
-        segments.extend((piece, interval) for piece in pieces)
-    overtime = _overtime_seconds(segments, premiums.overtime_after_seconds)
-
     seconds: dict[tuple[date, str, str | None], int] = defaultdict(int)
     percents: dict[tuple[date, str, str | None], Decimal] = {}
-
-    def add(day: date, kind: str, detail: str | None, percent: Decimal, amount: int) -> None:
-        if amount and percent:
-            seconds[(day, kind, detail)] += amount
-            percents[(day, kind, detail)] = percent
-
-    for (segment, interval), extra in zip(segments, overtime, strict=True):
-        day = segment.local_date
-        if not first_day <= day <= last_day:
-            continue
-        add(day, "base", None, BASE_PERCENT, segment.seconds)
-        if segment.night:
-            add(day, "night", None, premiums.night_percent, segment.seconds)
-        if segment.holiday:
-            add(day, "holiday", segment.holiday, premiums.holiday_percent, segment.seconds)
-        hazard = premiums.hazard_percent.get(interval.tier, Decimal(0))
-        add(day, "hazard", str(interval.tier), hazard, segment.seconds)
-        for code in sorted(interval.credential_codes):
-            credential = premiums.credential_percent.get(code, Decimal(0))
-            add(day, "credential", code, credential, segment.seconds)
-        add(day, "overtime", None, premiums.overtime_percent, extra)
+    for key, percent, amount, _interval in _pieces(
+        intervals,
+        first_day=first_day,
+        last_day=last_day,
+        tz=tz,
+        premiums=premiums,
+        holidays=holidays,
+    ):
+        seconds[key] += amount
+        percents[key] = percent
 
     lines = []
     for key in sorted(seconds, key=lambda k: (k[0], _ORDER[k[1]], k[2] or "")):
@@ -207,6 +232,31 @@ def calculate(
         )
     total = sum((line.amount for line in lines), round_money(0, currency))
     return Calculation(currency=currency, base_rate=rate, lines=tuple(lines), total=total)
+
+
+def seconds_by_queue(
+    intervals: Iterable[WorkedInterval],
+    *,
+    first_day: date,
+    last_day: date,
+    tz: tzinfo,
+    premiums: Premiums,
+    holidays: Callable[[date], str | None] = lambda _day: None,
+) -> dict[tuple[date, str, str], dict[int | None, int]]:
+    """The seconds of each line (keyed like :attr:`PayLine.key`) per queue worked: the
+    same pieces :func:`calculate` pays, so a line's amount can be shared among its queues
+    in proportion to its seconds (within a line every second pays the same)."""
+    out: dict[tuple[date, str, str], dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    for (day, kind, detail), _percent, amount, interval in _pieces(
+        intervals,
+        first_day=first_day,
+        last_day=last_day,
+        tz=tz,
+        premiums=premiums,
+        holidays=holidays,
+    ):
+        out[(day, kind, detail or "")][interval.queue_id] += amount
+    return {key: dict(queues) for key, queues in out.items()}
 
 
 def difference(

@@ -34,12 +34,14 @@ __all__ = [
     "EXACT",
     "PERIODS",
     "REQUIRED_PERCENTILES",
+    "Placement",
     "RateDerivation",
     "derive_hourly_rate",
     "divide_truncated",
     "hourly_from_period",
     "interpolate",
     "parse_percentile_key",
+    "percentile_of",
     "validate_percentiles",
 ]
 
@@ -186,6 +188,43 @@ def interpolate(points: Mapping[int, Decimal], percentile: Decimal | int) -> Dec
     p = _percentile(percentile)
     lower, upper = _bracket(_checked_points(points), p)
     return _divide(*_fraction(lower, upper, p))[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a value lies on a distribution: :func:`interpolate` read backwards."""
+
+    #: The percentile (truncated at 20+ decimal places); None outside the known range.
+    percentile: Decimal | None
+    #: ``"below"`` the lowest known point, ``"above"`` the highest, else None.
+    outside: str | None
+    #: The known points either side (the same point twice at a known value).
+    between: tuple[int, int] | None
+
+
+def percentile_of(points: Mapping[int, Decimal], value: Decimal) -> Placement:
+    """The percentile at which :func:`interpolate` gives ``value``: linear between the
+    neighbouring known points, so ``percentile_of(points, interpolate(points, p))`` is ``p``
+    (up to the truncation of the quotient). Below the lowest or above the highest known
+    point there is nothing to read (no extrapolation): ``outside`` says which side."""
+    ordered = _checked_points(points)
+    v = require_decimal(value, "value", max_places=None)
+    if v < ordered[0][1]:
+        return Placement(None, "below", None)
+    if v > ordered[-1][1]:
+        return Placement(None, "above", None)
+    for (p_lo, v_lo), (p_hi, v_hi) in zip(ordered, ordered[1:], strict=False):
+        if v == v_lo:
+            return Placement(Decimal(p_lo), None, (p_lo, p_lo))
+        if v < v_hi:
+            # p_lo + (v - v_lo)(p_hi - p_lo)/(v_hi - v_lo), one division
+            numerator = _EXACT.add(
+                _EXACT.multiply(Decimal(p_lo), _EXACT.subtract(v_hi, v_lo)),
+                _EXACT.multiply(_EXACT.subtract(v, v_lo), Decimal(p_hi - p_lo)),
+            )
+            return Placement(_divide(numerator, _EXACT.subtract(v_hi, v_lo))[0], None, (p_lo, p_hi))
+    last = ordered[-1][0]
+    return Placement(Decimal(last), None, (last, last))
 
 
 def _hours(period: str, hours_per_month: Decimal) -> Decimal:

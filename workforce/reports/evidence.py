@@ -62,17 +62,26 @@ def envelope(
     start: dt.date,
     end: dt.date,
     filters: dict[str, Any],
-    policies: list[ExposurePolicy],
+    policies: list[ExposurePolicy] | list[dict[str, Any]],
     actor: Actor,
     generated_at: dt.datetime,
     body: dict[str, Any],
 ) -> dict[str, Any]:
+    """The report with what it cites and its hash. ``policies``: the exposure policy
+    versions in force, or (a report on another policy, like pay's) the versions it cites,
+    already as ``{"version", "effective_from", ...}``."""
     content = {
         "kind": kind,
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "filters": filters,
         "policy_versions": [
-            {"version": p.version, "name": p.name, "effective_from": p.effective_from.isoformat()}
+            p
+            if isinstance(p, dict)
+            else {
+                "version": p.version,
+                "name": p.name,
+                "effective_from": p.effective_from.isoformat(),
+            }
             for p in policies
         ],
         "generated_at": generated_at.isoformat(),

@@ -15,6 +15,7 @@ from workforce.notifications.models import Notification
 from workforce.notifications.services import notify_once
 from workforce.reports.evidence import envelope, policies_in_force, store_run
 from workforce.reports.exposure import ExposureArgs, check_period, exposure_report
+from workforce.reports.pay import Figures, pay_report
 from workforce.reports.rotations import rotation_report
 from workforce.reports.suppression import effective_k
 from workforce.reports.wellbeing import Freeze, wellbeing_report
@@ -89,6 +90,31 @@ def wellbeing_content(
         body=wellbeing_report(
             session, start, end, group_by=group_by, k=k, today=now.date(), freeze=freeze
         ),
+    )
+
+
+def pay_content(
+    figures: Figures,
+    start: dt.date,
+    end: dt.date,
+    *,
+    policy_versions: list[dict[str, Any]],
+    k: int,
+    actor: Actor,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The pay evidence report (figures from ``workforce.pay.report``), suppressed and
+    wrapped in its envelope, citing the pay policy versions the statements were paid under."""
+    check_period(start, end)
+    return envelope(
+        "pay",
+        start=start,
+        end=end,
+        filters={"reporting_currency": figures.citations["reporting_currency"]},
+        policies=policy_versions,
+        actor=actor,
+        generated_at=now,
+        body=pay_report(figures, k),
     )
 
 

@@ -1,4 +1,5 @@
-"""CSV and XLSX renderings of the exposure report: the same rows and total as the JSON."""
+"""CSV and XLSX renderings of the exposure and pay reports: the same rows and total as the
+JSON."""
 
 from __future__ import annotations
 
@@ -11,20 +12,29 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def table(content: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Header and rows: one per group, then the total (``row`` = ``total``)."""
-    keys = list(content["group_by"])
+    keys = list(content.get("key_columns", content["group_by"]))
     header = ["row", *keys, "suppressed", *content["metrics"]]
     rows = []
     for row in content["rows"]:
         rows.append(
             ["group", *(row[k] for k in keys), row["suppressed"]]
-            + [row[m] for m in content["metrics"]]
+            + [_cell(row[m]) for m in content["metrics"]]
         )
     total = content["total"]
     rows.append(
         ["total", *(None for _ in keys), total["suppressed"]]
-        + [total[m] for m in content["metrics"]]
+        + [_cell(total[m]) for m in content["metrics"]]
     )
     return header, rows
+
+
+def _joined(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else ",".join(value)
+
+
+def _cell(value: Any) -> Any:
+    """Lists (a row's policy versions) as comma-separated text."""
+    return ",".join(map(str, value)) if isinstance(value, list) else value
 
 
 def to_csv(content: dict[str, Any]) -> str:
@@ -66,7 +76,7 @@ def to_xlsx(content: dict[str, Any]) -> bytes:
         ("from", content["period"]["from"]),
         ("to", content["period"]["to"]),
         ("filters", str(content["filters"])),
-        ("group_by", ",".join(content["group_by"])),
+        ("group_by", _joined(content["group_by"])),
         ("min_group", content.get("min_group")),
         (
             "policy_versions",
@@ -76,6 +86,10 @@ def to_xlsx(content: dict[str, Any]) -> bytes:
         ("generated_by", f"{content['generated_by']['name']} ({content['generated_by']['role']})"),
         ("sha256", content["sha256"]),
     ]
+    if "reporting_currency" in content:
+        facts.append(("reporting_currency", content["reporting_currency"]))
+        for name in ("wage_distributions", "exchange_rates"):
+            facts.append((name, ",".join(str(item["id"]) for item in content[name])))
     for r, (name, value) in enumerate(facts):
         evidence.write_string(r, 0, name, bold)
         if isinstance(value, int):
