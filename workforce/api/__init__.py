@@ -10,6 +10,7 @@ from workforce.api import (
     checkins,
     contractors,
     credentials,
+    docs,
     exposure,
     health,
     identity,
@@ -66,5 +67,7 @@ def register(api: Api) -> None:
 
 
 def register_plain(app: Flask) -> None:
-    """Routes outside the API and its document (no bearer token): the calendar feed."""
+    """Routes outside the API and its document (no bearer token): the calendar feed and
+    the documentation's UI."""
     app.register_blueprint(calendar_feed.blp)
+    app.register_blueprint(docs.blp)
