@@ -57,7 +57,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config["AUDIT_CHECKPOINT_FILE"] = f"{app.instance_path}/audit-checkpoints.jsonl"
     # Order matters: smorest registers its own HTTPException handler in init_app;
     # ours must be registered after it so every error is problem+json.
-    smorest = Api(app)
+    # The plugin adds roles, problem codes and examples to every operation (api/openapi.py).
+    smorest = Api(app, spec_kwargs={"extra_plugins": [api.openapi.DocumentationPlugin(app)]})
     api.register(smorest)
     api.register_plain(app)
     errors.register_error_handlers(app)

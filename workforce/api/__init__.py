@@ -16,6 +16,7 @@ from workforce.api import (
     identity,
     me,
     notifications,
+    openapi,
     pay,
     pay_statements,
     policies,
@@ -32,6 +33,8 @@ from workforce.api import (
 )
 from workforce.api.common import MoneyString
 from workforce.extensions import Api
+
+__all__ = ["openapi", "register", "register_plain"]
 
 BLUEPRINTS = (
     health.blp,
