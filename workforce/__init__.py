@@ -38,8 +38,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # /api/v1/docs is ours (workforce/api/docs.py): Swagger UI from a pinned package.
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearerAuth": []}],
@@ -58,7 +57,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config["AUDIT_CHECKPOINT_FILE"] = f"{app.instance_path}/audit-checkpoints.jsonl"
     # Order matters: smorest registers its own HTTPException handler in init_app;
     # ours must be registered after it so every error is problem+json.
-    smorest = Api(app)
+    # The plugin adds roles, problem codes and examples to every operation (api/openapi.py).
+    smorest = Api(app, spec_kwargs={"extra_plugins": [api.openapi.DocumentationPlugin(app)]})
     api.register(smorest)
     api.register_plain(app)
     errors.register_error_handlers(app)

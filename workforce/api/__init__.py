@@ -10,11 +10,13 @@ from workforce.api import (
     checkins,
     contractors,
     credentials,
+    docs,
     exposure,
     health,
     identity,
     me,
     notifications,
+    openapi,
     pay,
     pay_statements,
     policies,
@@ -31,6 +33,8 @@ from workforce.api import (
 )
 from workforce.api.common import MoneyString
 from workforce.extensions import Api
+
+__all__ = ["openapi", "register", "register_plain"]
 
 BLUEPRINTS = (
     health.blp,
@@ -66,5 +70,7 @@ def register(api: Api) -> None:
 
 
 def register_plain(app: Flask) -> None:
-    """Routes outside the API and its document (no bearer token): the calendar feed."""
+    """Routes outside the API and its document (no bearer token): the calendar feed and
+    the documentation's UI."""
     app.register_blueprint(calendar_feed.blp)
+    app.register_blueprint(docs.blp)

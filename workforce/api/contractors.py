@@ -15,6 +15,7 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
+from workforce.api.openapi import problems
 from workforce.contractors import services
 from workforce.contractors.models import CONTRACTOR_STATUSES, Contractor
 from workforce.extensions import Blueprint
@@ -92,6 +93,7 @@ class Contractors(MethodView):
     @roles("admin", "ops")
     @blp.arguments(ContractorCreateSchema)
     @blp.response(201, ContractorSchema)
+    @problems("duplicate_email", "duplicate_external_ref", "confusable_email")
     def post(self, data: dict[str, Any]) -> Contractor:
         """Create a contractor. Timezone, locale and currency default from the country."""
         return services.create_contractor(db.session(), data)
@@ -109,6 +111,13 @@ class ContractorItem(MethodView):
     @roles("admin", "ops")
     @blp.arguments(ContractorPatchSchema)
     @blp.response(200, ContractorSchema)
+    @problems(
+        "duplicate_email",
+        "duplicate_external_ref",
+        "confusable_email",
+        "contractor_offboarded",
+        "use_offboard_endpoint",
+    )
     def patch(self, changes: dict[str, Any], contractor_id: int) -> Contractor:
         """Change a contractor's details or suspend/reactivate them."""
         return services.update_contractor(db.session(), contractor_id, changes)
@@ -119,6 +128,7 @@ class ContractorOffboard(MethodView):
     @roles("admin", "ops")
     @blp.arguments(OptionalReasonSchema, required=False)
     @blp.response(200, ContractorSchema)
+    @problems("already_offboarded")
     def post(self, data: dict[str, Any], contractor_id: int) -> Contractor:
         """Offboard: status ``offboarded`` and every token of the contractor revoked."""
         return services.offboard_contractor(db.session(), contractor_id, data.get("reason"))

@@ -16,6 +16,7 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
+from workforce.api.openapi import problems
 from workforce.contractors import credentials as service
 from workforce.contractors.models import CREDENTIAL_KINDS, CREDENTIAL_STATUSES, Credential
 from workforce.contractors.services import get_contractor
@@ -107,6 +108,7 @@ class ContractorCredentials(MethodView):
     @roles("admin", "ops")
     @blp.arguments(CredentialCreateSchema)
     @blp.response(201, CredentialSchema)
+    @problems("contractor_offboarded")
     def post(self, data: dict[str, Any], contractor_id: int) -> Credential:
         """Record a credential for a contractor; it starts ``pending``."""
         return service.submit_credential(db.session(), contractor_id, data)
@@ -135,6 +137,7 @@ class CredentialItem(MethodView):
     @roles("admin", "ops")
     @blp.arguments(CredentialPatchSchema)
     @blp.response(200, CredentialSchema)
+    @problems("credential_decided")
     def patch(self, changes: dict[str, Any], credential_id: int) -> Credential:
         """Correct a pending credential (decided ones are replaced, never edited)."""
         return service.update_credential(db.session(), credential_id, changes)
@@ -145,6 +148,7 @@ def _decision(action: str, body: type[ma.Schema] | None) -> type[MethodView]:
         @roles("admin", "ops")
         @blp.arguments(body or ReasonSchema, required=body is None)
         @blp.response(200, CredentialSchema)
+        @problems("invalid_transition")
         def post(self, data: dict[str, Any], credential_id: int) -> Credential:
             return service.decide(db.session(), credential_id, action, data.get("reason"))
 
@@ -174,6 +178,7 @@ class MyCredentials(MethodView):
     @roles("contractor")
     @blp.arguments(CredentialCreateSchema)
     @blp.response(201, CredentialSchema)
+    @problems("contractor_offboarded")
     def post(self, data: dict[str, Any]) -> Credential:
         """Submit a credential of mine for verification."""
         return service.submit_credential(db.session(), access.me(), data)

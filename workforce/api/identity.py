@@ -12,6 +12,7 @@ from flask.views import MethodView
 
 from workforce import db
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
+from workforce.api.openapi import problems
 from workforce.errors import Forbidden
 from workforce.extensions import Blueprint
 from workforce.identity import access
@@ -92,6 +93,7 @@ class Tokens(MethodView):
     @roles("admin")
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
+    @problems("contractor_tokens_are_personal")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create a staff or ingest token; the secret is in this answer and nowhere else.
 

@@ -18,6 +18,7 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
+from workforce.api.openapi import problems
 from workforce.extensions import Blueprint
 from workforce.identity.access import roles
 from workforce.pay import distributions, policies, rates
@@ -202,6 +203,7 @@ class WageDistributions(MethodView):
     @roles(*MANAGE)
     @blp.arguments(WageDistributionCreateSchema)
     @blp.response(201, WageDistributionSchema)
+    @problems("duplicate_wage_distribution")
     def post(self, data: dict[str, Any]) -> WageDistribution:
         """Add a wage distribution (never replaced: statements cite it)."""
         return distributions.add_distribution(db.session(), data)[0]
@@ -221,6 +223,7 @@ class Rates(MethodView):
     @roles(*READ)
     @blp.arguments(RateArgs, location="query")
     @blp.response(200, RateSchema)
+    @problems("no_wage_distribution", "floor_currency_mismatch", "percentile_out_of_range")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The hourly base rate: the policy's target percentile of the local wages."""
         now = db.utcnow()

@@ -11,6 +11,7 @@ from flask.views import MethodView
 
 from workforce import db
 from workforce.api.common import InputSchema, PageArgs, QuerySchema, page_schema, paginate
+from workforce.api.openapi import problems
 from workforce.contractors.services import get_contractor
 from workforce.extensions import Blueprint
 from workforce.identity import access
@@ -190,6 +191,18 @@ class ContractorStatements(MethodView):
     @roles(*MANAGE)
     @blp.arguments(StatementCreateSchema)
     @blp.response(201, StatementSchema)
+    @problems(
+        "statement_overlaps",
+        "currency_mismatch",
+        "shifts_in_progress",
+        "shifts_not_clocked",
+        "invalid_shift_times",
+        "overlapping_shifts",
+        "no_wage_distribution",
+        "floor_currency_mismatch",
+        "percentile_out_of_range",
+        "no_exchange_rate",
+    )
     def post(self, data: dict[str, Any], contractor_id: int) -> dict[str, Any]:
         """Calculate a draft statement from the completed shifts of a period."""
         return _detail(statement_lifecycle.create_statement(db.session(), contractor_id, data))
@@ -207,6 +220,7 @@ class StatementItem(MethodView):
 
     @roles(*MANAGE)
     @blp.response(204)
+    @problems("statement_final")
     def delete(self, statement_id: int) -> None:
         """Discard a draft; a final statement is never deleted (409)."""
         statement_lifecycle.delete_statement(db.session(), statement_id)
@@ -216,6 +230,19 @@ class StatementItem(MethodView):
 class StatementRecalculate(MethodView):
     @roles(*MANAGE)
     @blp.response(200, StatementSchema)
+    @problems(
+        "statement_final",
+        "currency_changed",
+        "currency_mismatch",
+        "shifts_in_progress",
+        "shifts_not_clocked",
+        "invalid_shift_times",
+        "overlapping_shifts",
+        "no_wage_distribution",
+        "floor_currency_mismatch",
+        "percentile_out_of_range",
+        "no_exchange_rate",
+    )
     def post(self, statement_id: int) -> dict[str, Any]:
         """Recalculate a draft from today's shifts, policy and wages (409 if final)."""
         return _detail(statement_lifecycle.recalculate_statement(db.session(), statement_id))
@@ -225,6 +252,7 @@ class StatementRecalculate(MethodView):
 class StatementFinalize(MethodView):
     @roles(*MANAGE)
     @blp.response(200, StatementSchema)
+    @problems("period_not_ended", "statement_final", "statement_stale")
     def post(self, statement_id: int) -> dict[str, Any]:
         """Freeze a draft whose period is over; it never changes afterwards."""
         return _detail(statement_lifecycle.finalize_statement(db.session(), statement_id))
@@ -235,6 +263,21 @@ class StatementAdjust(MethodView):
     @roles(*MANAGE)
     @blp.arguments(AdjustSchema, required=False)
     @blp.response(201, StatementSchema)
+    @problems(
+        "statement_not_final",
+        "adjust_the_original",
+        "adjustment_pending",
+        "nothing_to_adjust",
+        "currency_mismatch",
+        "shifts_in_progress",
+        "shifts_not_clocked",
+        "invalid_shift_times",
+        "overlapping_shifts",
+        "no_wage_distribution",
+        "floor_currency_mismatch",
+        "percentile_out_of_range",
+        "no_exchange_rate",
+    )
     def post(self, data: dict[str, Any], statement_id: int) -> dict[str, Any]:
         """A draft adjusting statement: the period's pay now minus what was paid."""
         statement = statement_lifecycle.adjust_statement(

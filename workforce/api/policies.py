@@ -18,6 +18,7 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
+from workforce.api.openapi import problems
 from workforce.exposure import policy
 from workforce.exposure.models import ExposurePolicy
 from workforce.extensions import Blueprint
@@ -101,6 +102,7 @@ class Policies(MethodView):
     @roles("admin", "ops")
     @blp.arguments(PolicyCreateSchema)
     @blp.response(201, PolicySchema)
+    @problems("policy_out_of_order")
     def post(self, data: dict[str, Any]) -> ExposurePolicy:
         """A new version, in force from ``effective_from``; each number carries a note."""
         return policy.create_policy(db.session(), data, created_by=access.principal().token_id)

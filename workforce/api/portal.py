@@ -13,6 +13,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import db
+from workforce.api.openapi import problems
 from workforce.extensions import Blueprint
 from workforce.identity import access
 from workforce.identity import accounts as services
@@ -42,6 +43,7 @@ class PortalInviteSchema(ma.Schema):
 class PortalInvite(MethodView):
     @roles("admin", "ops")
     @blp.response(201, PortalInviteSchema)
+    @problems("contractor_offboarded", "email_recently_changed")
     def post(self, contractor_id: int) -> dict[str, Any]:
         """Email the contractor a link to the portal that works once, for 7 days by default.
 

@@ -17,6 +17,7 @@ from workforce.api.common import (
     paginate,
 )
 from workforce.api.exposure import TierStandingSchema
+from workforce.api.openapi import problems
 from workforce.contractors.models import CREDENTIAL_KINDS
 from workforce.eligibility import check as eligibility
 from workforce.extensions import Blueprint
@@ -134,6 +135,7 @@ class Queues(MethodView):
     @roles("admin", "ops")
     @blp.arguments(QueueCreateSchema)
     @blp.response(201, QueueSchema)
+    @problems("duplicate_slug")
     def post(self, data: dict[str, Any]) -> Queue:
         """Create a queue: tier, harm categories, required credentials, fallback."""
         return services.create_queue(db.session(), data)
@@ -150,6 +152,7 @@ class QueueItem(MethodView):
     @roles("admin", "ops")
     @blp.arguments(QueuePatchSchema)
     @blp.response(200, QueueSchema)
+    @problems("duplicate_slug", "fallback_in_use")
     def patch(self, changes: dict[str, Any], queue_id: int) -> Queue:
         """Change a queue."""
         return services.update_queue(db.session(), queue_id, changes)

@@ -11,6 +11,7 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.checkins import ScoredCheckInSchema
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
+from workforce.api.openapi import problems
 from workforce.extensions import Blueprint
 from workforce.identity.access import roles
 from workforce.wellbeing import access_log, escalation, support
@@ -142,6 +143,7 @@ class ReferralFollowUps(MethodView):
     @roles("wellbeing")
     @blp.arguments(FollowUpCreateSchema)
     @blp.response(201, FollowUpSchema)
+    @problems("referral_closed")
     def post(self, data: dict[str, Any], referral_id: int) -> FollowUp:
         """Record a follow-up: contacted or not, the outcome, the next date; may close it."""
         return support.record_follow_up(db.session(), referral_id, data, db.utcnow())
@@ -151,6 +153,7 @@ class ReferralFollowUps(MethodView):
 class ReferralAcknowledge(MethodView):
     @roles("wellbeing")
     @blp.response(200, AcknowledgementSchema)
+    @problems("referral_closed")
     def post(self, referral_id: int) -> Referral:
         """Take the referral on: an urgent one stops escalating (the first one stands)."""
         return escalation.acknowledge(db.session(), referral_id, db.utcnow())

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from workforce import db
 from workforce.api.common import QuerySchema
+from workforce.api.openapi import problems
 from workforce.audit import current_actor
 from workforce.errors import InvalidInput
 from workforce.exposure import policy
@@ -321,6 +322,7 @@ class WellbeingReport(MethodView):
     @roles(*READERS)
     @blp.arguments(WellbeingReportArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, WellbeingReportSchema)
+    @problems("period_not_aligned", "period_not_closed")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Check-in participation and share flagged per country or queue: aggregates only,
         groups of fewer than ``REPORT_MIN_GROUP`` participants suppressed."""

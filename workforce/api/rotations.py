@@ -18,6 +18,7 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
+from workforce.api.openapi import problems
 from workforce.contractors.models import Contractor
 from workforce.errors import InvalidInput, NotFound
 from workforce.extensions import MAX_ID, Blueprint
@@ -115,6 +116,7 @@ class Rotations(MethodView):
     @roles(*MANAGE)
     @blp.arguments(ManualRotationSchema)
     @blp.response(201, RotationSchema)
+    @problems("contractor_offboarded", "rotation_active")
     def post(self, data: dict[str, Any]) -> Rotation:
         """A manual rotation from now, with a reason; the contractor's shifts move."""
         ends_at = data.get("ends_at")
@@ -144,6 +146,7 @@ class EndRotation(MethodView):
     @roles(*MANAGE)
     @blp.arguments(ReasonSchema)
     @blp.response(200, RotationSchema)
+    @problems("rotation_ended")
     def post(self, data: dict[str, Any], rotation_id: int) -> Rotation:
         """End an active rotation early, with a reason."""
         return service.end_rotation(db.session(), rotation_id, data["reason"])
@@ -154,6 +157,7 @@ class ReviewRotation(MethodView):
     @roles(*MANAGE, "contractor")
     @blp.arguments(ReviewSchema)
     @blp.response(200, RotationSchema)
+    @problems("review_exists", "rotation_not_reviewable", "no_review_pending")
     def post(self, data: dict[str, Any], rotation_id: int) -> Rotation:
         """A contractor contests an automated rotation (``comment``); ops or admin answer
         with ``outcome`` (upheld or overturned) and ``comment``."""

@@ -18,6 +18,7 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
+from workforce.api.openapi import problems
 from workforce.errors import NotFound
 from workforce.extensions import MAX_ID, Blueprint
 from workforce.identity import access
@@ -160,6 +161,14 @@ class Shifts(MethodView):
     @roles(*WRITE)
     @blp.arguments(ShiftCreateSchema)
     @blp.response(201, ShiftSchema)
+    @problems(
+        "queue_inactive",
+        "not_eligible",
+        "overlap",
+        "rest_too_short",
+        "shift_too_long",
+        "weekly_hours_exceeded",
+    )
     def post(self, data: dict[str, Any]) -> Shift:
         """Plan a shift (RFC 3339 with offset), or an open one without ``contractor_id``.
 
@@ -181,6 +190,14 @@ class ShiftItem(MethodView):
     @roles(*WRITE)
     @blp.arguments(ShiftPatchSchema)
     @blp.response(200, ShiftSchema)
+    @problems(
+        "shift_not_editable",
+        "not_eligible",
+        "overlap",
+        "rest_too_short",
+        "shift_too_long",
+        "weekly_hours_exceeded",
+    )
     def patch(self, changes: dict[str, Any], shift_id: int) -> Shift:
         """Move, reassign or open a scheduled shift; the rules run again."""
         return planning.update_shift(db.session(), shift_id, changes)
@@ -191,6 +208,7 @@ class ShiftCancel(MethodView):
     @roles(*WRITE)
     @blp.arguments(OptionalReasonSchema, required=False)
     @blp.response(200, ShiftSchema)
+    @problems("shift_not_cancellable")
     def post(self, data: dict[str, Any], shift_id: int) -> Shift:
         """Cancel a scheduled shift; calendar feeds show it as cancelled."""
         return planning.cancel_shift(db.session(), shift_id, data.get("reason"))
@@ -200,6 +218,16 @@ class ShiftCancel(MethodView):
 class ShiftClaim(MethodView):
     @roles("contractor")
     @blp.response(200, ShiftSchema)
+    @problems(
+        "shift_not_open",
+        "shift_started",
+        "shift_taken",
+        "not_eligible",
+        "overlap",
+        "rest_too_short",
+        "shift_too_long",
+        "weekly_hours_exceeded",
+    )
     def post(self, shift_id: int) -> Shift:
         """Claim an open shift; the first valid claim wins (409 ``shift_taken`` after)."""
         return planning.claim_shift(db.session(), shift_id, access.me())
@@ -216,6 +244,7 @@ def _clock(action: Callable[..., Shift], shift_id: int) -> Shift:
 class ShiftClockIn(MethodView):
     @roles(*WRITE, "contractor")
     @blp.response(200, ShiftSchema)
+    @problems("shift_unassigned", "already_clocked_in", "clock_in_too_early", "shift_over")
     def post(self, shift_id: int) -> Shift:
         """Clock in now (ops and admins on the contractor's behalf, audited as such)."""
         return _clock(attendance.clock_in, shift_id)
@@ -225,6 +254,7 @@ class ShiftClockIn(MethodView):
 class ShiftClockOut(MethodView):
     @roles(*WRITE, "contractor")
     @blp.response(200, ShiftSchema)
+    @problems("shift_unassigned", "not_clocked_in")
     def post(self, shift_id: int) -> Shift:
         """Clock out now; 409 ``not_clocked_in`` before a clock-in."""
         return _clock(attendance.clock_out, shift_id)
@@ -235,6 +265,7 @@ class ShiftCorrect(MethodView):
     @roles(*WRITE)
     @blp.arguments(CorrectionSchema)
     @blp.response(200, ShiftSchema)
+    @problems("shift_not_open")
     def post(self, data: dict[str, Any], shift_id: int) -> Shift:
         """Correct the recorded clock-in/clock-out, with a reason (audited)."""
         times = {k: data[k] for k in ("clock_in_at", "clock_out_at") if k in data}
@@ -246,6 +277,14 @@ class ShiftPatterns(MethodView):
     @roles(*WRITE)
     @blp.arguments(PatternCreateSchema)
     @blp.response(201, PatternSchema)
+    @problems(
+        "queue_inactive",
+        "not_eligible",
+        "overlap",
+        "rest_too_short",
+        "shift_too_long",
+        "weekly_hours_exceeded",
+    )
     def post(self, data: dict[str, Any]) -> ShiftPattern:
         """Plan a weekly pattern for one contractor: every shift or none.
 

@@ -11,6 +11,7 @@ from flask.views import MethodView
 
 from workforce import db
 from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
+from workforce.api.openapi import problems
 from workforce.extensions import Blueprint
 from workforce.identity import access
 from workforce.identity.access import roles
@@ -79,6 +80,7 @@ class MyRotationRequest(MethodView):
     @roles("contractor")
     @blp.arguments(RotationRequestSchema)
     @blp.response(201, PersonalRotationSchema)
+    @problems("contractor_offboarded", "rotation_active")
     def post(self, data: dict[str, Any]) -> RotationNote:
         """Step off tier 2 and 3 queues from now, for 1 to 14 days. Pay and eligibility for
         other work do not change."""
@@ -106,6 +108,7 @@ class WellbeingRotations(MethodView):
     @roles("wellbeing")
     @blp.arguments(WellbeingRotationCreateSchema)
     @blp.response(201, PersonalRotationSchema)
+    @problems("contractor_offboarded", "rotation_active")
     def post(self, data: dict[str, Any]) -> RotationNote:
         """Place a wellbeing rotation from now: ops see reason ``wellbeing`` and the dates."""
         return support.place_wellbeing_rotation(
