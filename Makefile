@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+#: `make run` installs the service's requirements only; everything else (tests, linters,
+#: benchmarks) installs requirements-dev.txt on top. Each stamp is redone when its files change.
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 TRANSLATIONS := workforce/translations
 POT := $(TRANSLATIONS)/messages.pot
@@ -11,11 +14,14 @@ POT := $(TRANSLATIONS)/messages.pot
 .PHONY: run test test-fast lint typecheck test-sqlite test-postgres bench clean translations \
 	translations-update browser nginx redis-server
 
-$(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements-dev.txt
+$(RUN_STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
 	$(MAKE) --no-print-directory translations
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP) requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
 ## translations: compile the gettext catalogs (.po -> .mo, not committed); part of installing
@@ -42,7 +48,7 @@ redis-server:
 	scripts/ensure-redis-server
 
 ## run: install, migrate the embedded SQLite database, print an admin token, serve + schedule
-run: $(STAMP) translations
+run: $(RUN_STAMP) translations
 	PORT=$(PORT) scripts/run
 
 ## test: lint, type-check, then the whole suite on SQLite and on a throwaway PostgreSQL

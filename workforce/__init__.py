@@ -75,6 +75,7 @@ def _check_settings(config: Mapping[str, Any]) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    from workforce import db
     from workforce.config import ConfigError
     from workforce.scheduling.hour_limits import validate_limit_settings
 
@@ -83,7 +84,16 @@ def _check_settings(config: Mapping[str, Any]) -> None:
     except ValueError as error:
         raise ConfigError("SHIFT_LIMITS", str(error)) from None
     if config["DATABASE_URL"]:
+        expected = "expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
         try:
-            make_url(config["DATABASE_URL"])
+            url = make_url(db.normalize_url(config["DATABASE_URL"]))
         except ArgumentError:
-            raise ConfigError("DATABASE_URL", "not a database URL") from None
+            raise ConfigError("DATABASE_URL", f"not a database URL; {expected}") from None
+        if (url.get_backend_name(), url.get_driver_name()) not in SUPPORTED_DATABASES:
+            raise ConfigError(
+                "DATABASE_URL", f"{url.drivername} is not supported; {expected}"
+            ) from None
+
+
+#: (backend, driver) pairs the service runs on; ``postgres://`` is read as psycopg 3's.
+SUPPORTED_DATABASES = {("sqlite", "pysqlite"), ("postgresql", "psycopg")}

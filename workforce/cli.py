@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import DBAPIError
 
 from workforce import audit, db
-from workforce.errors import WorkforceError
+from workforce.errors import InvalidInput, WorkforceError
 from workforce.identity import access
 from workforce.pay.cli import pay_cli
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = db.MIGRATIONS
 
 
 def alembic_config(app: Flask) -> Config:
@@ -63,14 +69,11 @@ def tokens_create(
 ) -> None:
     """Create a token and print it alone on the last line."""
     expires_at = db.utcnow() + dt.timedelta(days=expires_days) if expires_days is not None else None
-    try:
-        with db.transaction() as session:
-            token, raw = access.create_token(
-                session, name=name, role=role, contractor_id=contractor_id, expires_at=expires_at
-            )
-            click.echo(f"token {token.id} ({role}) expires {token.expires_at:%Y-%m-%d}", err=True)
-    except WorkforceError as error:
-        raise click.ClickException(error.detail) from None
+    with db.transaction() as session:
+        token, raw = access.create_token(
+            session, name=name, role=role, contractor_id=contractor_id, expires_at=expires_at
+        )
+        click.echo(f"token {token.id} ({role}) expires {token.expires_at:%Y-%m-%d}", err=True)
     if role == "contractor":
         # The API refuses staff this; on the host it stays possible, so say what it means.
         click.echo(
@@ -133,10 +136,16 @@ def seed_demo() -> None:
     """Create a small demo workforce (idempotent)."""
     from workforce.demo import seed
 
+    started = time.monotonic()
+    progress = sys.stderr.isatty()
+    if progress:
+        click.echo("seeding the demo workforce ...", err=True)
     with db.transaction() as session:
         summary = seed(session)
     for line in summary:
         click.echo(line)
+    if progress:
+        click.echo(f"done in {time.monotonic() - started:.1f} s", err=True)
 
 
 @click.command("backup")
@@ -180,16 +189,73 @@ def roles_table_command(write: Path | None) -> None:
         write.write_text(with_table(write.read_text(encoding="utf-8"), table), encoding="utf-8")
 
 
-def register(app: Flask) -> None:
-    commands = (
-        db_cli,
-        tokens_cli,
-        audit_cli,
-        seed_demo,
-        scheduler,
-        pay_cli,
-        backup,
-        roles_table_command,
+# --- the edge: every command answers a known problem with one line and exit status 1 ----
+
+
+def cli_message(error: WorkforceError) -> str:
+    """``error`` as one line, naming options as the user types them (``--contractor``, not
+    the service's ``contractor_id``)."""
+    if not isinstance(error, InvalidInput):
+        return error.detail
+    context = click.get_current_context(silent=True)
+    params = context.command.params if context is not None else []
+    names = {p.name: p.opts[0] for p in params if isinstance(p, click.Option) and p.opts}
+    return "; ".join(
+        f"{names.get(field, field)}: {message}" if field else message
+        for field, messages in error.errors.items()
+        for message in messages
     )
-    for group in commands:
+
+
+def at_the_edge(callback: Callable[..., Any], *, needs_schema: bool) -> Callable[..., Any]:
+    """``callback`` with the checks every command shares: the database must be reachable
+    and migrated (when the command uses it), and a domain or database error becomes one
+    ``Error: ...`` line and exit status 1 instead of a traceback."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        url = current_app.config["DATABASE_URL"]
+        if needs_schema and (problem := db.schema_problem(url)):
+            raise click.ClickException(problem)
+        try:
+            return callback(*args, **kwargs)
+        except WorkforceError as error:
+            raise click.ClickException(cli_message(error)) from None
+        except CommandError as error:  # alembic's own, e.g. an unknown revision
+            raise click.ClickException(str(error)) from None
+        except DBAPIError:
+            # The server went away, or (for a command that needs it) the schema is behind.
+            check = db.schema_problem if needs_schema else db.unreachable
+            if problem := check(url):
+                raise click.ClickException(problem) from None
+            raise
+
+    return with_appcontext(run)
+
+
+def _guard(command_: click.Command, *, needs_schema: bool) -> None:
+    if isinstance(command_, click.Group):
+        for sub in command_.commands.values():
+            _guard(sub, needs_schema=needs_schema)
+    elif command_.callback is not None:
+        command_.callback = at_the_edge(command_.callback, needs_schema=needs_schema)
+
+
+#: Commands that work on a database not yet migrated (or need none).
+WITHOUT_SCHEMA: tuple[click.Command, ...] = (db_cli, backup, roles_table_command)
+COMMANDS: tuple[click.Command, ...] = (
+    *WITHOUT_SCHEMA,
+    tokens_cli,
+    audit_cli,
+    seed_demo,
+    scheduler,
+    pay_cli,
+)
+# Once, at import: the command objects are shared by every app this process creates.
+for _command in COMMANDS:
+    _guard(_command, needs_schema=_command not in WITHOUT_SCHEMA)
+
+
+def register(app: Flask) -> None:
+    for group in COMMANDS:
         app.cli.add_command(group)

@@ -150,11 +150,22 @@ def _coerce(raw: str, default: Any) -> Any:
             raise ValueError(f"expected true or false, got {raw!r}")
         return word in _TRUE
     if isinstance(default, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {raw!r}") from None
     if isinstance(default, float):
-        return float(raw)
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"expected a number, got {raw!r}") from None
     if isinstance(default, dict):
-        value = json.loads(raw)
+        if not raw.strip():
+            return dict(default)
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"not valid JSON ({error.msg} at character {error.pos + 1})") from None
         if not isinstance(value, dict):
             raise ValueError(f"expected a JSON object, got {raw!r}")
         return value

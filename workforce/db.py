@@ -15,10 +15,13 @@ from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import cache
 from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import (
@@ -32,9 +35,10 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Dialect, ExceptionContext
+from sqlalchemy.engine import Dialect, ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
@@ -363,8 +367,88 @@ def default_sqlite_url(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'workforce.sqlite3'}"
 
 
+#: Where the Alembic revisions live (``flask --app workforce db upgrade`` applies them).
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+#: The fix for a database behind the code, as the user types it.
+MIGRATE_COMMAND = "flask --app workforce db upgrade"
+
+
+def normalize_url(url: str) -> str:
+    """``postgres://`` (what many hosts hand out) and a driverless ``postgresql://`` mean
+    PostgreSQL through psycopg 3, the one driver installed."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def display_url(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The newest revision(s) in ``migrations/versions``: what this code expects."""
+    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
+def _revisions(url: str) -> set[str] | str:
+    """The revision(s) the database at ``url`` is migrated to, or why it cannot be opened.
+    A connection of its own, closed before it returns: nothing is shared with processes
+    forked after it (gunicorn's workers)."""
+    url = normalize_url(url)
+    connect_args = {} if url.startswith("sqlite") else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
+    try:
+        with engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads())
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        return (
+            f"cannot open the database {display_url(url)} ({reason}): check "
+            "WORKFORCE_DATABASE_URL and that the database is running"
+        )
+    finally:
+        engine.dispose()
+
+
+def unreachable(url: str) -> str | None:
+    """One line saying why the database at ``url`` cannot be opened, or ``None``."""
+    current = _revisions(url)
+    return current if isinstance(current, str) else None
+
+
+def schema_problem(url: str) -> str | None:
+    """``None`` when the database at ``url`` can be opened and is migrated to this code's
+    newest revision; otherwise one line naming the problem and the fix (the CLI and the
+    start of gunicorn print it and exit 1)."""
+    current = _revisions(url)
+    if isinstance(current, str):
+        return current
+    heads = head_revisions()
+    if not current:
+        return f"the database is not migrated: run `{MIGRATE_COMMAND}`"
+    if current == heads:
+        return None
+    if current - _known_revisions():
+        return (
+            f"the database is at revision {', '.join(sorted(current))}, newer than this code "
+            f"({', '.join(sorted(heads))}): run the code that migrated it"
+        )
+    return (
+        f"the database is at revision {', '.join(sorted(current))} and this code needs "
+        f"{', '.join(sorted(heads))}: run `{MIGRATE_COMMAND}`"
+    )
+
+
+@cache
+def _known_revisions() -> frozenset[str]:
+    return frozenset(r.revision for r in ScriptDirectory(str(MIGRATIONS)).walk_revisions())
+
+
 def init_app(app: Flask, *, audit_key: bytes) -> Database:
-    url = app.config["DATABASE_URL"] or default_sqlite_url(app.instance_path)
+    url = normalize_url(app.config["DATABASE_URL"] or default_sqlite_url(app.instance_path))
     app.config["DATABASE_URL"] = url
     database = Database(
         url, audit_key=audit_key, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]

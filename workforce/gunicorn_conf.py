@@ -11,10 +11,12 @@ whole requests before passing them on.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from gunicorn.glogging import Logger
 
+from workforce import db
 from workforce.redact import install, mask
 
 
@@ -41,3 +43,15 @@ timeout = 30
 graceful_timeout = 30
 #: Idle keep-alive connections are closed after this many seconds.
 keepalive = 5
+
+
+def on_starting(server: Any) -> None:
+    """With ``--preload`` the app is built before this hook: a database that cannot be
+    opened or is not migrated stops the master with one line and exit status 1, before
+    any worker answers a request with a 500."""
+    if not server.cfg.preload_app:
+        return
+    app = server.app.wsgi()
+    if problem := db.schema_problem(app.config["DATABASE_URL"]):
+        print(f"database error: {problem}", file=sys.stderr)
+        sys.exit(1)

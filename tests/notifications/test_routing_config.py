@@ -59,7 +59,7 @@ def start(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
         ({"SMTP_URL": "mail.example.org:587"}, "WORKFORCE_SMTP_URL: expected smtp://"),
         ({"ESCALATION_EMAILS": "lead"}, "WORKFORCE_ESCALATION_EMAILS: expected"),
         ({"URGENT_ACK_MINUTES": "0"}, "WORKFORCE_URGENT_ACK_MINUTES: must be above 0"),
-        ({"URGENT_REPEAT_MINUTES": "soon"}, "WORKFORCE_URGENT_REPEAT_MINUTES: could not convert"),
+        ({"URGENT_REPEAT_MINUTES": "soon"}, "WORKFORCE_URGENT_REPEAT_MINUTES: expected a number"),
     ],
 )
 def test_bad_settings_stop_the_service_with_one_line(tmp_path, settings, named) -> None:

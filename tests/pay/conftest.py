@@ -28,8 +28,8 @@ class PayData:
             return fn(session)
 
     def example_wages(self) -> None:
-        lines = EXAMPLE_WAGES.read_text(encoding="utf-8").splitlines()
-        self._run(lambda s: import_wages(s, lines))
+        text = EXAMPLE_WAGES.read_text(encoding="utf-8")
+        self._run(lambda s: import_wages(s, text))
 
     def distribution(self, **fields: Any) -> int:
         data = {

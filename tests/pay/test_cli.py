@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from tests.conftest import child_env
 from tests.pay.conftest import EXAMPLE_WAGES
 from workforce import db
 from workforce.pay.models import ExchangeRate, WageDistribution
@@ -106,3 +113,86 @@ def test_missing_columns_and_empty_files(app: Flask, tmp_path: Path) -> None:
     short.write_text("country,year\nKE,2026\n", encoding="utf-8")
     output = runner.invoke(args=["pay", "import-wages", str(short)]).output
     assert "line 1: header lacks subdivision, currency, period, source, p10" in output
+
+
+RATES_HEADER = "date,base,quote,rate,source\n"
+
+
+def test_a_quoted_cell_may_hold_commas_and_newlines(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "rates.csv"
+    # RFC 4180: a quoted field holds the separator, doubled quotes and a line break.
+    path.write_text(
+        RATES_HEADER + '2026-11-30,USD,KES,129.25,"Central Bank of Kenya, ""mean"" rate\r\n'
+        'published daily"\r\n',
+        encoding="utf-8",
+        newline="",
+    )
+    result = app.test_cli_runner().invoke(args=["pay", "import-rates", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 imported, 0 unchanged" in result.output
+    with db.get_db(app).reader() as session:
+        source = session.scalars(select(ExchangeRate.source)).one()
+    assert source == 'Central Bank of Kenya, "mean" rate\npublished daily'
+
+
+def test_every_bad_row_is_reported_with_the_line_it_starts_on(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "rates.csv"
+    path.write_text(
+        RATES_HEADER
+        + "2026-11-30,USD,KES,129.25\n"  # line 2: a cell short
+        + '2026-11-30,USD,KES,"129\n.25",two lines\n'  # lines 3-4: not a number
+        + "# a comment\n\n"
+        + "2026-11-30,USD\n"  # line 7: short again (the old import stopped at line 2)
+        + "2026-13-01,USD,KES,1,bad date\n",  # line 8
+        encoding="utf-8",
+    )
+    result = app.test_cli_runner().invoke(args=["pay", "import-rates", str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{path}: line 2: has 4 cells; the header has 5",
+        f"{path}: line 3: rate: must be a decimal number",
+        f"{path}: line 7: has 2 cells; the header has 5",
+        f"{path}: line 8: date: must be a date YYYY-MM-DD",
+        "Error: 4 row(s) are wrong; nothing was imported",
+    ]
+    assert count(app, ExchangeRate) == 0
+
+
+@pytest.mark.parametrize(("mark", "name"), [(";", "semicolon"), ("\t", "tab")])
+def test_a_file_with_another_separator_gets_a_hint(
+    app: Flask, tmp_path: Path, mark: str, name: str
+) -> None:
+    path = tmp_path / "rates.csv"
+    path.write_text(
+        mark.join(["date", "base", "quote", "rate", "source"]) + "\n"
+        + mark.join(["2026-11-30", "USD", "KES", "129,25", "x"]) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    result = app.test_cli_runner().invoke(args=["pay", "import-rates", str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{path}: line 1: header lacks date, base, quote, rate, source (the file looks "
+        f"{name}-separated: save it as CSV with commas, docs/pay-data-formats.md)",
+        "Error: nothing was imported",
+    ]
+
+
+def test_an_import_shows_progress_on_a_terminal_only(database_url: str, app: Flask) -> None:
+    command = [sys.executable, "-m", "flask", "--app", "workforce", "pay", "import-rates",
+               str(EXAMPLE_RATES)]  # fmt: skip
+    env = child_env(WORKFORCE_DATABASE_URL=database_url)
+    piped = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == ""
+    leader, follower = pty.openpty()
+    with os.fdopen(leader, "rb", buffering=0) as terminal:
+        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=follower,
+                              text=True, timeout=60)  # fmt: skip
+        os.close(follower)
+        drawn = b""
+        with contextlib.suppress(OSError):  # EIO once the child's end is closed
+            while chunk := terminal.read(4096):
+                drawn += chunk
+    assert done.returncode == 0
+    assert "0 imported, 10 unchanged" in done.stdout
+    assert b"\rexchange rates: 10/10 rows checked" in drawn

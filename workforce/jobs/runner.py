@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from flask.logging import default_handler
 from sqlalchemy import delete
 
 from workforce import db, redact
@@ -181,8 +182,18 @@ def build_scheduler(
     return scheduler
 
 
+#: APScheduler's own INFO lines (each job added, each run started and finished) repeat
+#: what :func:`run_job` logs once per run; its warnings and errors still show.
+QUIET_LOGGERS = ("apscheduler",)
+
+
 def run_forever(app: Flask) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The root handler writes every line once: Flask's own handler on the app's logger
+    # ("workforce") would print the scheduler's lines a second time.
+    app.logger.removeHandler(default_handler)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     redact.install_everywhere()
     if not routing.counsellors_reachable(app.config):
         log.warning("%s", routing.UNREACHABLE)

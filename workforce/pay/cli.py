@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,26 +12,44 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from workforce import db
-from workforce.errors import InvalidInput, WorkforceError
-from workforce.pay.imports import ImportResult, import_exchange_rates, import_wages
+from workforce.errors import InvalidInput
+from workforce.pay.imports import ImportResult, Progress, import_exchange_rates, import_wages
 
 pay_cli = AppGroup("pay", help="Pay data: wage distributions and exchange rates.")
 
 
-def _import(path: Path, run: Callable[[Session, list[str]], ImportResult], what: str) -> None:
+def _terminal_progress(what: str) -> Progress | None:
+    """Rows done, redrawn in place on a terminal (at most ten times a second); nothing
+    when stderr is a file or a pipe, so logs and scripts stay clean."""
+    if not sys.stderr.isatty():
+        return None
+    last = 0.0
+
+    def show(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if done == total or now - last >= 0.1:
+            last = now
+            click.echo(f"\r{what}: {done}/{total} rows checked", nl=done == total, err=True)
+
+    return show
+
+
+def _import(
+    path: Path, run: Callable[[Session, str, Progress | None], ImportResult], what: str
+) -> None:
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"cannot read {path}: {exc}") from None
     try:
         with db.transaction() as session:
-            result = run(session, lines)
+            result = run(session, text, _terminal_progress(what))
     except InvalidInput as error:
+        # Every bad row on a line of its own, then what it means, once.
         for where, messages in error.errors.items():
             for message in messages:
                 click.echo(f"{path}: {where}: {message}", err=True)
-        raise click.ClickException(error.detail) from None
-    except WorkforceError as error:
         raise click.ClickException(error.detail) from None
     click.echo(f"{what}: {result.created} imported, {result.unchanged} unchanged")
 
