@@ -21,6 +21,7 @@ from workforce.api.common import (
 from workforce.exposure import policy
 from workforce.exposure.models import ExposurePolicy
 from workforce.extensions import Blueprint
+from workforce.harm import MODALITIES
 from workforce.identity import access
 from workforce.identity.access import roles
 
@@ -58,6 +59,26 @@ TierRulesSchema = type(
     (_section(policy.TIER_LIMITS, "TierLimits", True),),
     {"tier": ma.fields.Integer(required=True, validate=ma.validate.Range(1, 3))},
 )
+
+
+class WeightSchema(InputSchema):
+    value = ma.fields.Float(
+        required=True,
+        validate=ma.validate.Range(*policy.WEIGHT_RANGE),
+        metadata={"description": "how much a minute of this modality weighs (reports only)"},
+    )
+    note = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(1, 300),
+        metadata={"description": "one line: where the number comes from"},
+    )
+
+
+ModalityWeightsSchema = type(
+    "ModalityWeights",
+    (InputSchema,),
+    {m: ma.fields.Nested(WeightSchema) for m in MODALITIES},
+)
 PlannedRotationSchema = _section(policy.PLANNED_ROTATION_LIMITS, "PlannedRotationRules", False)
 CheckinSchema = _section(policy.CHECKIN_LIMITS, "CheckinRules", False)
 
@@ -70,6 +91,13 @@ class PolicyCreateSchema(InputSchema):
     )
     planned_rotation = ma.fields.Nested(PlannedRotationSchema, required=True)
     checkin = ma.fields.Nested(CheckinSchema, required=True)
+    modality_weights = ma.fields.Nested(
+        ModalityWeightsSchema,
+        metadata={
+            "description": "weight of each modality's minutes in the reports' weighted "
+            "minutes (never in the limits); a modality not given weighs 1.0"
+        },
+    )
 
 
 class PolicySchema(ma.Schema):
@@ -80,6 +108,7 @@ class PolicySchema(ma.Schema):
     tiers = ma.fields.List(ma.fields.Nested(TierRulesSchema))
     planned_rotation = ma.fields.Nested(PlannedRotationSchema)
     checkin = ma.fields.Nested(CheckinSchema)
+    modality_weights = ma.fields.Nested(ModalityWeightsSchema)
     created_at = ma.fields.DateTime()
 
 
