@@ -66,7 +66,10 @@ def test_upgrade_repoints_the_citation_and_nothing_else(tmp_path) -> None:
     upgrade(app)
     after = stored_policies(app)
     default, operators = after
-    assert {key: default[key] for key in ("name", *SECTIONS)} == DEFAULT_POLICY
+    # (later sections, such as 0181's modality weights, are not 0164's)
+    assert {key: default[key] for key in ("name", *SECTIONS)} == {
+        key: DEFAULT_POLICY[key] for key in ("name", *SECTIONS)
+    }
     assert operators["name"] == "Stricter egregious cap"
     assert operators["tiers"][0]["daily_cap_minutes"] == {
         "value": 180,

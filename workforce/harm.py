@@ -20,3 +20,13 @@ TIERS = (0, 1, 2, 3)
 SENSITIVE_TIER = 1
 #: Rotations take people off tiers 2 and 3 (docs/architecture.md, "Default exposure policy").
 ROTATED_TIER = 2
+
+#: How the content of an exposure event reached the moderator (docs/exposure.md,
+#: "Modality and mitigations"). An event that does not say is of unknown modality.
+MODALITIES = ("text", "image", "video", "audio", "live")
+#: What the tool did to soften it; an event may carry any of them (or say none: ``[]``).
+MITIGATIONS = ("blurred", "greyscale", "muted", "thumbnail")
+#: The roll-ups' and reports' value for an event that did not say.
+UNKNOWN = "unknown"
+#: The roll-ups' and reports' value for an event that said ``"mitigations": []``.
+NO_MITIGATION = "none"

@@ -80,12 +80,13 @@ def ingest_now(app: Flask, token_id: int, events: list[dict[str, Any]], now: dt.
         return ingest(session, token_id, events, now=now)
 
 
-def daily(app: Flask) -> dict[DailyKey, tuple[int, int, int]]:
-    """Roll-ups as (contractor, local day, tier, category, queue id) -> (seconds, items,
-    events)."""
+def daily(app: Flask, by_modality: bool = False) -> dict[tuple[Any, ...], tuple[int, int, int]]:
+    """Roll-ups as (contractor, local day, tier, category, queue id[, modality,
+    mitigations]) -> (seconds, items, events)."""
     with db.get_db(app).reader() as session:
         return {
-            (r.contractor_id, r.local_day, r.tier, r.category, r.queue_id): (
+            (r.contractor_id, r.local_day, r.tier, r.category, r.queue_id)
+            + ((r.modality, r.mitigations) if by_modality else ()): (
                 r.seconds,
                 r.items,
                 r.events,
@@ -99,10 +100,12 @@ def raw_count(app: Flask) -> int:
         return session.scalar(select(func.count()).select_from(ExposureEvent)) or 0
 
 
-def recount(app: Flask) -> dict[DailyKey, tuple[int, int, int]]:
+def recount(app: Flask, by_modality: bool = False) -> dict[tuple[Any, ...], tuple[int, int, int]]:
     """Roll-ups recomputed from the raw events, independently of the ingestion code: each
-    event is cut at the local midnights zoneinfo gives for its contractor's zone."""
-    totals: dict[DailyKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+    event is cut at the local midnights zoneinfo gives for its contractor's zone (keyed by
+    modality and mitigations too when ``by_modality``, ``unknown`` when an event did not
+    say)."""
+    totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     with db.get_db(app).reader() as session:
         zones = {c.id: ZoneInfo(c.timezone) for c in session.scalars(select(Contractor))}
         for e in session.scalars(select(ExposureEvent).where(ExposureEvent.tier >= 1)):
@@ -110,7 +113,8 @@ def recount(app: Flask) -> dict[DailyKey, tuple[int, int, int]]:
             start = e.started_at
             end = start + dt.timedelta(seconds=e.duration_seconds)
             first_day = start.astimezone(zone).date()
-            first = (e.contractor_id, first_day, e.tier, e.category or "", e.queue_id)
+            extra = (e.modality or "unknown", e.mitigations or "unknown") if by_modality else ()
+            first = (e.contractor_id, first_day, e.tier, e.category or "", e.queue_id, *extra)
             totals[first][1] += e.items
             totals[first][2] += 1
             day, cursor = first_day, start
@@ -119,7 +123,7 @@ def recount(app: Flask) -> dict[DailyKey, tuple[int, int, int]]:
                 piece_end = min(end, midnight.astimezone(dt.UTC))
                 whole = int(piece_end.timestamp() // 1) - int(cursor.timestamp() // 1)
                 if whole or e.duration_seconds == 0:
-                    key = (e.contractor_id, day, e.tier, e.category or "", e.queue_id)
+                    key = (e.contractor_id, day, e.tier, e.category or "", e.queue_id, *extra)
                     totals[key][0] += whole
                 if piece_end >= end:
                     break

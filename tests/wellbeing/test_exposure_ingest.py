@@ -149,6 +149,14 @@ BAD = {
     "unknown category": ("category", lambda e: e.update(category="spiders")),
     "unknown field": ("colour", lambda e: e.update(colour="red")),
     "items": ("items", lambda e: e.update(items=-3)),
+    "unknown modality": ("modality", lambda e: e.update(modality="hologram")),
+    "null modality": ("modality", lambda e: e.update(modality=None)),
+    "modality list": ("modality", lambda e: e.update(modality=["video"])),
+    "unknown mitigation": ("mitigations", lambda e: e.update(mitigations=["pixelated"])),
+    "mitigation twice": ("mitigations", lambda e: e.update(mitigations=["muted", "muted"])),
+    "mitigations text": ("mitigations", lambda e: e.update(mitigations="blurred")),
+    "null mitigations": ("mitigations", lambda e: e.update(mitigations=None)),
+    "mitigation object": ("mitigations", lambda e: e.update(mitigations=[{"a": 1}])),
 }
 
 

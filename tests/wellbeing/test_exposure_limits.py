@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 import tempfile
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from tests.wellbeing.exposure_helpers import consent, event, ingest_now, ingest_token, make_queues
 from workforce import db
 from workforce.eligibility import check as eligibility
+from workforce.exposure.policy import DEFAULT_POLICY, create_policy
 from workforce.queues.models import Queue
 
 # Nairobi, UTC+3: local noon on 2026-03-20.
@@ -63,6 +65,23 @@ def test_daily_cap_of_the_queue_tier(app, setup) -> None:
     # Tier 2 and 1 caps count the tier-3 minutes too, but are not reached yet.
     assert check(app, cid, "hate", NOW + dt.timedelta(hours=3)).remaining_minutes_today == 120
     assert check(app, cid, "spam", NOW + dt.timedelta(hours=3)).remaining_minutes_today == 240
+
+
+def test_caps_count_every_minute_whatever_the_mitigation_or_weight(app, setup) -> None:
+    """Blurred, greyscale video under a policy that weighs video at 0.1 still fills the cap:
+    weights are for the reports only (docs/exposure.md, "Modality and mitigations")."""
+    cid, token = setup
+    data = copy.deepcopy(DEFAULT_POLICY)
+    data["modality_weights"] = {"video": {"value": 0.1, "note": "an operator's study"}}
+    with app.test_request_context(), db.transaction(app) as session:
+        create_policy(session, {**data, "effective_from": TODAY_START}, now=TODAY_START)
+    events = spread(cid, "m", TODAY_START + dt.timedelta(hours=1), 240)
+    for e in events:
+        e.update(modality="video", mitigations=["greyscale", "blurred"])
+    ingest_now(app, token, events, NOW)
+    gore = check(app, cid, "gore", NOW + dt.timedelta(hours=3))
+    assert gore.reasons == ["daily_limit"]
+    assert gore.remaining_minutes_today == 0
 
 
 def test_the_broad_tier_one_cap_also_closes_higher_tiers(app, setup) -> None:

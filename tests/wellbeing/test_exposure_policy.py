@@ -12,6 +12,7 @@ from tests.wellbeing.exposure_helpers import consent, event, ingest_now, ingest_
 from workforce import create_app, db
 from workforce.cli import upgrade
 from workforce.exposure.policy import DEFAULT_POLICY, create_policy
+from workforce.harm import MODALITIES
 
 URL = "/api/v1/exposure-policies"
 
@@ -70,6 +71,23 @@ def test_the_migration_seeds_the_same_default(tmp_path) -> None:
     assert json.loads(row.tiers) == DEFAULT_POLICY["tiers"]
     assert json.loads(row.planned_rotation) == DEFAULT_POLICY["planned_rotation"]
     assert json.loads(row.checkin) == DEFAULT_POLICY["checkin"]
+
+
+def test_each_modality_weighs_one_by_default_citing_the_studies(client, admin, ops) -> None:
+    current = client.get(f"{URL}/current", headers=admin).json
+    weights = current["modality_weights"]
+    assert {m: w["value"] for m, w in weights.items()} == dict.fromkeys(MODALITIES, 1.0)
+    for w in weights.values():
+        assert "Das, Dang and Lease (HCOMP 2020)" in w["note"]
+        assert "Lewitzka et al. (Psychological Research 2026)" in w["note"]
+    # a version that gives one weight keeps the default (and its note) for the others
+    data = body(name="Video weighed")
+    data["modality_weights"] = {"video": {"value": 0.5, "note": "our own study, 2026"}}
+    created = client.post(URL, json=data, headers=ops)
+    assert created.status_code == 201, created.json
+    stored = created.json["modality_weights"]
+    assert stored["video"] == {"value": 0.5, "note": "our own study, 2026"}
+    assert stored["text"] == DEFAULT_POLICY["modality_weights"]["text"]
 
 
 def test_a_new_version_takes_effect_at_its_instant(client, app, admin, ops) -> None:
@@ -146,6 +164,18 @@ def _null_required(d):
     d["checkin"]["interval_days"]["value"] = None
 
 
+def _weight_out_of_range(d):
+    d["modality_weights"] = {"live": {"value": 11, "note": "x"}}
+
+
+def _weight_of_an_unknown_modality(d):
+    d["modality_weights"] = {"smell": {"value": 1, "note": "x"}}
+
+
+def _weight_without_note(d):
+    d["modality_weights"] = {"image": {"value": 0.5}}
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
@@ -156,6 +186,9 @@ def _null_required(d):
         _break_without_limit,
         _out_of_range,
         _null_required,
+        _weight_out_of_range,
+        _weight_of_an_unknown_modality,
+        _weight_without_note,
     ],
 )
 def test_invalid_policies(client, admin, spoil) -> None:

@@ -21,7 +21,7 @@ from workforce.exposure.ingest.validate import (
 from workforce.exposure.models import EVENT_ID_MAX
 from workforce.exposure.view import exposure_view
 from workforce.extensions import Blueprint
-from workforce.harm import HARM_CATEGORIES
+from workforce.harm import HARM_CATEGORIES, MITIGATIONS, MODALITIES
 from workforce.identity import access
 from workforce.identity.access import roles
 
@@ -60,6 +60,18 @@ class ExposureEventSchema(InputSchema):
     )
     items = ma.fields.Integer(
         validate=ma.validate.Range(0, MAX_ITEMS), metadata={"description": "default 1"}
+    )
+    modality = ma.fields.String(
+        validate=ma.validate.OneOf(MODALITIES),
+        metadata={"description": "how the content reached the moderator; omitted: unknown"},
+    )
+    mitigations = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(MITIGATIONS)),
+        validate=ma.validate.Length(0, len(MITIGATIONS)),
+        metadata={
+            "description": "distinct; [] for none; omitted: unknown. Caps count every "
+            "minute whatever the mitigation"
+        },
     )
 
 

@@ -22,6 +22,7 @@ from workforce.api.openapi import problems
 from workforce.exposure import policy
 from workforce.exposure.models import ExposurePolicy
 from workforce.extensions import Blueprint
+from workforce.harm import MODALITIES
 from workforce.identity import access
 from workforce.identity.access import roles
 
@@ -59,6 +60,26 @@ TierRulesSchema = type(
     (_section(policy.TIER_LIMITS, "TierLimits", True),),
     {"tier": ma.fields.Integer(required=True, validate=ma.validate.Range(1, 3))},
 )
+
+
+class WeightSchema(InputSchema):
+    value = ma.fields.Float(
+        required=True,
+        validate=ma.validate.Range(*policy.WEIGHT_RANGE),
+        metadata={"description": "how much a minute of this modality weighs (reports only)"},
+    )
+    note = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(1, 300),
+        metadata={"description": "one line: where the number comes from"},
+    )
+
+
+ModalityWeightsSchema = type(
+    "ModalityWeights",
+    (InputSchema,),
+    {m: ma.fields.Nested(WeightSchema) for m in MODALITIES},
+)
 PlannedRotationSchema = _section(policy.PLANNED_ROTATION_LIMITS, "PlannedRotationRules", False)
 CheckinSchema = _section(policy.CHECKIN_LIMITS, "CheckinRules", False)
 
@@ -71,6 +92,13 @@ class PolicyCreateSchema(InputSchema):
     )
     planned_rotation = ma.fields.Nested(PlannedRotationSchema, required=True)
     checkin = ma.fields.Nested(CheckinSchema, required=True)
+    modality_weights = ma.fields.Nested(
+        ModalityWeightsSchema,
+        metadata={
+            "description": "weight of each modality's minutes in the reports' weighted "
+            "minutes (never in the limits); a modality not given weighs 1.0"
+        },
+    )
 
 
 class PolicySchema(ma.Schema):
@@ -81,6 +109,7 @@ class PolicySchema(ma.Schema):
     tiers = ma.fields.List(ma.fields.Nested(TierRulesSchema))
     planned_rotation = ma.fields.Nested(PlannedRotationSchema)
     checkin = ma.fields.Nested(CheckinSchema)
+    modality_weights = ma.fields.Nested(ModalityWeightsSchema)
     created_at = ma.fields.DateTime()
 
 

@@ -23,13 +23,13 @@ from workforce.errors import InvalidInput
 from workforce.exposure import policy
 from workforce.exposure.models import ExposurePolicy
 from workforce.extensions import Blueprint
-from workforce.harm import HARM_CATEGORIES
+from workforce.harm import HARM_CATEGORIES, MODALITIES, UNKNOWN
 from workforce.identity.access import roles
 from workforce.pay import report as pay_report
 from workforce.reports import chart, services, wellbeing, writers
 from workforce.reports.chart import pay_png as pay_chart
 from workforce.reports.evidence import day_start, get_run
-from workforce.reports.exposure import GROUP_KEYS, ExposureArgs
+from workforce.reports.exposure import GROUP_KEYS, MITIGATION_FILTERS, ExposureArgs
 from workforce.reports.suppression import effective_k
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Compliance reports")
@@ -60,6 +60,17 @@ class ChartArgs(PeriodArgs):
 
 class ExposureReportArgs(ChartArgs):
     tier = ma.fields.Integer(validate=ma.validate.Range(1, 3))
+    modality = ma.fields.String(
+        validate=ma.validate.OneOf((*MODALITIES, UNKNOWN)),
+        metadata={"description": "only exposure of this modality (unknown: events not saying)"},
+    )
+    mitigation = ma.fields.String(
+        validate=ma.validate.OneOf(MITIGATION_FILTERS),
+        metadata={
+            "description": "only exposure whose mitigations include this one; none: events "
+            "saying none; unknown: events not saying"
+        },
+    )
     group_by = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(1, 100)),
         metadata={
@@ -87,7 +98,7 @@ _EVIDENCE = (
 ExposureReportSchema = type(
     "ExposureReport",
     (ma.Schema,),
-    _raw(*_EVIDENCE, "group_by", "min_group", "metrics", "rows", "total"),
+    _raw(*_EVIDENCE, "group_by", "min_group", "metrics", "modality_weights", "rows", "total"),
 )
 RotationReportSchema = type(
     "RotationReport",
@@ -218,6 +229,8 @@ def _exposure(args: dict[str, Any], group_by: tuple[str, ...]) -> dict[str, Any]
         queue=args.get("queue"),
         tier=args.get("tier"),
         category=args.get("category"),
+        modality=args.get("modality"),
+        mitigation=args.get("mitigation"),
     )
     content = services.exposure_content(
         _reader(),

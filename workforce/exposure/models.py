@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workforce.db import Base, UTCDateTime, utcnow
+from workforce.harm import UNKNOWN
 from workforce.timeutil import from_us
 
 #: The longest ``event_id`` a platform may send.
@@ -71,12 +72,17 @@ class ExposureEvent(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     duration_seconds: Mapped[int] = mapped_column(Integer)
     items: Mapped[int] = mapped_column(Integer)
+    #: One of :data:`workforce.harm.MODALITIES`; NULL: the event did not say (unknown).
+    modality: Mapped[str | None] = mapped_column(String(8))
+    #: The event's mitigations sorted and comma-joined (``"blurred,greyscale"``), ``"none"``
+    #: for ``[]``; NULL: the event did not say (unknown).
+    mitigations: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class ExposureDaily(Base):
     """Seconds, items, events and breaks per contractor x local day x tier x category x
-    queue (tier >= 1)."""
+    queue x modality x mitigations (tier >= 1)."""
 
     __tablename__ = "exposure_daily"
     __table_args__ = (Index("ix_exposure_daily_local_day", "local_day"),)
@@ -88,6 +94,15 @@ class ExposureDaily(Base):
     category: Mapped[str] = mapped_column(String(32), primary_key=True)
     #: The queue the events came from (rows from before migration 0113: see docs/reports.md).
     queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"), primary_key=True)
+    #: The events' modality, ``unknown`` when they did not say (and rows from before 0181).
+    modality: Mapped[str] = mapped_column(
+        String(8), primary_key=True, default=UNKNOWN, server_default=UNKNOWN
+    )
+    #: The events' mitigations as :attr:`ExposureEvent.mitigations` stores them, ``unknown``
+    #: when they did not say.
+    mitigations: Mapped[str] = mapped_column(
+        String(64), primary_key=True, default=UNKNOWN, server_default=UNKNOWN
+    )
     seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     items: Mapped[int] = mapped_column(BigInteger, default=0)
     events: Mapped[int] = mapped_column(Integer, default=0)
@@ -160,5 +175,8 @@ class ExposurePolicy(Base):
     tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     planned_rotation: Mapped[dict[str, Any]] = mapped_column(JSON)
     checkin: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: ``{"video": {"value": 1.0, "note": "..."}, ...}``: how much a minute of each modality
+    #: weighs in the reports' weighted minutes (never in the limits).
+    modality_weights: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_token_id: Mapped[int | None] = mapped_column(Integer)

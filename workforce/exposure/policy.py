@@ -15,6 +15,7 @@ So work on a tier-T queue must respect the limits of every tier 1..T.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from workforce import audit, db
 from workforce.db import utcnow
 from workforce.errors import Conflict, InvalidInput, NotFound
 from workforce.exposure.models import ExposurePolicy
+from workforce.harm import MODALITIES
 
 #: Tiers a policy sets limits for (tier 0 carries no disturbing content).
 POLICY_TIERS = (1, 2, 3)
@@ -62,8 +64,25 @@ _PUBLISHED_2018 = (
 _HOUSE = "Workforce default policy (docs/architecture.md); an operator's choice, no published study"
 
 
+#: The smallest and largest weight of a modality (reports only: docs/exposure.md).
+WEIGHT_RANGE = (0.0, 10.0)
+#: Why every modality weighs 1.0 by default (docs/exposure.md, "Modality and mitigations").
+_EVIDENCE_DISAGREES = (
+    "1.0: a minute of {} counts in full. Studies disagree on whether mitigations reduce "
+    "harm: Das, Dang and Lease (HCOMP 2020) found interactive blurring helped; Lewitzka et "
+    "al. (Psychological Research 2026) found blur and greyscale did not reduce negative effects"
+)
+
+
 def _n(value: int | None, note: str = _HOUSE) -> dict[str, Any]:
     return {"value": value, "note": note}
+
+
+#: Every modality at 1.0, each with its note: what a policy without weights records.
+DEFAULT_MODALITY_WEIGHTS: dict[str, dict[str, Any]] = {
+    modality: {"value": 1.0, "note": _EVIDENCE_DISAGREES.format(modality)}
+    for modality in MODALITIES
+}
 
 
 #: The default policy, version 1 (docs/architecture.md, "Default exposure policy"). Stored
@@ -109,6 +128,7 @@ DEFAULT_POLICY: dict[str, Any] = {
         "interval_days": _n(14),
         "from_tier": _n(2, _HOUSE + "; offered to anyone on tier 2 or 3"),
     },
+    "modality_weights": DEFAULT_MODALITY_WEIGHTS,
 }
 
 
@@ -135,6 +155,9 @@ class Policy:
     tiers: Mapping[int, TierRules]
     planned_rotation: Mapping[str, int | None]
     checkin: Mapping[str, int | None]
+    #: modality -> weight of its minutes in the reports' weighted minutes (an event of
+    #: unknown modality weighs 1.0)
+    modality_weights: Mapping[str, float]
 
     def tier(self, tier: int) -> TierRules:
         return self.tiers[tier]
@@ -164,6 +187,9 @@ class Policy:
             tiers=tiers,
             planned_rotation={k: v.get("value") for k, v in row.planned_rotation.items()},
             checkin={k: v.get("value") for k, v in row.checkin.items()},
+            modality_weights={
+                k: float(v.get("value", 1.0)) for k, v in (row.modality_weights or {}).items()
+            },
         )
 
 
@@ -229,7 +255,46 @@ def validate_policy(data: Mapping[str, Any]) -> dict[str, Any]:
         "tiers": normalised,
         "planned_rotation": planned,
         "checkin": checkin,
+        "modality_weights": _check_weights(data.get("modality_weights")),
     }
+
+
+def _check_weights(section: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Each modality's weight and note; a modality not given keeps the default (1.0)."""
+    if section is None:
+        return {m: dict(DEFAULT_MODALITY_WEIGHTS[m]) for m in MODALITIES}
+    errors: dict[str, list[str]] = {}
+    out: dict[str, dict[str, Any]] = {}
+    for name in section:
+        if name not in MODALITIES:
+            errors[f"modality_weights.{str(name)[:40]}"] = [
+                f"unknown modality: one of {', '.join(MODALITIES)}"
+            ]
+    low, high = WEIGHT_RANGE
+    for modality in MODALITIES:
+        item = section.get(modality)
+        field = f"modality_weights.{modality}"
+        if item is None:
+            out[modality] = dict(DEFAULT_MODALITY_WEIGHTS[modality])
+            continue
+        if not isinstance(item, Mapping):
+            errors[field] = ['{"value": number, "note": "..."}']
+            continue
+        value, note = item.get("value"), item.get("note")
+        number = (
+            float(value)
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else math.nan
+        )
+        if not low <= number <= high:  # NaN is never in range
+            errors[f"{field}.value"] = [f"must be a number from {low:g} to {high:g}"]
+        if not isinstance(note, str) or not note.strip() or len(note) > 300 or "\n" in note:
+            errors[f"{field}.note"] = ["a one-line note of where the number comes from"]
+        elif not errors:
+            out[modality] = {"value": number, "note": note.strip()}
+    if errors:
+        raise InvalidInput(errors)
+    return out
 
 
 # --- service ----------------------------------------------------------------------------

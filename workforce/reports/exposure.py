@@ -2,8 +2,14 @@
 
 The period's contractor-days, each with its seconds at tier >= 1, >= 2, >= 3 and its break
 counts, come from the per-day roll-up (``contractor_days``) as it is, or, when tier,
-category or queue are among the keys or filters (they divide a contractor-day), from the
-roll-ups (``exposure_daily``) summed per contractor x local day x those keys.
+category, queue, modality or mitigations are among the keys or filters (they divide a
+contractor-day) or a policy version in the period weighs a modality other than 1.0, from
+the roll-ups (``exposure_daily``) summed per contractor x local day x those keys.
+
+Weighted minutes weigh each roll-up row's seconds by its modality's weight in the policy
+version in force at 00:00 UTC of the local day, as the caps are chosen (an unknown modality
+weighs 1.0); caps, the p95 and every other metric count raw minutes whatever the modality
+or mitigation (docs/exposure.md, "Modality and mitigations").
 One statement groups them by the report's keys (:func:`_grouped`): distinct contractors,
 contractor-days, seconds, contractor-days over each tier's daily cap (the cap of the policy
 version in force at 00:00 UTC of the local day; "over" is strictly more than the cap; tier
@@ -35,6 +41,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Float,
     FromClause,
     Select,
     case,
@@ -44,19 +51,32 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from workforce.contractors.models import Contractor
 from workforce.errors import InvalidInput
 from workforce.exposure.ingest import contractor_day_sums
 from workforce.exposure.models import ContractorDay, ExposureDaily, ExposurePolicy
 from workforce.exposure.policy import POLICY_TIERS, Policy
+from workforce.harm import MITIGATIONS, NO_MITIGATION, UNKNOWN
 from workforce.queues.models import Queue
 from workforce.reports.evidence import day_start
 from workforce.reports.suppression import suppress
 from workforce.rotations.models import ROTATION_REASONS, Rotation
 
-GROUP_KEYS = ("country", "queue", "tier", "category", "week", "contractor")
+GROUP_KEYS = (
+    "country",
+    "queue",
+    "tier",
+    "category",
+    "modality",
+    "mitigations",
+    "week",
+    "contractor",
+)
+#: What ``mitigation=`` filters by: rows whose mitigations include it, or say none, or
+#: did not say.
+MITIGATION_FILTERS = (*MITIGATIONS, NO_MITIGATION, UNKNOWN)
 #: Keys a rotation can be attributed by.
 ROTATION_KEYS = frozenset({"country", "week", "contractor"})
 MAX_DAYS = 366
@@ -64,6 +84,8 @@ METRICS = (
     "contractors",
     "contractor_days",
     "exposure_hours",
+    "exposure_minutes",
+    "weighted_exposure_minutes",
     "mean_daily_minutes",
     "p95_daily_minutes",
     *(f"days_over_tier{t}_cap" for t in POLICY_TIERS),
@@ -85,6 +107,10 @@ class ExposureArgs:
     queue: str | None = None
     tier: int | None = None
     category: str | None = None
+    #: one of :data:`workforce.harm.MODALITIES` or ``unknown``
+    modality: str | None = None
+    #: one of :data:`MITIGATION_FILTERS`
+    mitigation: str | None = None
 
     def filters(self) -> dict[str, Any]:
         return {
@@ -94,9 +120,18 @@ class ExposureArgs:
                 ("queue", self.queue),
                 ("tier", self.tier),
                 ("category", self.category),
+                ("modality", self.modality),
+                ("mitigation", self.mitigation),
             )
             if value is not None
         }
+
+    def divides_days(self) -> bool:
+        """Whether a filter keeps only part of a contractor-day."""
+        return any(
+            value is not None
+            for value in (self.queue, self.tier, self.category, self.modality, self.mitigation)
+        )
 
 
 def check_period(start: dt.date, end: dt.date) -> None:
@@ -150,6 +185,8 @@ class Group:
     contractors: int = 0
     contractor_days: int = 0
     seconds: int = 0
+    #: seconds weighed by their modality's weight
+    weighted: float = 0.0
     over: list[int] = field(default_factory=lambda: [0, 0, 0])
     #: contractor-days per whole minute of exposure (for the p95)
     minutes: Counter[int] = field(default_factory=Counter)
@@ -164,6 +201,7 @@ class Group:
         contractors: int,
         days: int,
         seconds: int,
+        weighted: float,
         over: Sequence[int],
         breaks: tuple[int, int],
         minutes: Iterable[int],
@@ -173,6 +211,7 @@ class Group:
         self.contractors += contractors
         self.contractor_days += days
         self.seconds += seconds
+        self.weighted += weighted
         self.over = [a + b for a, b in zip(self.over, over, strict=True)]
         self.breaks_due += breaks[0]
         self.breaks_missed += breaks[1]
@@ -183,6 +222,7 @@ class Group:
         are not: the caller counts them)."""
         self.contractor_days += other.contractor_days
         self.seconds += other.seconds
+        self.weighted += other.weighted
         self.over = [a + b for a, b in zip(self.over, other.over, strict=True)]
         self.minutes.update(other.minutes)
         self.breaks_due += other.breaks_due
@@ -195,6 +235,8 @@ class Group:
             "contractors": self.contractors,
             "contractor_days": days,
             "exposure_hours": round(self.seconds / 3600, 3),
+            "exposure_minutes": round(self.seconds / 60, 2),
+            "weighted_exposure_minutes": round(self.weighted / 60, 2),
             "mean_daily_minutes": round(self.seconds / 60 / days, 2) if days else None,
             "p95_daily_minutes": histogram_rank(sorted(self.minutes.items()), 0.95),
         }
@@ -220,20 +262,59 @@ class Group:
 
 
 #: Keys that divide a contractor-day.
-_FINE_KEYS = ("tier", "category", "queue")
+_FINE_KEYS = ("tier", "category", "queue", "modality", "mitigations")
 
 
-def _days(args: ExposureArgs, fine: Sequence[str], queues: dict[int, str]) -> FromClause:
+def weighs(versions: list[tuple[dt.date, Policy]]) -> bool:
+    """Whether any version weighs a modality other than 1.0 (else weighted = raw)."""
+    return any(w != 1.0 for _first, p in versions for w in p.modality_weights.values())
+
+
+def _weight(
+    day: InstrumentedAttribute[dt.date],
+    modality: InstrumentedAttribute[str],
+    versions: list[tuple[dt.date, Policy]],
+) -> Any:
+    """A roll-up row's modality weight on ``day`` as SQL: the version chosen as for the caps
+    (:func:`_cap`); 1.0 for a modality the version does not weigh (``unknown``)."""
+
+    def by_modality(rules: Policy) -> Any:
+        whens = [
+            (modality == name, literal(weight, Float))
+            for name, weight in sorted(rules.modality_weights.items())
+            if weight != 1.0
+        ]
+        return case(*whens, else_=literal(1.0, Float)) if whens else literal(1.0, Float)
+
+    oldest = by_modality(versions[0][1])
+    newest_first = [(day >= first, by_modality(rules)) for first, rules in reversed(versions[1:])]
+    return case(*newest_first, else_=oldest) if newest_first else oldest
+
+
+def _days(
+    args: ExposureArgs,
+    fine: Sequence[str],
+    queues: dict[int, str],
+    versions: list[tuple[dt.date, Policy]],
+) -> FromClause:
     """The period's contractor-days (x the fine keys among ``fine``) with their seconds at
-    tier >= 1, >= 2, >= 3 and breaks: the per-day roll-up as it is when nothing divides a
-    day, else the detailed roll-ups summed (filtered by queue, tier and category)."""
-    if not fine and args.queue is None and args.tier is None and args.category is None:
+    tier >= 1, >= 2, >= 3, weighted seconds and breaks: the per-day roll-up as it is when
+    nothing divides a day and nothing is weighed, else the detailed roll-ups summed
+    (filtered by queue, tier, category, modality and mitigation)."""
+    if not fine and not args.divides_days() and not weighs(versions):
         return ContractorDay.__table__
     d = ExposureDaily
-    columns = {"tier": d.tier, "category": d.category, "queue": d.queue_id}
+    columns = {
+        "tier": d.tier,
+        "category": d.category,
+        "queue": d.queue_id,
+        "modality": d.modality,
+        "mitigations": d.mitigations,
+    }
     by = [d.contractor_id, d.local_day, *(columns[k] for k in fine)]
+    weighted = cast(func.sum(d.seconds * _weight(d.local_day, d.modality, versions)), Float)
     stmt = (
-        select(*by, *contractor_day_sums())
+        select(*by, *contractor_day_sums(), weighted.label("weighted_seconds"))
         .where(d.local_day >= args.start, d.local_day <= args.end)
         .group_by(*by)
     )
@@ -243,6 +324,13 @@ def _days(args: ExposureArgs, fine: Sequence[str], queues: dict[int, str]) -> Fr
         stmt = stmt.where(d.tier == args.tier)
     if args.category is not None:
         stmt = stmt.where(d.category == args.category)
+    if args.modality is not None:
+        stmt = stmt.where(d.modality == args.modality)
+    if args.mitigation in MITIGATIONS:
+        # stored sorted and comma-joined; no mitigation's name is part of another's
+        stmt = stmt.where(d.mitigations.contains(args.mitigation, autoescape=True))
+    elif args.mitigation is not None:
+        stmt = stmt.where(d.mitigations == args.mitigation)
     return stmt.subquery("days")
 
 
@@ -300,11 +388,13 @@ def _grouped(
         for k in keys
     ]
     levels = (c.tier1_seconds, c.tier2_seconds, c.tier3_seconds)
+    weighted = c.weighted_seconds if "weighted_seconds" in c else c.tier1_seconds
     minute = c.tier1_seconds // 60
     stmt = select(
         *by,
         func.count(func.distinct(c.contractor_id)),
         func.count(),
+        cast(func.sum(weighted), Float),
         *(
             cast(func.sum(value), BigInteger)
             for value in (
@@ -325,7 +415,9 @@ def _grouped(
     n = len(keys)
     queue_at = keys.index("queue") if "queue" in keys else -1
     for row in session.connection().execute(stmt):
-        contractors, count, seconds, over1, over2, over3, due, missed, minutes = row[n:]
+        contractors, count, weighted_sum, seconds, over1, over2, over3, due, missed, minutes = row[
+            n:
+        ]
         if not count:
             continue  # no keys: the one row of an empty period
         key = tuple(row[:n])
@@ -336,6 +428,7 @@ def _grouped(
             contractors,
             count,
             seconds,
+            weighted_sum or 0.0,
             (over1, over2, over3),
             (due, missed),
             minutes if postgres else map(int, minutes.split(",")),
@@ -354,10 +447,12 @@ def _aggregate(
     total adds them up (counting its distinct contractors apart); when tier, category or
     queue divide a day, it is summed over whole days on its own."""
     fine = [k for k in _FINE_KEYS if k in keys]
-    days = _days(args, fine, queues)
+    days = _days(args, fine, queues, versions)
     groups = _grouped(session, args, keys, days, versions, queues)
     if fine:
-        whole_days = _grouped(session, args, (), _days(args, [], queues), versions, queues)
+        whole_days = _grouped(
+            session, args, (), _days(args, [], queues, versions), versions, queues
+        )
         return groups, whole_days.get((), Group(key=()))
     total = Group(key=())
     for group in groups.values():
@@ -459,6 +554,11 @@ def exposure_report(
         "group_by": list(keys),
         "min_group": None if casework else k,
         "metrics": list(METRICS),
+        # what weighted_exposure_minutes used: each version's weights (unknown weighs 1.0)
+        "modality_weights": [
+            {"version": rules.version, "weights": dict(rules.modality_weights)}
+            for _first, rules in versions
+        ],
         "rows": rows,
         "total": total_row,
     }

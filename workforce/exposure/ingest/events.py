@@ -21,7 +21,7 @@ EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 #: The ``exposure_events`` columns a stored event fills, in the order both dialects write.
 EVENT_COLUMNS = (
     "ingest_token_id, event_id, contractor_id, queue_id, tier, category, started_at, "
-    "duration_seconds, items, received_at"
+    "duration_seconds, items, modality, mitigations, received_at"
 )
 
 
@@ -41,6 +41,10 @@ class ParsedEvent(NamedTuple):
     start_us: int
     duration_seconds: int
     items: int
+    #: ``None``: the event did not say (unknown)
+    modality: str | None
+    #: the mitigations sorted and comma-joined, ``"none"`` for ``[]``; ``None``: unknown
+    mitigations: str | None
 
 
 class ContractorInfo(NamedTuple):
@@ -67,3 +71,5 @@ class Resolved(NamedTuple):
     start_us: int
     duration_seconds: int
     items: int
+    modality: str | None
+    mitigations: str | None

@@ -32,6 +32,8 @@ _COPY_TYPES = (
     "timestamptz",
     "int4",
     "int4",
+    "text",
+    "text",
     "timestamptz",
 )
 
@@ -103,6 +105,8 @@ def insert_events(
                             e.started_at,
                             e.duration_seconds,
                             e.items,
+                            e.modality,
+                            e.mitigations,
                             received_at,
                         )
                     )
@@ -121,7 +125,7 @@ def _insert_skipping_stored(
         "SELECT %(token)b, *, %(received)b FROM unnest(%(event_id)b::text[], "
         "%(contractor_id)b::int[], %(queue_id)b::int[], %(tier)b::smallint[], "
         "%(category)b::text[], %(started_at)b::timestamptz[], %(duration_seconds)b::int[], "
-        "%(items)b::int[]) "
+        "%(items)b::int[], %(modality)b::text[], %(mitigations)b::text[]) "
         "ON CONFLICT (ingest_token_id, event_id) DO NOTHING RETURNING event_id",
         {
             "token": token_id,
@@ -134,6 +138,8 @@ def _insert_skipping_stored(
             "started_at": [e.started_at for e in events],
             "duration_seconds": [e.duration_seconds for e in events],
             "items": [e.items for e in events],
+            "modality": [e.modality for e in events],
+            "mitigations": [e.mitigations for e in events],
         },
     )
     return {event_id for (event_id,) in cursor}

@@ -48,7 +48,20 @@ def resolve(session: Session, events: Sequence[ParsedEvent]) -> list[Resolved]:
     out: list[Resolved] = []
     append = out.append
     # Plain tuple unpacking and local lookups: this loop runs for every event.
-    for pos, event_id, cid, ref, slug, category, started_at, start_us, seconds, items in events:
+    for (
+        pos,
+        event_id,
+        cid,
+        ref,
+        slug,
+        category,
+        started_at,
+        start_us,
+        seconds,
+        items,
+        modality,
+        mitigations,
+    ) in events:
         if cid is not None:
             contractor = by_id.get(cid)
             field = "contractor_id"
@@ -75,6 +88,8 @@ def resolve(session: Session, events: Sequence[ParsedEvent]) -> list[Resolved]:
                         start_us,
                         seconds,
                         items,
+                        modality,
+                        mitigations,
                     ),
                 )
             )

@@ -2,13 +2,14 @@
 reads (eligibility, the exposure view, rotations and reports never read the raw events).
 
 Seconds, items, events and break counts per contractor x local day x tier x category x
-queue (:class:`ExposureDaily`), aggregated in memory first, then one upsert per group
-(``seconds = seconds + excluded.seconds``, in key order: one lock order for every writer on
-PostgreSQL). An event that crosses the contractor's local midnight (or an offset change) is
-split between the two days; its items and event count go to the day it started. The same
-seconds and break counts summed per contractor x local day go to :class:`ContractorDay`
-(what the exposure report reads when no tier, category or queue divides a day: a tenth of
-the rows). Tier-0 events are stored but are not exposure and are not rolled up.
+queue x modality x mitigations (:class:`ExposureDaily`; an event that does not say its
+modality or mitigations rolls up as ``unknown``), aggregated in memory first, then one
+upsert per group (``seconds = seconds + excluded.seconds``, in key order: one lock order
+for every writer on PostgreSQL). An event that crosses the contractor's local midnight (or
+an offset change) is split between the two days; its items and event count go to the day
+it started. The same seconds and break counts summed per contractor x local day go to
+:class:`ContractorDay` (what the exposure report reads when nothing divides a day). Tier-0
+events are stored but are not exposure and are not rolled up.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from workforce.exposure.ingest import dialect
 from workforce.exposure.ingest.events import DAY_US, EPOCH_ORDINAL, SECOND_US, US, Resolved
 from workforce.exposure.models import ContractorDay, ExposureDaily
 from workforce.exposure.policy import POLICY_TIERS
+from workforce.harm import UNKNOWN
 from workforce.timeutil import from_us, split_by_windows
 
-#: (contractor, local day number, tier, category, queue)
-DailyKey = tuple[int, int, int, str, int]
+#: (contractor, local day number, tier, category, queue, modality, mitigations)
+DailyKey = tuple[int, int, int, str, int, str, str]
 _OFFSET_BUCKET_US = 15 * 60 * SECOND_US
 _OFFSETS: dict[tuple[str, int], int | None] = {}
 
@@ -71,23 +73,37 @@ def local_pieces(start_us: int, seconds: int, zone: ZoneInfo) -> Sequence[tuple[
 
 
 def aggregate_daily(events: Iterable[Resolved]) -> dict[DailyKey, list[int]]:
-    """Roll events up in memory: (contractor, local day number, tier, category, queue) ->
+    """Roll events up in memory: (contractor, local day number, tier, category, queue,
+    modality, mitigations) ->
     [seconds, items, events, breaks due, breaks missed] (the break counts are added by
     :func:`add_breaks`). Items and the event count go to the day the event started; seconds
     are split at local midnight."""
     groups: dict[DailyKey, list[int]] = {}
     offsets = _OFFSETS
-    for _event_id, contractor, queue_id, tier, category, _at, start_us, seconds, items in events:
+    for (
+        _event_id,
+        contractor,
+        queue_id,
+        tier,
+        category,
+        _at,
+        start_us,
+        seconds,
+        items,
+        modality,
+        mitigations,
+    ) in events:
         if tier == 0:
             continue
         cid, zone, category = contractor.id, contractor.zone, category or ""
+        modality, mitigations = modality or UNKNOWN, mitigations or UNKNOWN
         # local_pieces()'s common case inlined: no offset change, no midnight inside.
         end_us = start_us + seconds * SECOND_US
         offset = offsets.get((zone.key, start_us // _OFFSET_BUCKET_US))
         if offset is not None and offset == offsets.get((zone.key, end_us // _OFFSET_BUCKET_US)):
             day = (start_us + offset) // DAY_US
             if not seconds or (end_us + offset - 1) // DAY_US == day:
-                key = (cid, day, tier, category, queue_id)
+                key = (cid, day, tier, category, queue_id, modality, mitigations)
                 group = groups.get(key)
                 if group is None:
                     groups[key] = [seconds, items, 1, 0, 0]
@@ -98,7 +114,7 @@ def aggregate_daily(events: Iterable[Resolved]) -> dict[DailyKey, list[int]]:
                 continue
         first = True
         for day, piece in local_pieces(start_us, seconds, zone):
-            key = (cid, day, tier, category, queue_id)
+            key = (cid, day, tier, category, queue_id, modality, mitigations)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = [0, 0, 0, 0, 0]
@@ -118,7 +134,15 @@ def add_breaks(
     for index, (due, missed) in breaks.items():
         e = events[index]
         day = local_pieces(e.start_us, e.duration_seconds, e.contractor.zone)[0][0]
-        key = (e.contractor.id, day, e.tier, e.category or "", e.queue_id)
+        key = (
+            e.contractor.id,
+            day,
+            e.tier,
+            e.category or "",
+            e.queue_id,
+            e.modality or UNKNOWN,
+            e.mitigations or UNKNOWN,
+        )
         group = groups.setdefault(key, [0, 0, 0, 0, 0])
         group[3] += due
         group[4] += missed
@@ -145,6 +169,8 @@ _DAILY_COLUMNS = (
     ("tier", "smallint"),
     ("category", "text"),
     ("queue_id", "int"),
+    ("modality", "text"),
+    ("mitigations", "text"),
     ("seconds", "bigint"),
     ("items", "bigint"),
     ("events", "int"),
@@ -156,8 +182,8 @@ _DAILY_COLUMNS = (
 def upsert_daily(session: Session, groups: dict[DailyKey, list[int]]) -> None:
     """Add the batch's roll-up groups (:func:`aggregate_daily`) to :class:`ExposureDaily`."""
     day = dialect.of(session).local_day
-    rows = [(k[0], day(k[1]), k[2], k[3], k[4], *groups[k]) for k in sorted(groups)]
-    _add(session, "exposure_daily", _DAILY_COLUMNS, 5, rows)
+    rows = [(k[0], day(k[1]), *k[2:], *groups[k]) for k in sorted(groups)]
+    _add(session, "exposure_daily", _DAILY_COLUMNS, 7, rows)
 
 
 _DAY_COLUMNS = (
@@ -174,7 +200,7 @@ def upsert_contractor_days(session: Session, groups: dict[DailyKey, list[int]]) 
     :class:`ContractorDay` (as :func:`contractor_day_sums` sums them)."""
     days: dict[tuple[int, int], list[int]] = {}
     last = len(POLICY_TIERS)
-    for (cid, day, tier, _category, _queue), (seconds, _i, _e, due, missed) in groups.items():
+    for (cid, day, tier, *_fine), (seconds, _i, _e, due, missed) in groups.items():
         row = days.get((day, cid))
         if row is None:
             row = days[(day, cid)] = [0] * (last + 2)

@@ -21,7 +21,7 @@ from workforce.exposure.ingest.events import EVENT_COLUMNS, Resolved, day
 from workforce.exposure.models import RUN_COLUMNS
 from workforce.timeutil import to_us
 
-#: SQLite binds at most 32,766 values a statement: 3,000 rows of 8 (and two shared).
+#: SQLite binds at most 32,766 values a statement: 3,000 rows of 10 (and two shared).
 ROWS_PER_STATEMENT = 3000
 
 
@@ -70,13 +70,16 @@ def insert_events(
                     instant(e.start_us),
                     e.duration_seconds,
                     e.items,
+                    e.modality,
+                    e.mitigations,
                 )
             # A generated statement, so its values are bound by position: the token and the
-            # arrival instant once (?1, ?2: the same for every row), then each row's eight.
+            # arrival instant once (?1, ?2: the same for every row), then each row's ten.
             cursor.execute(
                 f"INSERT INTO exposure_events ({EVENT_COLUMNS}) "
                 "SELECT ?1, column1, column2, column3, column4, column5, column6, column7, "
-                f"column8, ?2 FROM (VALUES {','.join(['(?,?,?,?,?,?,?,?)'] * len(chunk))}) "
+                "column8, column9, column10, ?2 "
+                f"FROM (VALUES {','.join(['(?,?,?,?,?,?,?,?,?,?)'] * len(chunk))}) "
                 "WHERE true ON CONFLICT (ingest_token_id, event_id) DO NOTHING "
                 "RETURNING event_id",
                 (token_id, received, *flat),

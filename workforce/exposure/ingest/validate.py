@@ -11,7 +11,7 @@ from typing import Any
 from workforce.errors import InvalidInput
 from workforce.exposure.ingest.events import EPOCH, US, ParsedEvent, make
 from workforce.exposure.models import EVENT_ID_MAX
-from workforce.harm import HARM_CATEGORIES
+from workforce.harm import HARM_CATEGORIES, MITIGATIONS, MODALITIES, NO_MITIGATION
 
 MAX_EVENTS = 5000
 MAX_DURATION_SECONDS = 4 * 3600
@@ -32,11 +32,38 @@ EVENT_FIELDS = frozenset(
         "started_at",
         "duration_seconds",
         "items",
+        "modality",
+        "mitigations",
     }
 )
 MAX_ID = 2**31 - 1
 _ABSENT: Any = object()
 _CATEGORIES = frozenset(HARM_CATEGORIES)
+_MODALITIES = frozenset(MODALITIES)
+#: Every set of mitigations -> its stored form (sorted, comma-joined; ``"none"`` for ``[]``).
+_MITIGATION_SETS: dict[frozenset[str], str] = {
+    frozenset(name for bit, name in enumerate(MITIGATIONS) if mask >> bit & 1): ",".join(
+        sorted(name for bit, name in enumerate(MITIGATIONS) if mask >> bit & 1)
+    )
+    or NO_MITIGATION
+    for mask in range(1 << len(MITIGATIONS))
+}
+
+
+def mitigation_set(value: object) -> str | None:
+    """The stored form of a ``mitigations`` list: each of :data:`MITIGATIONS` at most once;
+    ``None`` if it is not one."""
+    if type(value) is not list or len(value) > len(MITIGATIONS):
+        return None
+    for name in value:
+        if type(name) is not str:
+            return None
+    chosen = frozenset(value)
+    if len(chosen) != len(value):
+        return None
+    return _MITIGATION_SETS.get(chosen)
+
+
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:\d\d)")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
@@ -108,6 +135,8 @@ def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
             contractor_ref: Any = raw.get("contractor_ref")
             category: Any = raw.get("category", _ABSENT)
             started: Any = raw.get("started_at")
+            modality: Any = raw.get("modality")
+            mitigations: Any = raw.get("mitigations")
             if (
                 type(event_id) is str
                 and 0 < len(event_id) <= EVENT_ID_MAX
@@ -130,6 +159,16 @@ def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
                     )
                 )
                 and (category is _ABSENT or (type(category) is str and category in _CATEGORIES))
+                # absent means unknown; present, a known value (null is an error)
+                and (
+                    modality in _MODALITIES
+                    if type(modality) is str
+                    else modality is None and "modality" not in raw
+                )
+                and (
+                    (mitigations is None and "mitigations" not in raw)
+                    or (mitigations := mitigation_set(mitigations)) is not None
+                )
                 and type(started) is str
                 and _RFC3339.fullmatch(started)
             ):
@@ -156,6 +195,8 @@ def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
                                 start_us,
                                 duration,
                                 items,
+                                modality,
+                                mitigations,
                             ),
                         )
                     )
@@ -223,6 +264,20 @@ def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
         if type(items) is not int or not 0 <= items <= MAX_ITEMS:
             errors.add(index, "items", f"must be an integer from 0 to {MAX_ITEMS}")
             ok = False
+        modality = raw.get("modality")
+        if "modality" in raw and (type(modality) is not str or modality not in _MODALITIES):
+            errors.add(index, "modality", f"must be one of {', '.join(MODALITIES)}")
+            ok = False
+        mitigations = None
+        if "mitigations" in raw:
+            mitigations = mitigation_set(raw["mitigations"])
+            if mitigations is None:
+                errors.add(
+                    index,
+                    "mitigations",
+                    f"must be a list of distinct values from {', '.join(MITIGATIONS)}",
+                )
+                ok = False
         if ok:
             parsed.append(
                 ParsedEvent(
@@ -236,6 +291,8 @@ def validate_events(events: object, now: dt.datetime) -> list[ParsedEvent]:
                     start_us,
                     duration,
                     items,
+                    modality,
+                    mitigations,
                 )
             )
     errors.raise_if_any()
