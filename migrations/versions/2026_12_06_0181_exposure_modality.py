@@ -1,7 +1,7 @@
 """Exposure by modality and mitigation (issue 25)
 
 Revision ID: 0181
-Revises: 0164
+Revises: 0171
 Create Date: 2026-12-06 10:00:00
 
 ``exposure_events`` gains ``modality`` and ``mitigations`` (NULL: the event did not say);
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0181"
-down_revision = "0164"
+down_revision = "0171"
 branch_labels = None
 depends_on = None
 
