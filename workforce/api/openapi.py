@@ -110,6 +110,27 @@ PROBLEM_CODES: dict[str, tuple[int, str]] = {
     "period_not_closed": (409, "the period is not over yet"),
 }
 
+#: What any check of a shift's rules can answer (scheduling/enforcement.py, rules.py).
+SHIFT_RULE_CODES = (
+    "not_eligible",
+    "overlap",
+    "rest_too_short",
+    "shift_too_long",
+    "weekly_hours_exceeded",
+)
+#: What computing a pay statement's lines can answer (pay/statement_basis.py, rates.py).
+STATEMENT_BASIS_CODES = (
+    "currency_mismatch",
+    "shifts_in_progress",
+    "shifts_not_clocked",
+    "invalid_shift_times",
+    "overlapping_shifts",
+    "no_wage_distribution",
+    "floor_currency_mismatch",
+    "percentile_out_of_range",
+    "no_exchange_rate",
+)
+
 _STATUS_TITLES = {
     401: "Unauthorized",
     403: "Forbidden",

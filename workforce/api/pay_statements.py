@@ -11,7 +11,7 @@ from flask.views import MethodView
 
 from workforce import db
 from workforce.api.common import InputSchema, PageArgs, QuerySchema, page_schema, paginate
-from workforce.api.openapi import problems
+from workforce.api.openapi import STATEMENT_BASIS_CODES, problems
 from workforce.contractors.services import get_contractor
 from workforce.extensions import Blueprint
 from workforce.identity import access
@@ -191,18 +191,7 @@ class ContractorStatements(MethodView):
     @roles(*MANAGE)
     @blp.arguments(StatementCreateSchema)
     @blp.response(201, StatementSchema)
-    @problems(
-        "statement_overlaps",
-        "currency_mismatch",
-        "shifts_in_progress",
-        "shifts_not_clocked",
-        "invalid_shift_times",
-        "overlapping_shifts",
-        "no_wage_distribution",
-        "floor_currency_mismatch",
-        "percentile_out_of_range",
-        "no_exchange_rate",
-    )
+    @problems("statement_overlaps", *STATEMENT_BASIS_CODES)
     def post(self, data: dict[str, Any], contractor_id: int) -> dict[str, Any]:
         """Calculate a draft statement from the completed shifts of a period."""
         return _detail(statement_lifecycle.create_statement(db.session(), contractor_id, data))
@@ -230,19 +219,7 @@ class StatementItem(MethodView):
 class StatementRecalculate(MethodView):
     @roles(*MANAGE)
     @blp.response(200, StatementSchema)
-    @problems(
-        "statement_final",
-        "currency_changed",
-        "currency_mismatch",
-        "shifts_in_progress",
-        "shifts_not_clocked",
-        "invalid_shift_times",
-        "overlapping_shifts",
-        "no_wage_distribution",
-        "floor_currency_mismatch",
-        "percentile_out_of_range",
-        "no_exchange_rate",
-    )
+    @problems("statement_final", "currency_changed", *STATEMENT_BASIS_CODES)
     def post(self, statement_id: int) -> dict[str, Any]:
         """Recalculate a draft from today's shifts, policy and wages (409 if final)."""
         return _detail(statement_lifecycle.recalculate_statement(db.session(), statement_id))
@@ -268,15 +245,7 @@ class StatementAdjust(MethodView):
         "adjust_the_original",
         "adjustment_pending",
         "nothing_to_adjust",
-        "currency_mismatch",
-        "shifts_in_progress",
-        "shifts_not_clocked",
-        "invalid_shift_times",
-        "overlapping_shifts",
-        "no_wage_distribution",
-        "floor_currency_mismatch",
-        "percentile_out_of_range",
-        "no_exchange_rate",
+        *STATEMENT_BASIS_CODES,
     )
     def post(self, data: dict[str, Any], statement_id: int) -> dict[str, Any]:
         """A draft adjusting statement: the period's pay now minus what was paid."""

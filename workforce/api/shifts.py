@@ -18,7 +18,7 @@ from workforce.api.common import (
     page_schema,
     paginate,
 )
-from workforce.api.openapi import problems
+from workforce.api.openapi import SHIFT_RULE_CODES, problems
 from workforce.errors import NotFound
 from workforce.extensions import MAX_ID, Blueprint
 from workforce.identity import access
@@ -161,14 +161,7 @@ class Shifts(MethodView):
     @roles(*WRITE)
     @blp.arguments(ShiftCreateSchema)
     @blp.response(201, ShiftSchema)
-    @problems(
-        "queue_inactive",
-        "not_eligible",
-        "overlap",
-        "rest_too_short",
-        "shift_too_long",
-        "weekly_hours_exceeded",
-    )
+    @problems("queue_inactive", *SHIFT_RULE_CODES)
     def post(self, data: dict[str, Any]) -> Shift:
         """Plan a shift (RFC 3339 with offset), or an open one without ``contractor_id``.
 
@@ -190,14 +183,7 @@ class ShiftItem(MethodView):
     @roles(*WRITE)
     @blp.arguments(ShiftPatchSchema)
     @blp.response(200, ShiftSchema)
-    @problems(
-        "shift_not_editable",
-        "not_eligible",
-        "overlap",
-        "rest_too_short",
-        "shift_too_long",
-        "weekly_hours_exceeded",
-    )
+    @problems("shift_not_editable", *SHIFT_RULE_CODES)
     def patch(self, changes: dict[str, Any], shift_id: int) -> Shift:
         """Move, reassign or open a scheduled shift; the rules run again."""
         return planning.update_shift(db.session(), shift_id, changes)
@@ -218,16 +204,7 @@ class ShiftCancel(MethodView):
 class ShiftClaim(MethodView):
     @roles("contractor")
     @blp.response(200, ShiftSchema)
-    @problems(
-        "shift_not_open",
-        "shift_started",
-        "shift_taken",
-        "not_eligible",
-        "overlap",
-        "rest_too_short",
-        "shift_too_long",
-        "weekly_hours_exceeded",
-    )
+    @problems("shift_not_open", "shift_started", "shift_taken", *SHIFT_RULE_CODES)
     def post(self, shift_id: int) -> Shift:
         """Claim an open shift; the first valid claim wins (409 ``shift_taken`` after)."""
         return planning.claim_shift(db.session(), shift_id, access.me())
@@ -277,14 +254,7 @@ class ShiftPatterns(MethodView):
     @roles(*WRITE)
     @blp.arguments(PatternCreateSchema)
     @blp.response(201, PatternSchema)
-    @problems(
-        "queue_inactive",
-        "not_eligible",
-        "overlap",
-        "rest_too_short",
-        "shift_too_long",
-        "weekly_hours_exceeded",
-    )
+    @problems("queue_inactive", *SHIFT_RULE_CODES)
     def post(self, data: dict[str, Any]) -> ShiftPattern:
         """Plan a weekly pattern for one contractor: every shift or none.
 
