@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from tests.conftest import PG_URL, child_env
 from workforce import db
@@ -16,7 +17,9 @@ from workforce import db
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = [sys.executable, "-m", "flask", "--app", "workforce"]
 NOT_MIGRATED = "Error: the database is not migrated: run `flask --app workforce db upgrade`"
-HEAD = "0164"
+#: The newest revision: a database one migration behind it must be told both.
+HEAD = ScriptDirectory(str(db.MIGRATIONS)).get_current_head()
+assert HEAD is not None
 
 
 def run(args: list[str], url: str, **settings: str) -> subprocess.CompletedProcess[str]:
@@ -65,10 +68,11 @@ def test_every_command_on_an_unmigrated_database_says_to_migrate(
 @pytest.mark.slow
 def test_a_database_behind_the_code_names_both_revisions(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    assert run([*FLASK, "db", "upgrade", "0163"], url).returncode == 0
+    behind = ScriptDirectory(str(db.MIGRATIONS)).get_revision(HEAD).down_revision
+    assert run([*FLASK, "db", "upgrade", str(behind)], url).returncode == 0
     done = run([*FLASK, "tokens", "create", "--role", "admin", "--name", "x"], url)
     assert one_error_line(done) == (
-        f"Error: the database is at revision 0163 and this code needs {HEAD}: "
+        f"Error: the database is at revision {behind} and this code needs {HEAD}: "
         "run `flask --app workforce db upgrade`"
     )
     assert run([*FLASK, "db", "upgrade"], url).returncode == 0
