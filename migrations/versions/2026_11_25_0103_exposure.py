@@ -19,12 +19,12 @@ down_revision = "0104"
 branch_labels = None
 depends_on = None
 
-#: The default policy frozen as it was seeded, citing the design note of the time, outside
-#: this repository; migration 0164 re-points the citation to docs/architecture.md, and a
-#: test proves head and the live copy (workforce.exposure.policy) agree. In force from
-#: 2000-01-01 so it covers all history.
+#: The default policy frozen as it was seeded. Databases migrated before 2026-12-05 stored
+#: an older citation, a design note outside this repository; migration 0164 re-points it
+#: here, and a test proves head and the live copy (workforce.exposure.policy) agree. In
+#: force from 2000-01-01 so it covers all history.
 DEFAULT_POLICY = {
-    "name": "Default exposure policy (DESIGN.md)",
+    "name": "Default exposure policy (docs/architecture.md)",
     "tiers": [
         {
             "tier": 3,
@@ -32,33 +32,33 @@ DEFAULT_POLICY = {
                 "value": 240,
                 "note": "4 h a day on disturbing content: the cap one "
                 "large platform published for its reviewers in "
-                "2018 (DESIGN.md)",
+                "2018 (docs/architecture.md)",
             },
             "continuous_limit_minutes": {
                 "value": 60,
-                "note": "Workforce default policy (DESIGN.md); "
+                "note": "Workforce default policy (docs/architecture.md); "
                 "an operator's choice, no published "
                 "study",
             },
             "break_minutes": {
                 "value": 15,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study",
             },
             "weekly_cap_minutes": {
                 "value": 960,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study; 4 "
                 "days at the daily cap",
             },
             "max_consecutive_days": {
                 "value": 4,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study",
             },
             "cooldown_hours": {
                 "value": 48,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study",
             },
         },
@@ -66,34 +66,34 @@ DEFAULT_POLICY = {
             "tier": 2,
             "daily_cap_minutes": {
                 "value": 360,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study",
             },
             "continuous_limit_minutes": {
                 "value": 90,
-                "note": "Workforce default policy (DESIGN.md); "
+                "note": "Workforce default policy (docs/architecture.md); "
                 "an operator's choice, no published "
                 "study",
             },
             "break_minutes": {
                 "value": 15,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study",
             },
             "weekly_cap_minutes": {
                 "value": 1440,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study; 4 "
                 "days at the daily cap",
             },
             "max_consecutive_days": {
                 "value": 5,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study",
             },
             "cooldown_hours": {
                 "value": 24,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study",
             },
         },
@@ -101,19 +101,19 @@ DEFAULT_POLICY = {
             "tier": 1,
             "daily_cap_minutes": {
                 "value": 480,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study; a full "
                 "8-hour working day",
             },
             "continuous_limit_minutes": {
                 "value": 120,
-                "note": "Workforce default policy (DESIGN.md); "
+                "note": "Workforce default policy (docs/architecture.md); "
                 "an operator's choice, no published "
                 "study",
             },
             "break_minutes": {
                 "value": 10,
-                "note": "Workforce default policy (DESIGN.md); an "
+                "note": "Workforce default policy (docs/architecture.md); an "
                 "operator's choice, no published study",
             },
             "weekly_cap_minutes": {"value": None, "note": "no rolling cap for low-tier content"},
@@ -127,24 +127,24 @@ DEFAULT_POLICY = {
     "planned_rotation": {
         "work_tier": {
             "value": 3,
-            "note": "Workforce default policy (DESIGN.md); an "
+            "note": "Workforce default policy (docs/architecture.md); an "
             "operator's choice, no published study; "
             "weeks with tier-3 work count",
         },
         "after_consecutive_weeks": {
             "value": 4,
             "note": "Workforce default policy "
-            "(DESIGN.md); an operator's "
+            "(docs/architecture.md); an operator's "
             "choice, no published study",
         },
         "weeks_off": {
             "value": 1,
-            "note": "Workforce default policy (DESIGN.md); an "
+            "note": "Workforce default policy (docs/architecture.md); an "
             "operator's choice, no published study",
         },
         "off_from_tier": {
             "value": 2,
-            "note": "Workforce default policy (DESIGN.md); "
+            "note": "Workforce default policy (docs/architecture.md); "
             "an operator's choice, no published "
             "study; the week off is off tiers 2 and "
             "3",
@@ -153,12 +153,12 @@ DEFAULT_POLICY = {
     "checkin": {
         "interval_days": {
             "value": 14,
-            "note": "Workforce default policy (DESIGN.md); an "
+            "note": "Workforce default policy (docs/architecture.md); an "
             "operator's choice, no published study",
         },
         "from_tier": {
             "value": 2,
-            "note": "Workforce default policy (DESIGN.md); an operator's "
+            "note": "Workforce default policy (docs/architecture.md); an operator's "
             "choice, no published study; offered to anyone on "
             "tier 2 or 3",
         },

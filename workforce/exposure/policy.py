@@ -86,7 +86,7 @@ DEFAULT_MODALITY_WEIGHTS: dict[str, dict[str, Any]] = {
 
 
 #: The default policy, version 1 (docs/architecture.md, "Default exposure policy"). Stored
-#: rows hold the same: migration 0103 seeded it, 0164 re-pointed its citations here.
+#: rows hold the same: migration 0103 seeds it, and 0164 re-points older databases' citation.
 DEFAULT_POLICY: dict[str, Any] = {
     "name": "Default exposure policy (docs/architecture.md)",
     "tiers": [
