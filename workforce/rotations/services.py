@@ -147,24 +147,42 @@ def _new_rotation(
     )
 
 
-def _announce(session: Session, rotation: Rotation) -> None:
-    """The audit row, the contractor's notice and the moved shifts of a new rotation."""
-    dates = {"started_at": rotation.started_at.isoformat(), "ends_at": rotation.ends_at.isoformat()}
+def _record(
+    session: Session,
+    rotation: Rotation,
+    action: str,
+    summary: dict[str, Any],
+    notice: str,
+    payload: dict[str, Any],
+    audience: str = "contractor",
+) -> None:
+    """The audit row ``action`` and the notice ``rotation.<notice>`` (once per rotation) of
+    one step in a rotation's life."""
     audit.record(
         session,
-        "rotation.start",
+        action,
         "rotation",
         rotation.id,
-        {"contractor_id": rotation.contractor_id, "reason": rotation.reason, **dates},
+        {"contractor_id": rotation.contractor_id, **summary},
     )
     notify_once(
         session,
-        kind="rotation.started",
-        audience="contractor",
-        dedupe_key=f"rotation:{rotation.id}:started",
-        payload={"rotation_id": rotation.id, "reason": rotation.reason, **dates},
+        kind=f"rotation.{notice}",
+        audience=audience,
+        dedupe_key=f"rotation:{rotation.id}:{notice}",
+        payload={"rotation_id": rotation.id, **payload},
         contractor_id=rotation.contractor_id,
     )
+
+
+def _announce(session: Session, rotation: Rotation) -> None:
+    """The audit row, the contractor's notice and the moved shifts of a new rotation."""
+    facts = {
+        "reason": rotation.reason,
+        "started_at": rotation.started_at.isoformat(),
+        "ends_at": rotation.ends_at.isoformat(),
+    }
+    _record(session, rotation, "rotation.start", facts, "started", facts)
     react(rotation_started, session, rotation=rotation)
 
 
@@ -249,20 +267,13 @@ def end_rotation(
     else:
         rotation.ends_at = max(now, rotation.started_at + dt.timedelta(seconds=1))
     session.flush()
-    audit.record(
+    _record(
         session,
+        rotation,
         "rotation.end",
-        "rotation",
-        rotation.id,
-        {"contractor_id": rotation.contractor_id, "reason": reason},
-    )
-    notify_once(
-        session,
-        kind="rotation.ended",
-        audience="contractor",
-        dedupe_key=f"rotation:{rotation.id}:ended",
-        payload={"rotation_id": rotation.id, "ended_at": now.isoformat()},
-        contractor_id=rotation.contractor_id,
+        {"reason": reason},
+        "ended",
+        {"ended_at": now.isoformat()},
     )
     return rotation
 
@@ -282,20 +293,14 @@ def request_review(
     rotation.review_comment = comment
     rotation.review_requested_at = utcnow()
     session.flush()
-    audit.record(
+    _record(
         session,
+        rotation,
         "rotation.review_request",
-        "rotation",
-        rotation.id,
+        {},
+        "review_requested",
         {"contractor_id": contractor_id},
-    )
-    notify_once(
-        session,
-        kind="rotation.review_requested",
         audience="ops",
-        dedupe_key=f"rotation:{rotation.id}:review_requested",
-        payload={"rotation_id": rotation.id, "contractor_id": contractor_id},
-        contractor_id=contractor_id,
     )
     return rotation
 
@@ -318,19 +323,7 @@ def answer_review(
             rotation.ended_at = now
             rotation.ends_at = max(now, rotation.started_at + dt.timedelta(seconds=1))
     session.flush()
-    audit.record(
-        session,
-        "rotation.review",
-        "rotation",
-        rotation.id,
-        {"contractor_id": rotation.contractor_id, "outcome": outcome},
-    )
-    notify_once(
-        session,
-        kind="rotation.reviewed",
-        audience="contractor",
-        dedupe_key=f"rotation:{rotation.id}:reviewed",
-        payload={"rotation_id": rotation.id, "outcome": outcome},
-        contractor_id=rotation.contractor_id,
+    _record(
+        session, rotation, "rotation.review", {"outcome": outcome}, "reviewed", {"outcome": outcome}
     )
     return rotation
