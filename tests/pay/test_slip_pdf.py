@@ -58,7 +58,6 @@ LABELS = (
 WORD = re.compile(r"[^\W_]+(?:[.,][^\W_]+)*")
 
 
-
 @dataclass(frozen=True)
 class Case:
     language: str
