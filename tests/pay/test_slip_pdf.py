@@ -317,3 +317,32 @@ def test_the_pay_date_is_the_nth_business_day_after_the_later_start(
         ]
     else:
         assert paid > start and len(between) == days
+
+
+def test_a_long_statement_runs_over_pages_with_its_headings_repeated(
+    client: FlaskClient,
+    pay: PayData,
+    ops: dict[str, str],
+    new_contractor: Callable[..., int],
+    tmp_path: Path,
+) -> None:
+    pay.example_wages()
+    contractor = new_contractor(country="KE", locale="en_KE")
+    queue = pay.queue(tier=2)
+    nairobi = ZoneInfo("Africa/Nairobi")
+    for day in range(1, 31):
+        start = dt.datetime(2026, 10, day, 18, tzinfo=nairobi)
+        pay.shift(contractor, queue, start, start + dt.timedelta(hours=8))
+    body = {"period_start": "2026-10-01", "period_end": "2026-10-31"}
+    created = client.post(
+        f"/api/v1/contractors/{contractor}/pay-statements", json=body, headers=ops
+    )
+    assert created.status_code == 201, created.json
+    slip = client.get(f"/api/v1/pay-statements/{created.json['id']}?format=pdf", headers=ops)
+    text = extract(slip.data, tmp_path, "en-long")
+    pages = text.count("\f")
+    assert pages >= 3, pages
+    # The lines' headings open every page the table reaches.
+    for page in text.split("\f")[:-2]:
+        assert "Amount" in page and "Rate" in page, page
+    assert "…" not in text
