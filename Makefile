@@ -12,7 +12,7 @@ TRANSLATIONS := workforce/translations
 POT := $(TRANSLATIONS)/messages.pot
 
 .PHONY: run test test-fast lint typecheck test-sqlite test-postgres bench clean translations \
-	translations-update browser nginx redis-server
+	translations-update browser nginx redis-server slip-tools
 
 $(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,15 +47,20 @@ nginx:
 redis-server:
 	scripts/ensure-redis-server
 
+## slip-tools: Debian's Noto fonts for the PDF pay slips, and poppler-utils to test them
+slip-tools:
+	scripts/ensure-slip-tools --test
+
 ## run: install, migrate the embedded SQLite database, print an admin token, serve + schedule
 run: $(RUN_STAMP) translations
+	scripts/ensure-slip-tools
 	PORT=$(PORT) scripts/run
 
 ## test: lint, type-check, then the whole suite on SQLite and on a throwaway PostgreSQL
 test: $(STAMP) lint typecheck test-sqlite test-postgres
 
 ## test-fast: the inner loop: the suite on SQLite without the slow and browser tests, no lint
-test-fast: $(STAMP) translations
+test-fast: $(STAMP) translations slip-tools
 	$(BIN)/python -m pytest -q -m 'not slow and not browser'
 
 lint: $(STAMP)
@@ -66,10 +71,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test-sqlite: $(STAMP) translations browser nginx redis-server
+test-sqlite: $(STAMP) translations browser nginx redis-server slip-tools
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP) translations browser nginx redis-server
+test-postgres: $(STAMP) translations browser nginx redis-server slip-tools
 	scripts/with-postgres $(BIN)/python -m pytest -q
 
 ## bench: the benchmarks of bench/, then the HTTP load test (figures go to docs/benchmarks.md)

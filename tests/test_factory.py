@@ -142,6 +142,8 @@ def test_make_run_keeps_one_random_key_readable_by_its_owner(tmp_path: Path) -> 
         ("AUDIT_KEY", "too-short"),
         ("DATABASE_URL", "not a url"),
         ("SESSION_COOKIE_SECURE", "ture"),
+        ("PAY_DATE_BUSINESS_DAYS", "-1"),
+        ("PAY_DATE_BUSINESS_DAYS", "five"),
     ],
 )
 def test_every_bad_setting_stops_with_one_line_naming_it(

@@ -37,6 +37,9 @@ def test_make_run_installs_the_runtime_requirements_only(tmp_path: Path) -> None
     # The tests still install everything, on top of what make run installed.
     tests = dry_run("test-fast", tmp_path / "venv")
     assert tests.index("-r requirements.txt") < tests.index("-r requirements-dev.txt")
+    # The pay slip's Noto fonts for both; poppler-utils (to read the slips) for the tests.
+    assert "scripts/ensure-slip-tools\n" in run
+    assert "scripts/ensure-slip-tools --test" in tests
 
 
 @pytest.mark.slow

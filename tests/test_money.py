@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from decimal import ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from babel import Locale
+from babel.numbers import get_decimal_symbol
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,6 +23,7 @@ from workforce.money import (
     round_money,
     to_money_string,
 )
+from workforce.pay.labels import Wording
 
 D = Decimal
 CURRENCIES = {"JPY": 0, "KES": 2, "KWD": 3}
@@ -157,6 +161,48 @@ def test_format_money_rounds_half_up_not_half_even() -> None:
     # Babel on its own would show 2.34 (half-even); the paid amount is 2.35.
     assert "2.35" in format_money(D("2.345"), "KES", "en_KE")
     assert format_money(D("1500.4"), "JPY", "ja_JP") == "￥1,500"
+
+
+def test_a_rate_with_more_digits_than_the_currency_is_shown_at_its_precision() -> None:
+    # A 10 % night premium on a PHP base rate of 152.31 is 15.231 PHP an hour.
+    assert format_money(D("15.231"), "PHP", "fil_PH") == "₱15.23"
+    assert format_money(D("15.235"), "PHP", "en_PH") == "₱15.24"
+    assert format_money(D("20.765"), "KES", Locale.parse("sw_KE")) == "Ksh\xa020.77"
+
+
+#: The slip's languages, each with the currency of a country that speaks it.
+SHOWN = [
+    ("en_KE", "KES"),
+    ("sw_KE", "KES"),
+    ("fil_PH", "PHP"),
+    ("es_CO", "COP"),
+    ("hi_IN", "INR"),
+    ("ar_KW", "KWD"),
+    ("ja_JP", "JPY"),
+]
+
+
+@given(
+    st.sampled_from(SHOWN),
+    st.decimals(min_value=0, max_value=10**9, places=6, allow_nan=False, allow_infinity=False),
+)
+def test_money_and_rates_are_shown_at_exactly_the_currency_precision(
+    shown: tuple[str, str], amount: Decimal
+) -> None:
+    """Whatever digits an amount or a rate carries, a person reads exactly the currency's
+    minor-unit digits, and they are the half-up rounding of the value."""
+    locale, currency = shown
+    text = format_money(amount, currency, locale)
+    parsed = Locale.parse(locale)
+    decimal_sign = get_decimal_symbol(parsed)
+    number = re.search(r"\d(.*\d)?", text)  # the currency sign may hold a "." (د.ك.)
+    assert number is not None, text
+    digits = "".join(ch for ch in number.group() if ch.isdigit() or ch == decimal_sign)
+    whole, _, fraction = digits.partition(decimal_sign)
+    assert len(fraction) == currency_digits(currency), text
+    assert D(f"{whole}.{fraction}" if fraction else whole) == round_money(amount, currency)
+    # The pay statement and the slip show lines, rates and totals through the same function.
+    assert Wording(locale).money(amount, currency) == text
 
 
 @pytest.mark.parametrize("locale", ["xx_YY", "", "../x", "en_IN_foo_bar_baz", "en IN"])

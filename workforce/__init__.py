@@ -79,6 +79,8 @@ def _check_settings(config: Mapping[str, Any]) -> None:
     from workforce.config import ConfigError
     from workforce.scheduling.hour_limits import validate_limit_settings
 
+    if not 0 <= config["PAY_DATE_BUSINESS_DAYS"] <= 60:
+        raise ConfigError("PAY_DATE_BUSINESS_DAYS", "expected a whole number from 0 to 60")
     try:
         validate_limit_settings(config["SHIFT_LIMITS"])
     except ValueError as error:

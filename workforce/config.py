@@ -109,6 +109,13 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_SIGNIN_FAILURES_PER_CLIENT": 20,
     "PORTAL_SIGNIN_FAILURES_PER_EMAIL": 5,
     "PORTAL_SIGNIN_WINDOW_SECONDS": 900,
+    #: Pay slips (docs/pay.md, "The PDF slip"): the employer named on every slip (empty: no
+    #: employer line), the pay date as this many business days after the period's last day
+    #: (or after finalization, when later), and where the Noto fonts are (Debian's
+    #: fonts-noto-core installs them there).
+    "EMPLOYER_NAME": "",
+    "PAY_DATE_BUSINESS_DAYS": 5,
+    "FONT_DIR": "/usr/share/fonts/truetype/noto",
     #: Report groups of fewer contractors than this are suppressed (never below 5).
     "REPORT_MIN_GROUP": 10,
 }

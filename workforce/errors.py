@@ -93,6 +93,15 @@ class DatabaseBusy(WorkforceError):
     title = "Service unavailable"
 
 
+class Unavailable(WorkforceError):
+    """503: something the service needs is missing on this host (the pay slip's fonts); the
+    detail says what an operator must install or set. Retrying will not help until then."""
+
+    status = 503
+    code = "unavailable"
+    title = "Service unavailable"
+
+
 class TooManyRequests(WorkforceError):
     status = 429
     code = "rate_limited"

@@ -111,14 +111,23 @@ def to_money_string(amount: Decimal | int, currency: str) -> str:
     return format(round_money(amount, currency), "f")
 
 
-def format_money(amount: Decimal | int, currency: str, locale: str) -> str:
-    """Localised display string, e.g. ``format_money(Decimal("1234567.89"), "INR", "en_IN")``
-    → ``"₹12,34,567.89"``. Rounds half-up first (Babel alone would round half-even)."""
+def format_money(amount: Decimal | int, currency: str, locale: str | Locale) -> str:
+    """Localised display string at the currency's precision, e.g.
+    ``format_money(Decimal("1234567.89"), "INR", "en_IN")`` → ``"₹12,34,567.89"``.
+
+    Every amount *and rate* shown to a person goes through here: it rounds half-up to the
+    currency's minor unit first (Babel alone would round half-even, and with
+    ``decimal_quantization=False`` would print every digit: a night premium rate of
+    ``15.231`` PHP must read ``₱15.23``), then Babel formats exactly those digits.
+    """
     rounded = round_money(amount, currency)
-    if not isinstance(locale, str) or not _LOCALE.fullmatch(locale):
-        raise InvalidInput.field("locale", f"{locale!r} is not a locale identifier")
-    try:
-        parsed = Locale.parse(locale.replace("-", "_"))
-    except (UnknownLocaleError, ValueError) as exc:
-        raise InvalidInput.field("locale", f"{locale!r} is not a known locale") from exc
-    return format_currency(rounded, currency, locale=parsed)
+    if isinstance(locale, Locale):
+        parsed = locale
+    else:
+        if not isinstance(locale, str) or not _LOCALE.fullmatch(locale):
+            raise InvalidInput.field("locale", f"{locale!r} is not a locale identifier")
+        try:
+            parsed = Locale.parse(locale.replace("-", "_"))
+        except (UnknownLocaleError, ValueError) as exc:
+            raise InvalidInput.field("locale", f"{locale!r} is not a known locale") from exc
+    return format_currency(rounded, currency, locale=parsed, currency_digits=True)

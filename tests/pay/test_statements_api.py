@@ -472,7 +472,7 @@ def test_contractors_see_only_their_own_final_statements(
 
 @pytest.mark.parametrize(
     ("locale", "expected_language"),
-    [("sw_KE", "sw-KE"), ("es_CO", "es-CO"), ("hi_IN", "en-IN"), ("ar_KW", "en")],
+    [("sw_KE", "sw-KE"), ("es_CO", "es-CO"), ("hi_IN", "hi-IN"), ("ar_KW", "ar-KW")],
 )
 def test_pdf_pay_slip(
     client: FlaskClient,

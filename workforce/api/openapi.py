@@ -43,6 +43,7 @@ PROBLEM_CODES: dict[str, tuple[int, str]] = {
     "rate_limited": (429, "too many failures; retry after `Retry-After` seconds"),
     "database_busy": (503, "the database stayed busy; retry soon"),
     "integrity_conflict": (409, "the change conflicts with data written at the same time"),
+    "slip_fonts_missing": (503, "the PDF slip's fonts are not installed on the server"),
     # identity
     "contractor_tokens_are_personal": (403, "a contractor creates their own tokens"),
     "email_recently_changed": (409, "the email changed too recently to send an invite"),

@@ -19,7 +19,7 @@ from workforce.identity.access import roles
 from workforce.pay import statement_lifecycle
 from workforce.pay.models import STATEMENT_KINDS, STATEMENT_STATUSES, PayStatement
 from workforce.pay.render import statement_brief, statement_document
-from workforce.pay.slip import render_pdf
+from workforce.pay.slip import SlipSettings, render_pdf
 from workforce.pay.statements import LINE_KINDS
 
 blp = Blueprint(
@@ -163,7 +163,8 @@ def _page(args: dict[str, Any], contractor_id: int, *, final_only: bool) -> dict
 def _show(statement: PayStatement, args: dict[str, Any]) -> Any:
     contractor = get_contractor(db.session(), statement.contractor_id)
     if args["format"] == "pdf":
-        body = render_pdf(statement, contractor, args.get("locale"))
+        settings = SlipSettings.from_config(current_app.config)
+        body = render_pdf(statement, contractor, args.get("locale"), settings)
         response: Response = current_app.response_class(body, mimetype="application/pdf")
         response.headers["Content-Disposition"] = (
             f'inline; filename="pay-statement-{statement.id}.pdf"'
@@ -203,6 +204,7 @@ class StatementItem(MethodView):
     @blp.arguments(StatementViewArgs, location="query")
     @blp.response(200, StatementSchema)
     @blp.doc(**PDF_DOC)
+    @problems("slip_fonts_missing")
     def get(self, args: dict[str, Any], statement_id: int) -> Any:
         """One statement, as JSON or (``?format=pdf``) a PDF slip."""
         return _show(statement_lifecycle.visible_statement(db.session(), statement_id), args)
@@ -271,6 +273,7 @@ class MyStatement(MethodView):
     @blp.arguments(StatementViewArgs, location="query")
     @blp.response(200, StatementSchema)
     @blp.doc(**PDF_DOC)
+    @problems("slip_fonts_missing")
     def get(self, args: dict[str, Any], statement_id: int) -> Any:
         """One of my final statements, as JSON or (``?format=pdf``) a PDF slip."""
         access.me()

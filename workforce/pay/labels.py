@@ -21,10 +21,11 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 
 from workforce.holidays import holiday_calendar
 from workforce.i18n import parse_locale
+from workforce.money import format_money
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 DOMAIN = "pay"
@@ -67,8 +68,9 @@ class Wording:
         return text % values if values else text
 
     def money(self, amount: Decimal, currency: str) -> str:
-        """An amount already rounded to the currency; shown with all its digits."""
-        return format_currency(amount, currency, locale=self.locale, decimal_quantization=False)
+        """An amount or a rate at the currency's precision (half-up): ``₱15.23``, never
+        ``₱15.231`` (:func:`workforce.money.format_money`)."""
+        return format_money(amount, currency, self.locale)
 
     def hours(self, value: Decimal) -> str:
         """Hours with two decimals, in the locale's separators (``7,50`` in es_CO)."""

@@ -78,7 +78,8 @@ def _line(w: Wording, statement: PayStatement, row: PayStatementLine) -> dict[st
         "formatted": {
             "date": w.date(row.work_date),
             "hours": w.hours(shown),
-            "rate": w.money(Decimal(rate_string(rate, currency)), currency),
+            # The exact rate is ``rate`` above; a person reads it at the currency's precision.
+            "rate": w.money(rate, currency),
             "amount": w.money(amount, currency),
         },
     }

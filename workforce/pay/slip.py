@@ -1,211 +1,213 @@
-"""The PDF pay slip (fpdf2), in the contractor's language.
+"""The PDF pay slip (fpdf2), in the contractor's language and script.
 
-The font is DejaVu Sans as bundled with matplotlib (a pinned dependency), so Latin,
-Greek and Cyrillic text — Swahili, Spanish, Filipino, ₱, ₹, KSh — renders everywhere
-without system fonts. Scripts that need shaping (Arabic, Devanagari, …) cannot be drawn
-correctly without a shaping engine, so when any text of the slip would need one the slip
-is written in English instead (with the same numbers), rather than with broken glyphs.
+Layout: fpdf2's table API, so every cell wraps (a long label takes two lines; nothing is
+cut with "…" and no heading runs into an amount). Text is shaped by HarfBuzz
+(``set_text_shaping``, the ``uharfbuzz`` package), so Devanagari and Arabic are drawn as
+written; Arabic (and any right-to-left language) is laid out from the right: columns
+mirrored, text aligned right, numbers left. Fonts: Noto from Debian
+(:mod:`workforce.pay.fonts`). Amounts and rates are at the currency's precision
+(:func:`workforce.money.format_money`). The employer and the pay date come from the
+configuration (:class:`SlipSettings`; the pay date rule is :mod:`workforce.pay.paydate`).
 """
 
 from __future__ import annotations
 
-import importlib.util
-from functools import cache
-from pathlib import Path
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from fontTools.ttLib import TTFont
-from fpdf import FPDF
+from fpdf import FPDF, FontFace
+from fpdf.enums import TableBordersLayout
 
 from workforce.contractors.models import Contractor
+from workforce.pay.fonts import DEFAULT_FONT_DIR, coverage, faces_for, font_files
 from workforce.pay.labels import Wording
 from workforce.pay.models import PayStatement
+from workforce.pay.paydate import pay_date
 from workforce.pay.render import statement_document
+from workforce.timeutil import load_zone, local_date
 
-FONT_NAME = "DejaVu"
-#: Code points drawable glyph by glyph, left to right: Latin, Greek, Cyrillic (below the
-#: Hebrew block), their extensions, spaces, punctuation, currency and letter-like symbols.
-_SIMPLE_RANGES = (
-    (0x0020, 0x0590),
-    (0x1E00, 0x200B),
-    (0x2010, 0x2028),
-    (0x202F, 0x2030),
-    (0x2030, 0x205F),
-    (0x20A0, 0x20C1),
-    (0x2100, 0x2150),
-)
+#: A4 with 15 mm margins: 180 mm of text width.
+MARGIN = 15
+#: Relative widths of the columns: date, item, hours, rate, amount; summary: item, hours,
+#: amount; facts: label, value. Long texts wrap inside their column.
+LINE_COLUMNS = (17, 37, 11, 17, 18)
+SUMMARY_COLUMNS = (60, 14, 26)
+FACT_COLUMNS = (32, 68)
+BOLD = FontFace(emphasis="BOLD")
 
 
-def _font_dir() -> Path:
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or spec.origin is None:  # pragma: no cover - a pinned dependency
-        raise RuntimeError("matplotlib (for its DejaVu fonts) is not installed")
-    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
+@dataclass(frozen=True)
+class SlipSettings:
+    """What a slip takes from the configuration (``WORKFORCE_EMPLOYER_NAME``,
+    ``WORKFORCE_PAY_DATE_BUSINESS_DAYS``, ``WORKFORCE_FONT_DIR``)."""
+
+    employer: str = ""
+    pay_date_business_days: int = 5
+    font_dir: str = DEFAULT_FONT_DIR
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SlipSettings:
+        return cls(
+            employer=str(config.get("EMPLOYER_NAME") or "").strip(),
+            pay_date_business_days=int(config.get("PAY_DATE_BUSINESS_DAYS", 5)),
+            font_dir=str(config.get("FONT_DIR") or DEFAULT_FONT_DIR),
+        )
 
 
-@cache
-def _coverage() -> frozenset[int]:
-    with TTFont(_font_dir() / "DejaVuSans.ttf", lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
-def drawable(text: str) -> bool:
-    """True when every character is in the font and needs no shaping or bidi."""
-    covered = _coverage()
-    return all(
-        ch in "\n\t"
-        or (ord(ch) in covered and any(lo <= ord(ch) < hi for lo, hi in _SIMPLE_RANGES))
-        for ch in text
+def statement_pay_date(statement: PayStatement, business_days: int) -> dt.date:
+    """The statement's pay date (:func:`workforce.pay.paydate.pay_date`): counted from the
+    period's last day, or from the contractor-local day it was finalized when later."""
+    e = statement.evidence
+    finalized = None
+    if statement.finalized_at is not None:
+        finalized = local_date(statement.finalized_at, load_zone(e["timezone"]))
+    return pay_date(
+        statement.period_end, finalized, business_days, e["country"], e.get("subdivision")
     )
 
 
-def _fallback_locale(locale: str) -> str:
-    """English, in the same territory when CLDR has it (en_IN keeps 12,34,567.89)."""
-    territory = Locale.parse(locale).territory
-    if territory:
-        try:
-            return str(Locale.parse(f"en_{territory}"))
-        except (UnknownLocaleError, ValueError):
-            pass
-    return "en"
+def render_pdf(
+    statement: PayStatement,
+    contractor: Contractor,
+    locale: str | None,
+    settings: SlipSettings,
+) -> bytes:
+    """The slip as PDF bytes, in ``locale`` (default: the contractor's)."""
+    pdf = _draw(statement, contractor, locale or contractor.locale, settings)
+    return bytes(pdf.output())
 
 
-class _Slip(FPDF):
-    """An A4 page that remembers every text drawn on it, to check the font can draw it."""
-
-    def __init__(self) -> None:
-        super().__init__(format="A4")
-        self.texts: list[str] = []
-
-    def cell(self, w: Any = None, h: Any = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
-        self.texts.append(text)
-        return super().cell(w, h, text, *args, **kwargs)
-
-    def multi_cell(self, w: Any, h: Any = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
-        self.texts.append(text)
-        return super().multi_cell(w, h, text, *args, **kwargs)
-
-    def discard(self) -> None:
-        """Close the font files of a slip that will not be output (output closes them)."""
-        for font in self.fonts.values():
-            close = getattr(font, "close", None)
-            if close is not None:
-                close()
-
-
-def render_pdf(statement: PayStatement, contractor: Contractor, locale: str | None = None) -> bytes:
-    """The slip as PDF bytes, in ``locale`` (default: the contractor's) or, when the font
-    cannot draw that language, in English for the same territory."""
-    locale = locale or contractor.locale
-    slip = _draw(statement, contractor, locale)
-    if not all(drawable(text) for text in slip.texts):
-        slip.discard()
-        slip = _draw(statement, contractor, _fallback_locale(locale))
-    return bytes(slip.output())
-
-
-def _safe(text: str) -> str:
-    """Free text typed by people (a data source): the characters the font cannot draw
-    become ``?``."""
-    return "".join(ch if drawable(ch) else "?" for ch in text)
-
-
-def _draw(statement: PayStatement, contractor: Contractor, locale: str) -> _Slip:
+def _draw(
+    statement: PayStatement, contractor: Contractor, locale: str, settings: SlipSettings
+) -> FPDF:
     w = Wording(locale)
+    rtl = w.locale.character_order == "right-to-left"
     doc = statement_document(statement, contractor, locale)
-    # A name in a script the font cannot draw is left out; the id identifies the person.
-    name = contractor.full_name if drawable(contractor.full_name) else ""
-    pdf = _Slip()
-    pdf.set_auto_page_break(auto=True, margin=15)
+    files = font_files(settings.font_dir)
+    faces = faces_for(w.locale.language)
+    covered = coverage(path for face in faces for path in files[face])
+
+    def safe(text: str) -> str:
+        """Free text typed by people: what no face can draw becomes ``?``."""
+        return "".join(ch if ch.isspace() or ord(ch) in covered else "?" for ch in text)
+
+    pdf = FPDF(format="A4")
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=MARGIN)
     pdf.set_title(f"{w('Pay statement')} {statement.id}")
+    pdf.set_author(settings.employer or "Workforce")
     pdf.set_creator("Workforce")
     pdf.set_lang(str(w.locale).replace("_", "-"))
-    font_dir = _font_dir()
-    pdf.add_font(FONT_NAME, "", str(font_dir / "DejaVuSans.ttf"))
-    pdf.add_font(FONT_NAME, "B", str(font_dir / "DejaVuSans-Bold.ttf"))
+    for face in faces:
+        regular, bold = files[face]
+        pdf.add_font(face.family, "", str(regular))
+        pdf.add_font(face.family, "B", str(bold))
+    pdf.set_fallback_fonts([face.family for face in faces[1:]], exact_match=False)
+    pdf.set_text_shaping(True)
     pdf.add_page()
+    family = faces[0].family
+    start = "R" if rtl else "L"
+    end = "L" if rtl else "R"
+
+    def ordered(cells: Sequence[Any]) -> list[Any]:
+        """Columns from the reading start: mirrored for a right-to-left language."""
+        return list(reversed(cells)) if rtl else list(cells)
+
+    def paragraph(text: str, size: float, *, bold: bool = False, height: float = 6) -> None:
+        pdf.set_font(family, "B" if bold else "", size)
+        pdf.multi_cell(0, height, text, align=start, new_x="LMARGIN", new_y="NEXT")
 
     title = w("Pay statement")
     if statement.kind == "adjustment":
         title = w("Adjustment to statement %(id)s", id=statement.adjusts_statement_id)
-    pdf.set_font(FONT_NAME, "B", 16)
-    pdf.cell(0, 10, f"{title} #{statement.id}", new_x="LMARGIN", new_y="NEXT")
+    paragraph(f"{title} #{statement.id}", 16, bold=True, height=9)
     if statement.status != "final":
-        pdf.set_font(FONT_NAME, "B", 11)
-        pdf.cell(0, 7, w("Draft — not final"), new_x="LMARGIN", new_y="NEXT")
+        paragraph(w("Draft — not final"), 11, bold=True)
+    pdf.ln(2)
 
-    pdf.set_font(FONT_NAME, "", 10)
-    facts = [
-        (w("Contractor"), f"{name} (#{contractor.id})".lstrip()),
+    # The facts: a two-column table without headings, so a long label wraps in its cell.
+    name = safe(contractor.full_name)
+    facts = []
+    if settings.employer:
+        facts.append((w("Employer"), safe(settings.employer)))
+    facts += [
+        (w("Contractor"), f"{name} (#{contractor.id})".strip()),
         (w("Period"), doc["formatted"]["period"]),
+        (w("Pay date"), w.date(statement_pay_date(statement, settings.pay_date_business_days))),
         (w("Base hourly rate"), doc["formatted"]["base_hourly_rate"]),
     ]
-    for label, value in facts:
-        pdf.cell(45, 6, label)
-        pdf.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-
-    widths = (30, 75, 20, 30, 35)
-    _row(pdf, widths, [w("Date"), w("Item"), w("Hours"), w("Rate"), w("Amount")], 2, bold=True)
-    for line in doc["lines"]:
-        f = line["formatted"]
-        _row(pdf, widths, [f["date"], line["label"], f["hours"], f["rate"], f["amount"]], 2)
+    pdf.set_font(family, "", 10)
+    with pdf.table(
+        col_widths=ordered(FACT_COLUMNS),
+        first_row_as_headings=False,
+        borders_layout=TableBordersLayout.NONE,
+        text_align=start,
+        line_height=5.5,
+        padding=(0.8, 1),
+        align=start,
+    ) as table:
+        for label, value in facts:
+            row = table.row()
+            for text, style in ordered([(label, BOLD), (value, None)]):
+                row.cell(text, style=style)
     pdf.ln(4)
 
-    pdf.set_font(FONT_NAME, "B", 11)
-    pdf.cell(0, 7, w("Summary"), new_x="LMARGIN", new_y="NEXT")
-    summary_widths = (125, 20, 45)
-    for item in doc["summary"]:
-        f = item["formatted"]
-        _row(pdf, summary_widths, [item["label"], f["hours"], f["amount"]], 1)
-    _row(pdf, summary_widths, [w("Total"), "", doc["formatted"]["total"]], 1, bold=True)
+    # The lines: date and item read from the start; hours, rate and amount line up at the end.
+    pdf.set_font(family, "", 9)
+    with pdf.table(
+        col_widths=ordered(LINE_COLUMNS),
+        text_align=ordered((start, start, end, end, end)),
+        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+        headings_style=BOLD,
+        line_height=5,
+        padding=(0.8, 1),
+        repeat_headings=1,
+    ) as table:
+        table.row(ordered([w("Date"), w("Item"), w("Hours"), w("Rate"), w("Amount")]))
+        for line in doc["lines"]:
+            f = line["formatted"]
+            table.row(ordered([f["date"], line["label"], f["hours"], f["rate"], f["amount"]]))
+    pdf.ln(4)
+
+    paragraph(w("Summary"), 11, bold=True, height=7)
+    pdf.set_font(family, "", 9)
+    with pdf.table(
+        col_widths=ordered(SUMMARY_COLUMNS),
+        text_align=ordered((start, end, end)),
+        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+        headings_style=BOLD,
+        line_height=5,
+        padding=(0.8, 1),
+    ) as table:
+        table.row(ordered([w("Item"), w("Hours"), w("Amount")]))
+        for item in doc["summary"]:
+            f = item["formatted"]
+            table.row(ordered([item["label"], f["hours"], f["amount"]]))
+        total = table.row()
+        for text in ordered([w("Total"), "", doc["formatted"]["total"]]):
+            total.cell(text, style=BOLD)
 
     reporting = doc["reporting"]
     if reporting:
         fx = reporting["exchange_rate"]
         pdf.ln(2)
-        pdf.set_font(FONT_NAME, "", 10)
-        pdf.cell(0, 6, f"{w('Total')} ({reporting['currency']}): {reporting['formatted']}")
-        pdf.ln(6)
-        pdf.cell(
-            0,
-            6,
+        paragraph(f"{w('Total')} ({reporting['currency']}): {reporting['formatted']}", 10)
+        paragraph(
             f"{w('Exchange rate')}: 1 {fx['base']} = {fx['rate']} {fx['quote']}, "
-            f"{fx['date']} ({_safe(fx['source'])})",
-            new_x="LMARGIN",
-            new_y="NEXT",
+            f"{fx['date']} ({safe(fx['source'])})",
+            10,
         )
 
     e = doc["evidence"]
     wages = e.get("wage_distribution", {})
     pdf.ln(4)
-    pdf.set_font(FONT_NAME, "", 8)
     footer = (
         f"{w('Policy version')} {e.get('policy', {}).get('version')} · "
         f"{w('Percentile')} {e.get('rate', {}).get('percentile')} · "
         f"{w('Wage data')}: {wages.get('subdivision') or wages.get('country')} "
-        f"{wages.get('year')}, {_safe(str(wages.get('source')))}"
+        f"{wages.get('year')}, {safe(str(wages.get('source')))}"
     )
-    pdf.multi_cell(0, 4, footer)
+    paragraph(footer, 8, height=4)
     return pdf
-
-
-def _row(
-    pdf: FPDF, widths: tuple[int, ...], cells: list[str], left: int, *, bold: bool = False
-) -> None:
-    """One table row; the first ``left`` columns are text, the rest numbers (right)."""
-    pdf.set_font(FONT_NAME, "B" if bold else "", 9)
-    for i, (width, text) in enumerate(zip(widths, cells, strict=True)):
-        align = "L" if i < left else "R"
-        pdf.cell(width, 6, _fit(pdf, text, width), border="B", align=align)
-    pdf.ln(6)
-
-
-def _fit(pdf: FPDF, text: str, width: float) -> str:
-    """Shorten ``text`` with an ellipsis until it fits in ``width`` mm."""
-    if pdf.get_string_width(text) <= width - 2:
-        return text
-    while text and pdf.get_string_width(text + "…") > width - 2:
-        text = text[:-1]
-    return text + "…"

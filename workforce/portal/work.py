@@ -23,7 +23,7 @@ from workforce.notifications import preferences
 from workforce.notifications import services as notification_service
 from workforce.notifications.email import CONTRACTOR_TEXTS, REQUIRED
 from workforce.notifications.models import Notification
-from workforce.pay.slip import render_pdf
+from workforce.pay.slip import SlipSettings, render_pdf
 from workforce.pay.statement_lifecycle import statements_query, visible_statement
 from workforce.portal.web import page, render
 from workforce.rotations import services as rotation_service
@@ -237,7 +237,8 @@ def pay(contractor: Contractor) -> ResponseReturnValue:
 def pay_slip(contractor: Contractor, statement_id: int) -> ResponseReturnValue:
     """The PDF slip, through the portal session: only the contractor's own final ones."""
     statement = visible_statement(db.session(), statement_id)
-    body = render_pdf(statement, contractor, str(current_locale()))
+    settings = SlipSettings.from_config(current_app.config)
+    body = render_pdf(statement, contractor, str(current_locale()), settings)
     response = current_app.response_class(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="pay-statement-{statement.id}.pdf"'
