@@ -12,7 +12,7 @@ TRANSLATIONS := workforce/translations
 POT := $(TRANSLATIONS)/messages.pot
 
 .PHONY: run test test-fast lint typecheck test-sqlite test-postgres bench clean translations \
-	translations-update browser nginx redis-server
+	translations-update browser nginx redis-server jq
 
 $(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ nginx:
 redis-server:
 	scripts/ensure-redis-server
 
+## jq: Debian's jq for the README test, which runs the walk-through (installed when missing)
+jq:
+	scripts/ensure-jq
+
 ## run: install, migrate the embedded SQLite database, print an admin token, serve + schedule
 run: $(RUN_STAMP) translations
 	PORT=$(PORT) scripts/run
@@ -66,10 +70,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test-sqlite: $(STAMP) translations browser nginx redis-server
+test-sqlite: $(STAMP) translations browser nginx redis-server jq
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP) translations browser nginx redis-server
+test-postgres: $(STAMP) translations browser nginx redis-server jq
 	scripts/with-postgres $(BIN)/python -m pytest -q
 
 ## bench: the benchmarks of bench/, then the HTTP load test (figures go to docs/benchmarks.md)
