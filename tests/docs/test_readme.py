@@ -67,17 +67,21 @@ def test_treatments(text: str, treatment: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "complaint"),
     [
-        "```console\n$ flask --app workforce seed-demo\n```\n",
-        "```zsh\nls\n```\n",
-        "<!-- readme-test: skip: no reason to give -->\n```sh\nls\n```\n",
-        "<!-- readme-test: skip: a reason; covered by tests/no_such_test.py -->\n```sh\nls\n```\n",
+        ("```console\n$ flask --app workforce seed-demo\n```\n", "does not know how to treat"),
+        ("```zsh\nls\n```\n", "does not know how to treat"),
+        ("<!-- readme-test: skip: no reason to give -->\n```sh\nls\n```\n", "is not 'skip"),
+        (
+            "<!-- readme-test: skip: a reason; covered by tests/no_such_test.py -->\n"
+            "```sh\nls\n```\n",
+            "does not exist",
+        ),
     ],
 )
-def test_a_block_it_cannot_treat_fails(text: str) -> None:
+def test_a_block_it_cannot_treat_fails(text: str, complaint: str) -> None:
     (block,) = blocks(text)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=complaint):
         block.treatment()
 
 
@@ -86,7 +90,7 @@ def test_a_block_it_cannot_treat_fails(text: str) -> None:
     [
         ("curl -sf $WF/health\n", False),
         ("curl -s --fail-with-body $WF/health | jq .\n", False),
-        ('test "$(curl -s -o /dev/null -w \'%{http_code}\' $WF/x)" = 409\n', False),
+        ("test \"$(curl -s -o /dev/null -w '%{http_code}' $WF/x)\" = 409\n", False),
         ("curl -s $WF/health\n", True),
         ('ID=$(curl -s -H "$H" \\\n  $WF/contractors | jq -r .id)\n', True),
         ("cat <<'EOF'\ncurl -s $WF/x\nEOF\n", False),
@@ -126,7 +130,9 @@ def environment(checkout: Path, port: int) -> dict[str, str]:
 
 
 @pytest.fixture
-def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, dict]]:
+def live_server(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Path, dict[str, str]]]:
     if PG_URL:
         request.getfixturevalue("app")  # the session's migrated database, emptied
     checkout = scratch_checkout(tmp_path / "checkout")
@@ -170,7 +176,7 @@ def session_script(runnable: list[Block]) -> str:
 
 
 @pytest.mark.slow
-def test_the_readme_runs(live_server: tuple[Path, dict]) -> None:
+def test_the_readme_runs(live_server: tuple[Path, dict[str, str]]) -> None:
     checkout, env = live_server
     runnable = [block for block in blocks() if block.treatment() == "run"]
     # While fixing one section: README_TEST_UNTIL=<line> runs the blocks up to that line.
