@@ -125,7 +125,10 @@ def environment(checkout: Path, port: int) -> dict[str, str]:
         WORKFORCE_LOCK_DIR=str(instance),
         WORKFORCE_AUDIT_CHECKPOINT_FILE=str(instance / "audit-checkpoints.jsonl"),
         WORKFORCE_DELIVERY_INTERVAL_SECONDS="2",
+        # `curl -sf` says nothing when it fails: have it name the status in the report.
+        CURL_HOME=str(checkout),
     )
+    (checkout / ".curlrc").write_text("show-error\n")
     return env
 
 
@@ -200,3 +203,20 @@ def test_the_readme_runs(live_server: tuple[Path, dict[str, str]]) -> None:
             f"--- stdout (tail)\n{done.stdout[-4000:]}\n--- stderr (tail)\n{done.stderr[-4000:]}"
             f"\n--- scheduler log (tail)\n{log}"
         )
+
+
+def test_make_test_installs_jq(tmp_path: Path) -> None:
+    """The walk-through needs jq: both halves of `make test` install it when missing."""
+    for target in ("test-sqlite", "test-postgres"):
+        plan = subprocess.run(
+            ["make", "-n", f"VENV={tmp_path / 'venv'}", target],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        assert "scripts/ensure-jq" in plan
+    script = (ROOT / "scripts" / "ensure-jq").read_text()
+    assert "command -v jq" in script
+    assert "apt-get install -y -qq jq" in script
