@@ -12,7 +12,7 @@ TRANSLATIONS := workforce/translations
 POT := $(TRANSLATIONS)/messages.pot
 
 .PHONY: run test test-fast lint typecheck test-sqlite test-postgres bench clean translations \
-	translations-update browser nginx redis-server slip-tools
+	translations-update browser nginx redis-server slip-tools jq
 
 $(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ redis-server:
 slip-tools:
 	scripts/ensure-slip-tools --test
 
+## jq: Debian's jq for the README test, which runs the walk-through (installed when missing)
+jq:
+	scripts/ensure-jq
+
 ## run: install, migrate the embedded SQLite database, print an admin token, serve + schedule
 run: $(RUN_STAMP) translations
 	scripts/ensure-slip-tools
@@ -71,10 +75,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test-sqlite: $(STAMP) translations browser nginx redis-server slip-tools
+test-sqlite: $(STAMP) translations browser nginx redis-server slip-tools jq
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP) translations browser nginx redis-server slip-tools
+test-postgres: $(STAMP) translations browser nginx redis-server slip-tools jq
 	scripts/with-postgres $(BIN)/python -m pytest -q
 
 ## bench: the benchmarks of bench/, then the HTTP load test (figures go to docs/benchmarks.md)
