@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from workforce import db
@@ -19,6 +19,7 @@ from workforce.contractors.models import Contractor
 from workforce.errors import Conflict
 from workforce.exposure.view import exposure_view
 from workforce.holidays import holiday_lookup
+from workforce.http import download
 from workforce.notifications import preferences
 from workforce.notifications import services as notification_service
 from workforce.notifications.email import CONTRACTOR_TEXTS, REQUIRED
@@ -238,11 +239,7 @@ def pay_slip(contractor: Contractor, statement_id: int) -> ResponseReturnValue:
     """The PDF slip, through the portal session: only the contractor's own final ones."""
     statement = visible_statement(db.session(), statement_id)
     body = render_pdf(statement, contractor, str(current_locale()))
-    response = current_app.response_class(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="pay-statement-{statement.id}.pdf"'
-    )
-    return response
+    return download(body, "application/pdf", statement.download_name())
 
 
 # --- notifications ---------------------------------------------------------------------------
