@@ -87,10 +87,6 @@ class ChartArgs(PeriodArgs):
     queue = ma.fields.String(
         validate=ma.validate.Length(1, 64), metadata={"description": "a queue's slug"}
     )
-
-
-class ExposureReportArgs(ChartArgs, TableArgs):
-    tier = ma.fields.Integer(validate=ma.validate.Range(1, 3))
     modality = ma.fields.String(
         validate=ma.validate.OneOf((*MODALITIES, UNKNOWN)),
         metadata={"description": "only exposure of this modality (unknown: events not saying)"},
@@ -102,6 +98,10 @@ class ExposureReportArgs(ChartArgs, TableArgs):
             "saying none; unknown: events not saying"
         },
     )
+
+
+class ExposureReportArgs(ChartArgs, TableArgs):
+    tier = ma.fields.Integer(validate=ma.validate.Range(1, 3))
     group_by = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(1, 100)),
         metadata={
@@ -286,7 +286,11 @@ def _language(args: dict[str, Any]) -> str:
     """The requester's language: ``locale=``, else the best of Accept-Language."""
     if args.get("locale"):
         return supported_language(args["locale"]) or DEFAULT_LANGUAGE
-    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    for value, _quality in request.accept_languages:  # best first
+        language = supported_language(value)
+        if language is not None:
+            return language
+    return DEFAULT_LANGUAGE
 
 
 def report_file_name(content: dict[str, Any], ext: str, what: str = "report") -> str:
@@ -359,8 +363,10 @@ class ExposureChart(MethodView):
         description="weekly exposure per tier with the daily caps drawn",
     )
     def get(self, args: dict[str, Any]) -> Response:
-        """Weekly mean daily minutes per tier with the caps (policy in force at ``to``)."""
-        content = _exposure({**args, "format": "json"}, ("week", "tier"))
+        """Weekly mean daily minutes at each tier and above, against each tier's cap
+        (policy in force at ``to``): the exposure report grouped by week, drawn; a
+        suppressed week is a gap. The filters are those of the report (and in the title)."""
+        content = _exposure({**args, "format": "json"}, ("week",))
         caps = dict.fromkeys((1, 2, 3))
         session = db.session()
         rules = policy.current_policy(session, day_start(args["to"]))

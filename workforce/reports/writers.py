@@ -40,7 +40,7 @@ TITLES: dict[str, str] = {
     "modality": N_("Modality"),
     "mitigations": N_("Mitigations"),
     "week": N_("Week (Monday)"),
-    "contractor": N_("Contractor"),
+    "contractor": N_("Contractor (id)"),
     "year": N_("Year"),
     "currency": N_("Currency"),
     "contractors": N_("Contractors"),
@@ -72,6 +72,11 @@ TITLES: dict[str, str] = {
 #: pay per hour of each line kind (``%(name)s`` is the translated part).
 PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("days_over_tier", "_cap", N_("Days over the tier %(name)s cap")),
+    (
+        "mean_daily_minutes_tier",
+        "_and_above",
+        N_("Mean minutes per contractor-day at tier %(name)s and above"),
+    ),
     ("rotations_", "", N_("Rotations: %(name)s")),
     ("", "_hourly_reporting", N_("%(name)s pay per hour (reporting currency)")),
     ("", "_hourly", N_("%(name)s pay per hour")),
@@ -83,7 +88,7 @@ PARTS: dict[str, str] = {
     "consecutive_days": N_("consecutive days"),
     "planned": N_("planned"),
     "credential_expired": N_("credential expired"),
-    "wellbeing": N_("wellbeing"),
+    "wellbeing": N_("for wellbeing"),
     "self_requested": N_("self-requested"),
     "manual": N_("manual"),
     "base": N_("Base"),
@@ -290,8 +295,8 @@ def to_xlsx(content: dict[str, Any], language: str = "en") -> bytes:
                 text = gettext(ROW_LABELS[value])
                 sheet.write_string(r, c, text, total_format if total else None)
                 shown[c].append(text)
-            elif value is None:
-                sheet.write_blank(r, c, None, cell_format(None, total))
+            elif value is None:  # formatted like its column, should someone fill it in
+                sheet.write_blank(r, c, None, cell_format(fmt, total))
             elif isinstance(value, bool):
                 sheet.write_boolean(r, c, value, cell_format(None, total))
                 shown[c].append("FALSE")
