@@ -520,6 +520,36 @@ def _attach_rotations(
             target.delays.append((started_at - breach_at).total_seconds())
 
 
+#: The grouped column a filter names, and the value a row has there when it matches.
+_FILTERED_COLUMNS = {
+    "country": "country",
+    "queue": "queue",
+    "tier": "tier",
+    "category": "category",
+    "modality": "modality",
+    "mitigation": "mitigations",
+}
+
+
+def key_rows(args: ExposureArgs, keys: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Rows the reader asked about: those whose value in a grouped column is the value a
+    filter names (``mitigation=blur`` grouped by mitigations: the ``blur`` row, not
+    ``blur,grayscale``). When every row matches, none is key (nothing tells them apart)."""
+    wanted = {
+        args.group_by.index(column): value
+        for name, value in args.filters().items()
+        if (column := _FILTERED_COLUMNS[name]) in args.group_by
+    }
+    if not wanted:
+        return []
+    found = [
+        index
+        for index, key in enumerate(keys)
+        if any(key[at] == value for at, value in wanted.items())
+    ]
+    return found if len(found) < len(keys) else []
+
+
 def exposure_report(
     session: Session, args: ExposureArgs, policies: list[ExposurePolicy], k: int
 ) -> dict[str, Any]:
@@ -554,6 +584,7 @@ def exposure_report(
             [list(range(len(ordered)))] if ordered else [],
             total_contractors=[total.contractors] if ordered else None,
             values=[float(g.seconds) for g in ordered],
+            keep=key_rows(args, [g.key for g in ordered]),
         )
         hidden = result.cells
         total_hidden = bool(result.totals)
