@@ -4,7 +4,10 @@ and closing the request's session (the transaction boundary is ``db.commit_reque
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -132,6 +135,56 @@ def add_headers(response: Response) -> Response:
         # Nearly every answer names a person: never let a proxy or browser keep it.
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("Content-Security-Policy", API_CSP)
+    return response
+
+
+# --- downloads ---------------------------------------------------------------------------
+
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_CONTROL_OR_SEPARATOR = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|]+')
+
+
+def file_name(*parts: object, ext: str) -> str:
+    """A download's file name from its parts (report, filters, dates), joined by ``_``:
+    ``file_name("exposure", "2026-03-02", "country-KE", ext="xlsx")``. Empty parts are
+    left out; characters a file system refuses (``/``, ``:``, quotes, controls) become
+    ``-``; letters outside ASCII are kept (:func:`content_disposition` encodes them)."""
+    words = []
+    for part in parts:
+        text = _CONTROL_OR_SEPARATOR.sub("-", str(part or "")).strip(" .-")
+        if text:
+            words.append(text)
+    return f"{'_'.join(words) or 'download'}.{ext}"
+
+
+def ascii_file_name(name: str) -> str:
+    """The ``filename=`` fallback for clients that do not read ``filename*``: accents
+    dropped (``é`` -> ``e``), anything else outside ``[A-Za-z0-9._-]`` replaced by ``-``."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return _UNSAFE_IN_NAME.sub("-", plain).strip("-") or "download"
+
+
+def content_disposition(name: str, disposition: str = "attachment") -> str:
+    """The ``Content-Disposition`` value of a download (RFC 6266): ``filename=`` in ASCII
+    for every client and, when the name is not plain ASCII, ``filename*`` (RFC 8187,
+    UTF-8, percent-encoded), which browsers prefer."""
+    fallback = ascii_file_name(name)
+    value = f'{disposition}; filename="{fallback}"'
+    if fallback != name:
+        value += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return value
+
+
+def download(
+    body: bytes | str,
+    content_type: str,
+    name: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The one way a file is answered (reports, charts, pay slips, calendars): the body
+    with ``Content-Disposition: attachment`` naming ``name`` (see :func:`file_name`)."""
+    response = Response(body, content_type=content_type, headers=dict(headers or {}))
+    response.headers["Content-Disposition"] = content_disposition(name)
     return response
 
 

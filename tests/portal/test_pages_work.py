@@ -364,6 +364,9 @@ def test_pay_lists_final_statements_in_the_locale_and_serves_the_slip(
     slip = user.client.get(f"/portal/pay/{statements[user.id]}.pdf")
     assert slip.status_code == 200 and slip.mimetype == "application/pdf"
     assert slip.data.startswith(b"%PDF-") and b"/Lang (sw" in slip.data
+    named = slip.headers["Content-Disposition"]  # the one download helper (issue 23)
+    assert named.startswith('attachment; filename="pay-statement_2026-')
+    assert named.endswith(f'_no-{statements[user.id]}.pdf"')
     assert user.client.get(f"/portal/pay/{statements[other.id]}.pdf").status_code == 404
     assert user.client.get(f"/portal/pay/{draft_only}.pdf").status_code == 404
     signed_out = app.test_client().get(f"/portal/pay/{statements[user.id]}.pdf")

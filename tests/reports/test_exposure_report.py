@@ -20,6 +20,7 @@ from workforce.audit import AuditEvent
 from workforce.exposure.ingest import rebuild_contractor_days
 from workforce.exposure.models import ExposureDaily
 from workforce.exposure.policy import DEFAULT_POLICY, create_policy
+from workforce.reports import writers
 from workforce.reports.evidence import content_hash
 from workforce.rotations.models import Rotation
 
@@ -165,18 +166,21 @@ def test_csv_and_xlsx_match_json(client, admin, population) -> None:
     response = client.get(query + "&format=xlsx", headers=admin)
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     sheet = book["report"]
-    header = [c.value for c in sheet[1]]
-    assert header[:4] == ["row", "country", "week", "suppressed"]
+    titles = [c.value for c in sheet[1]]
+    assert titles[:4] == ["Row", "Country", "Week (Monday)", "Hidden (small group)"]
+    header, _rows = writers.table(body)  # the machine names, in the same order
     values = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
-    assert values[-1][0] == "total"
+    assert values[-1][0] == "Total"
     total = dict(zip(header, values[-1], strict=True))
     assert total["contractors"] == body["total"]["contractors"]
     assert isinstance(total["exposure_hours"], float | int)
-    # every cell, typed: numbers, booleans, blanks for null, as in the JSON
+    # every cell, typed: numbers, booleans, real dates, blanks for null, as in the JSON
     assert len(values) == len(body["rows"]) + 1
     for cells, row in zip(values, [*body["rows"], body["total"]], strict=True):
         line = dict(zip(header, cells, strict=True))
         assert line["suppressed"] is row["suppressed"]
+        if row.get("week"):
+            assert line["week"] == dt.datetime.fromisoformat(row["week"])
         for metric in body["metrics"]:
             assert line[metric] == row[metric], metric
     assert response.headers["X-Report-SHA256"]

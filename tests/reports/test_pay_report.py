@@ -218,7 +218,7 @@ def test_csv_xlsx_png_and_a_missing_rate(
     book = client.get(f"{URL}?{PERIOD}&format=xlsx", headers=headers)
     sheet = openpyxl.load_workbook(io.BytesIO(book.data))["report"]
     header = [cell.value for cell in sheet[1]]
-    assert header[:5] == ["row", "country", "year", "currency", "suppressed"]
+    assert header[:5] == ["Row", "Country", "Year", "Currency", "Hidden (small group)"]
     chart = client.get(f"/api/v1/reports/pay.png?{PERIOD}", headers=headers)
     assert chart.status_code == 200 and chart.data.startswith(b"\x89PNG")
     # no EUR rate: the reporting figures are null, never a partial sum

@@ -43,6 +43,23 @@ def test_a_small_total_is_itself_hidden() -> None:
     assert result.totals == frozenset({0})
 
 
+def test_the_complement_is_the_smallest_group_but_never_a_key_cell_when_another_will_do() -> None:
+    # one contractor elsewhere (cell 0) would take the key cell (11) with it
+    assert suppress([1, 11, 15], 10, [[0, 1, 2]]).cells == frozenset({0, 1})
+    result = suppress([1, 11, 15], 10, [[0, 1, 2]], keep=[1])
+    assert result.cells == frozenset({0, 2}) and not result.totals
+    # among the others, still the smallest group
+    assert suppress([1, 11, 15, 12], 10, [[0, 1, 2, 3]], keep=[1]).cells == frozenset({0, 3})
+
+
+def test_a_key_cell_is_hidden_when_nothing_else_will_do() -> None:
+    # the total is published by the ungrouped report too: hiding it would protect nothing
+    result = suppress([2, 30], 10, [[0, 1]], keep=[1])
+    assert result.cells == frozenset({0, 1}) and not result.totals
+    # and a small key cell is a small group like any other
+    assert suppress([3, 30, 40], 10, [[0, 1, 2]], keep=[0]).cells == frozenset({0, 1})
+
+
 def _published_sums_reveal_nothing(
     counts: list[int], values: list[int], totals: list[list[int]], k: int
 ) -> None:
@@ -161,3 +178,72 @@ def test_exposure_report_over_random_populations(app, groups, key, k) -> None:
     if hidden:
         visible = sum(row["exposure_hours"] for row in rows if not row["suppressed"])
         assert total["exposure_hours"] - visible > 0  # what is left is shared by 2+ rows
+
+
+def test_the_report_keeps_the_row_filtered_on(app, client, admin, new_contractor) -> None:
+    """``mitigation=blurred`` grouped by mitigations: one contractor whose blurred work was
+    also muted is a small row; the complement is the other row, not ``blurred`` itself."""
+    people = [new_contractor(country="KE") for _ in range(25)]
+    with app.test_request_context(), db.transaction(app) as session:
+        queue = make_queue(session, slug="gore", tier=3, categories=["violence_gore"])
+        for n, cid in enumerate(people):
+            mitigations = (
+                "blurred" if n < 11 else "blurred,greyscale" if n < 24 else "blurred,muted"
+            )
+            session.add(
+                ExposureDaily(
+                    contractor_id=cid,
+                    local_day=DAY,
+                    tier=3,
+                    category="violence_gore",
+                    queue_id=queue,
+                    modality="video",
+                    mitigations=mitigations,
+                    seconds=60 * (100 + n),
+                    items=1,
+                    events=1,
+                )
+            )
+        session.flush()
+        rebuild_contractor_days(session)
+    url = f"/api/v1/reports/exposure?from={DAY}&to={DAY}&group_by=mitigations"
+    rows = {r["mitigations"]: r for r in client.get(url, headers=admin).json["rows"]}
+    # unfiltered, nothing is key: the smallest visible group goes with the small one
+    assert rows["blurred,muted"]["suppressed"] and rows["blurred"]["suppressed"]
+    body = client.get(url + "&mitigation=blurred", headers=admin).json
+    rows = {r["mitigations"]: r for r in body["rows"]}
+    assert rows["blurred,muted"]["suppressed"] and rows["blurred,greyscale"]["suppressed"]
+    assert not rows["blurred"]["suppressed"] and rows["blurred"]["contractors"] == 11
+    # still nothing recoverable: the total minus the visible row is two rows' sum
+    hidden = [r for r in body["rows"] if r["suppressed"]]
+    assert len(hidden) == 2 and not body["total"]["suppressed"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    populations.flatmap(
+        lambda p: st.tuples(st.just(p), st.sets(st.integers(0, len(p[0]) - 1), max_size=len(p[0])))
+    ),
+    st.integers(1, 15),
+)
+def test_key_cells_random_populations(case, k) -> None:
+    """Nothing hidden is recoverable, and a key cell large enough to show is hidden only
+    when every other member of the total is hidden too."""
+    (counts, values), keep = case
+    totals = [list(range(len(counts)))]
+    result = suppress(counts, k, totals, values=[float(v) for v in values], keep=keep)
+    _published_sums_reveal_nothing(counts, values, totals, k)
+    assert not recoverable(result.cells, totals, result.totals)
+    if result.totals:
+        return
+    for i in keep:
+        if i in result.cells and counts[i] >= effective_k(k):
+            others = [j for j in range(len(counts)) if j != i and j not in keep]
+            assert all(j in result.cells for j in others), (counts, keep, result)
+    # the complement (if any) is the smallest group the rule allowed
+    forced = {i for i, n in enumerate(counts) if n < effective_k(k)}
+    extra = result.cells - forced
+    if extra and not (extra & set(keep)):
+        (chosen,) = extra
+        candidates = [j for j in range(len(counts)) if j not in forced and j not in keep]
+        assert counts[chosen] == min(counts[j] for j in candidates)

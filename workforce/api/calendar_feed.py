@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from workforce import db
+from workforce.http import download, file_name
 from workforce.scheduling.feed import render_feed
 
 blp = Blueprint("calendar_feed", __name__)
@@ -18,12 +19,10 @@ blp = Blueprint("calendar_feed", __name__)
 @blp.get("/calendar/<secret>.ics")
 def calendar(secret: str) -> Response:
     body = render_feed(db.session(), secret, db.utcnow())
-    return Response(
+    # the feed names the contractor's working hours: never keep it in a shared cache
+    return download(
         body,
-        content_type="text/calendar; charset=utf-8",
-        headers={
-            # the feed names the contractor's working hours: never keep it in a shared cache
-            "Cache-Control": "no-store",
-            "Content-Disposition": 'inline; filename="shifts.ics"',
-        },
+        "text/calendar; charset=utf-8",
+        file_name("shifts", ext="ics"),
+        {"Cache-Control": "no-store"},
     )

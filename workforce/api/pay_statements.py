@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import current_app
 from flask.views import MethodView
 
 from workforce import db
@@ -14,6 +14,7 @@ from workforce.api.common import InputSchema, PageArgs, QuerySchema, page_schema
 from workforce.api.openapi import STATEMENT_BASIS_CODES, problems
 from workforce.contractors.services import get_contractor
 from workforce.extensions import Blueprint
+from workforce.http import download
 from workforce.identity import access
 from workforce.identity.access import roles
 from workforce.pay import statement_lifecycle
@@ -165,11 +166,7 @@ def _show(statement: PayStatement, args: dict[str, Any]) -> Any:
     if args["format"] == "pdf":
         settings = SlipSettings.from_config(current_app.config)
         body = render_pdf(statement, contractor, args.get("locale"), settings)
-        response: Response = current_app.response_class(body, mimetype="application/pdf")
-        response.headers["Content-Disposition"] = (
-            f'inline; filename="pay-statement-{statement.id}.pdf"'
-        )
-        return response
+        return download(body, "application/pdf", statement.download_name())
     return statement_document(statement, contractor, args.get("locale"))
 
 

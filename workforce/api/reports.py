@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from workforce.exposure import policy
 from workforce.exposure.models import ExposurePolicy
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES, MODALITIES, UNKNOWN
+from workforce.http import download, file_name
 from workforce.identity.access import roles
 from workforce.pay import report as pay_report
 from workforce.reports import chart, services, wellbeing, writers
@@ -31,11 +32,41 @@ from workforce.reports.chart import pay_png as pay_chart
 from workforce.reports.evidence import day_start, get_run
 from workforce.reports.exposure import GROUP_KEYS, MITIGATION_FILTERS, ExposureArgs
 from workforce.reports.suppression import effective_k
+from workforce.translation import DEFAULT_LANGUAGE, LANGUAGES, supported_language
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Compliance reports")
 
 READERS = ("admin", "compliance")
 FORMATS = ("json", "csv", "xlsx")
+#: A CSV's header: the JSON's machine names (default) or the human titles of the XLSX.
+CSV_COLUMNS = ("names", "titles")
+
+
+def _language_code(value: str) -> None:
+    if supported_language(value) is None:
+        raise ma.ValidationError(f"one of {', '.join(LANGUAGES)} (or a locale of one)")
+
+
+class TableArgs(ma.Schema):
+    """What a downloaded table looks like (``format=csv|xlsx``)."""
+
+    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(FORMATS))
+    locale = ma.fields.String(
+        validate=[ma.validate.Length(2, 35), _language_code],
+        metadata={
+            "description": "language of the XLSX column titles (and of a CSV's with "
+            "columns=titles): en, sw, fil, es or a locale of one (sw_KE); default: the "
+            "Accept-Language header, then English"
+        },
+    )
+    columns = ma.fields.String(
+        load_default="names",
+        validate=ma.validate.OneOf(CSV_COLUMNS),
+        metadata={
+            "description": "a CSV's header: names (the JSON's machine names, stable for "
+            "programs) or titles (the XLSX's human titles in the requester's language)"
+        },
+    )
 
 
 class PeriodArgs(QuerySchema):
@@ -56,10 +87,6 @@ class ChartArgs(PeriodArgs):
     queue = ma.fields.String(
         validate=ma.validate.Length(1, 64), metadata={"description": "a queue's slug"}
     )
-
-
-class ExposureReportArgs(ChartArgs):
-    tier = ma.fields.Integer(validate=ma.validate.Range(1, 3))
     modality = ma.fields.String(
         validate=ma.validate.OneOf((*MODALITIES, UNKNOWN)),
         metadata={"description": "only exposure of this modality (unknown: events not saying)"},
@@ -71,6 +98,10 @@ class ExposureReportArgs(ChartArgs):
             "saying none; unknown: events not saying"
         },
     )
+
+
+class ExposureReportArgs(ChartArgs, TableArgs):
+    tier = ma.fields.Integer(validate=ma.validate.Range(1, 3))
     group_by = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(1, 100)),
         metadata={
@@ -78,7 +109,6 @@ class ExposureReportArgs(ChartArgs):
             "contractor is compliance casework and is audited"
         },
     )
-    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(FORMATS))
 
 
 def _raw(*names: str) -> dict[str, ma.fields.Field]:
@@ -186,8 +216,10 @@ class PayChartArgs(PeriodArgs):
         exclude = ("country",)
 
 
-class PayReportArgs(PayChartArgs):
-    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(FORMATS))
+class PayReportArgs(PayChartArgs, TableArgs):
+    class Meta:
+        unknown = ma.RAISE
+        exclude = ("country",)
 
 
 def _group_by(raw: list[str] | None) -> tuple[str, ...]:
@@ -250,6 +282,53 @@ def _evidence_headers(content: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _language(args: dict[str, Any]) -> str:
+    """The requester's language: ``locale=``, else the best of Accept-Language."""
+    if args.get("locale"):
+        return supported_language(args["locale"]) or DEFAULT_LANGUAGE
+    for value, _quality in request.accept_languages:  # best first
+        language = supported_language(value)
+        if language is not None:
+            return language
+    return DEFAULT_LANGUAGE
+
+
+def report_file_name(content: dict[str, Any], ext: str, what: str = "report") -> str:
+    """``exposure-report_2026-03-02_2026-03-15_queue-gore_by-country-week.xlsx``: the
+    report, its period, its filters and its grouping."""
+    group_by = content.get("group_by") or []
+    if isinstance(group_by, str):
+        group_by = [group_by]
+    return file_name(
+        f"{content['kind']}-{what}",
+        content["period"]["from"],
+        content["period"]["to"],
+        *(f"{name}-{value}" for name, value in content["filters"].items()),
+        f"by-{'-'.join(group_by)}" if group_by else None,
+        ext=ext,
+    )
+
+
+def _table(content: dict[str, Any], args: dict[str, Any]) -> Any:
+    """The report as asked: JSON, or its table as a CSV or XLSX download."""
+    if args["format"] == "csv":
+        language = _language(args) if args["columns"] == "titles" else None
+        return download(
+            writers.to_csv(content, language),
+            "text/csv; charset=utf-8",
+            report_file_name(content, "csv"),
+            _evidence_headers(content),
+        )
+    if args["format"] == "xlsx":
+        return download(
+            writers.to_xlsx(content, _language(args)),
+            writers.XLSX_TYPE,
+            report_file_name(content, "xlsx"),
+            _evidence_headers(content),
+        )
+    return content
+
+
 @blp.route("/reports/exposure")
 class ExposureReport(MethodView):
     @roles(*READERS)
@@ -270,20 +349,7 @@ class ExposureReport(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Exposure per group from the daily roll-ups, small groups suppressed; stored as
         a run. ``format=csv|xlsx`` gives the same rows and total as a table."""
-        content = _exposure(args, _group_by(args.get("group_by")))
-        if args["format"] == "csv":
-            return Response(
-                writers.to_csv(content),
-                content_type="text/csv; charset=utf-8",
-                headers=_evidence_headers(content),
-            )
-        if args["format"] == "xlsx":
-            return Response(
-                writers.to_xlsx(content),
-                content_type=writers.XLSX_TYPE,
-                headers=_evidence_headers(content),
-            )
-        return content
+        return _table(_exposure(args, _group_by(args.get("group_by"))), args)
 
 
 @blp.route("/reports/exposure.png")
@@ -297,17 +363,20 @@ class ExposureChart(MethodView):
         description="weekly exposure per tier with the daily caps drawn",
     )
     def get(self, args: dict[str, Any]) -> Response:
-        """Weekly mean daily minutes per tier with the caps (policy in force at ``to``)."""
-        content = _exposure({**args, "format": "json"}, ("week", "tier"))
+        """Weekly mean daily minutes at each tier and above, against each tier's cap
+        (policy in force at ``to``): the exposure report grouped by week, drawn; a
+        suppressed week is a gap. The filters are those of the report (and in the title)."""
+        content = _exposure({**args, "format": "json"}, ("week",))
         caps = dict.fromkeys((1, 2, 3))
         session = db.session()
         rules = policy.current_policy(session, day_start(args["to"]))
         for tier in caps:
             caps[tier] = rules.tier(tier).daily_cap_minutes
-        return Response(
+        return download(
             chart.exposure_png(content, caps),
-            content_type="image/png",
-            headers=_evidence_headers(content),
+            "image/png",
+            report_file_name(content, "png", "chart"),
+            _evidence_headers(content),
         )
 
 
@@ -401,20 +470,7 @@ class PayReport(MethodView):
         reporting currency), placed on the local wage distribution, with the share of hours
         paid below the policy's target and below the living-wage floor; small groups
         suppressed; stored as a run. ``format=csv|xlsx`` gives the same rows as a table."""
-        content = _pay(args)
-        if args["format"] == "csv":
-            return Response(
-                writers.to_csv(content),
-                content_type="text/csv; charset=utf-8",
-                headers=_evidence_headers(content),
-            )
-        if args["format"] == "xlsx":
-            return Response(
-                writers.to_xlsx(content),
-                content_type=writers.XLSX_TYPE,
-                headers=_evidence_headers(content),
-            )
-        return content
+        return _table(_pay(args), args)
 
 
 @blp.route("/reports/pay.png")
@@ -430,8 +486,11 @@ class PayChart(MethodView):
     def get(self, args: dict[str, Any]) -> Response:
         """The pay report as a chart: percentiles per group, the target drawn dashed."""
         content = _pay(args)
-        return Response(
-            pay_chart(content), content_type="image/png", headers=_evidence_headers(content)
+        return download(
+            pay_chart(content),
+            "image/png",
+            report_file_name(content, "png", "chart"),
+            _evidence_headers(content),
         )
 
 

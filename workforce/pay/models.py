@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workforce.db import Base, ExactDecimal, Money, UTCDateTime, utcnow
+from workforce.http import file_name
 
 WAGE_PERIODS = ("hour", "month")
 STATEMENT_KINDS = ("regular", "adjustment")
@@ -128,6 +129,12 @@ class PayStatement(Base):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    def download_name(self) -> str:
+        """The PDF slip's file name: kind, period and number
+        (``pay-statement_2026-03-01_2026-03-31_no-12.pdf``)."""
+        kind = "pay-adjustment" if self.kind == "adjustment" else "pay-statement"
+        return file_name(kind, self.period_start, self.period_end, f"no-{self.id}", ext="pdf")
 
 
 class PayStatementLine(Base):

@@ -19,6 +19,7 @@ from workforce.contractors.models import Contractor
 from workforce.errors import Conflict
 from workforce.exposure.view import exposure_view
 from workforce.holidays import holiday_lookup
+from workforce.http import download
 from workforce.notifications import preferences
 from workforce.notifications import services as notification_service
 from workforce.notifications.email import CONTRACTOR_TEXTS, REQUIRED
@@ -239,11 +240,7 @@ def pay_slip(contractor: Contractor, statement_id: int) -> ResponseReturnValue:
     statement = visible_statement(db.session(), statement_id)
     settings = SlipSettings.from_config(current_app.config)
     body = render_pdf(statement, contractor, str(current_locale()), settings)
-    response = current_app.response_class(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="pay-statement-{statement.id}.pdf"'
-    )
-    return response
+    return download(body, "application/pdf", statement.download_name())
 
 
 # --- notifications ---------------------------------------------------------------------------

@@ -87,6 +87,7 @@ METRICS = (
     "exposure_minutes",
     "weighted_exposure_minutes",
     "mean_daily_minutes",
+    *(f"mean_daily_minutes_tier{t}_and_above" for t in POLICY_TIERS[1:]),
     "p95_daily_minutes",
     *(f"days_over_tier{t}_cap" for t in POLICY_TIERS),
     *(f"rotations_{reason}" for reason in ROTATION_REASONS),
@@ -188,6 +189,8 @@ class Group:
     #: seconds weighed by their modality's weight
     weighted: float = 0.0
     over: list[int] = field(default_factory=lambda: [0, 0, 0])
+    #: seconds at tier 2 and above, at tier 3 (what the tier 2 and 3 caps are held against)
+    upper: list[int] = field(default_factory=lambda: [0, 0])
     #: contractor-days per whole minute of exposure (for the p95)
     minutes: Counter[int] = field(default_factory=Counter)
     rotations: dict[str, int] = field(default_factory=dict)
@@ -205,10 +208,13 @@ class Group:
         over: Sequence[int],
         breaks: tuple[int, int],
         minutes: Iterable[int],
+        upper: Sequence[int] = (0, 0),
     ) -> None:
         """Contractor-days: how many contractors and days, their seconds, how many days were
-        over each tier's cap, breaks due and missed, and each day's whole minutes."""
+        over each tier's cap, breaks due and missed, each day's whole minutes, and their
+        seconds at tier 2 and above and at tier 3."""
         self.contractors += contractors
+        self.upper = [a + b for a, b in zip(self.upper, upper, strict=True)]
         self.contractor_days += days
         self.seconds += seconds
         self.weighted += weighted
@@ -224,6 +230,7 @@ class Group:
         self.seconds += other.seconds
         self.weighted += other.weighted
         self.over = [a + b for a, b in zip(self.over, other.over, strict=True)]
+        self.upper = [a + b for a, b in zip(self.upper, other.upper, strict=True)]
         self.minutes.update(other.minutes)
         self.breaks_due += other.breaks_due
         self.breaks_missed += other.breaks_missed
@@ -238,6 +245,12 @@ class Group:
             "exposure_minutes": round(self.seconds / 60, 2),
             "weighted_exposure_minutes": round(self.weighted / 60, 2),
             "mean_daily_minutes": round(self.seconds / 60 / days, 2) if days else None,
+            **{
+                f"mean_daily_minutes_tier{tier}_and_above": (
+                    round(seconds / 60 / days, 2) if days else None
+                )
+                for tier, seconds in zip(POLICY_TIERS[1:], self.upper, strict=True)
+            },
             "p95_daily_minutes": histogram_rank(sorted(self.minutes.items()), 0.95),
         }
         for tier, count in zip(POLICY_TIERS, self.over, strict=True):
@@ -405,6 +418,8 @@ def _grouped(
                 ),
                 c.breaks_due,
                 c.breaks_missed,
+                c.tier2_seconds,
+                c.tier3_seconds,
             )
         ),
         # every day's whole minutes, for the p95 (a list on PostgreSQL, text on SQLite)
@@ -415,9 +430,10 @@ def _grouped(
     n = len(keys)
     queue_at = keys.index("queue") if "queue" in keys else -1
     for row in session.connection().execute(stmt):
-        contractors, count, weighted_sum, seconds, over1, over2, over3, due, missed, minutes = row[
-            n:
+        (contractors, count, weighted_sum, seconds, over1, over2, over3, due, missed, s2, s3) = row[
+            n:-1
         ]
+        minutes = row[-1]
         if not count:
             continue  # no keys: the one row of an empty period
         key = tuple(row[:n])
@@ -432,6 +448,7 @@ def _grouped(
             (over1, over2, over3),
             (due, missed),
             minutes if postgres else map(int, minutes.split(",")),
+            (s2, s3),
         )
     return groups
 
@@ -503,6 +520,36 @@ def _attach_rotations(
             target.delays.append((started_at - breach_at).total_seconds())
 
 
+#: The grouped column a filter names, and the value a row has there when it matches.
+_FILTERED_COLUMNS = {
+    "country": "country",
+    "queue": "queue",
+    "tier": "tier",
+    "category": "category",
+    "modality": "modality",
+    "mitigation": "mitigations",
+}
+
+
+def key_rows(args: ExposureArgs, keys: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Rows the reader asked about: those whose value in a grouped column is the value a
+    filter names (``mitigation=blur`` grouped by mitigations: the ``blur`` row, not
+    ``blur,grayscale``). When every row matches, none is key (nothing tells them apart)."""
+    wanted = {
+        args.group_by.index(column): value
+        for name, value in args.filters().items()
+        if (column := _FILTERED_COLUMNS[name]) in args.group_by
+    }
+    if not wanted:
+        return []
+    found = [
+        index
+        for index, key in enumerate(keys)
+        if any(key[at] == value for at, value in wanted.items())
+    ]
+    return found if len(found) < len(keys) else []
+
+
 def exposure_report(
     session: Session, args: ExposureArgs, policies: list[ExposurePolicy], k: int
 ) -> dict[str, Any]:
@@ -537,6 +584,7 @@ def exposure_report(
             [list(range(len(ordered)))] if ordered else [],
             total_contractors=[total.contractors] if ordered else None,
             values=[float(g.seconds) for g in ordered],
+            keep=key_rows(args, [g.key for g in ordered]),
         )
         hidden = result.cells
         total_hidden = bool(result.totals)

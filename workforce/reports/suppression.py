@@ -6,9 +6,15 @@ contractors is suppressed: its metrics are published as null.
 **Complementary suppression.** A published total (the report's total row, or any subtotal
 shown) is the sum of its member cells. If exactly one member of a published total is
 suppressed, total minus the visible members gives it back. So for every published total,
-either none or at least two of its members are suppressed: when exactly one is, the
-visible member with the fewest contractors (ties: the smallest value, then the lowest
-index) is suppressed too. A total whose only hidden member cannot be paired (no visible
+either none or at least two of its members are suppressed: when exactly one is, a visible
+member is suppressed too, the one that loses least: the fewest contractors (ties: the
+smallest value, then the lowest index), and never a *key* cell when another visible member
+will do. Key cells are what the reader asked about (``keep``; the exposure report passes
+the rows that match a filter the report was asked with, e.g. the mitigation filtered on):
+hiding one of them to protect a neighbour would empty the report of its point. A key cell
+is hidden only when every other visible member is key too (the total stays published: it
+is also the total of the ungrouped report, so hiding it instead would protect nothing).
+A total whose only hidden member cannot be paired (no visible
 member left) is suppressed itself. Totals overlap (a cell may belong to a row and a column
 total), so this repeats until nothing changes (a fixed point: at most one pass per cell).
 
@@ -49,6 +55,7 @@ def suppress(
     values: Sequence[float] | None = None,
     also_hide: Collection[int] = (),
     also_hide_totals: Collection[int] = (),
+    keep: Collection[int] = (),
 ) -> Suppression:
     """Which cells (and totals) to hide.
 
@@ -57,7 +64,9 @@ def suppress(
     total j's own number of distinct contractors (default: the sum of its members');
     ``values`` orders ties when a complementary cell is chosen. ``also_hide`` and
     ``also_hide_totals`` are hidden whatever their size (a caller's own primary rule, e.g.
-    against differencing); complementary suppression then covers them too.
+    against differencing); complementary suppression then covers them too. ``keep``: key
+    cells, chosen as a complement only when no other visible member of the total is left
+    (a key cell under ``k`` is still suppressed).
     """
     k = effective_k(k)
     hidden = {i for i, n in enumerate(contractors) if n < k} | set(also_hide)
@@ -69,9 +78,11 @@ def suppress(
     )
     hidden_totals = {j for j, n in enumerate(sizes) if n < k} | set(also_hide_totals)
 
-    def order(i: int) -> tuple[float, float, int]:
+    key = frozenset(keep)
+
+    def order(i: int) -> tuple[bool, float, float, int]:
         value = values[i] if values is not None else 0.0
-        return (contractors[i], value, i)
+        return (i in key, contractors[i], value, i)
 
     changed = True
     while changed:

@@ -1,13 +1,148 @@
 """CSV and XLSX renderings of the exposure and pay reports: the same rows and total as the
-JSON."""
+JSON.
+
+**XLSX** is for people: column titles in the requester's language (the gettext catalogs),
+columns as wide as what they hold, numbers as numbers with a format (money at the
+currency's precision, minutes and counts as integers, shares as percentages), weeks and
+period days as real dates, a frozen header row with filters. The values themselves are the
+JSON's, unrounded: only the display is formatted, so a sum in the sheet is the report's.
+The sheets keep stable names (``report`` and ``evidence``) for scripts that read them.
+
+**CSV** is for programs: its header keeps the JSON's machine names (``exposure_hours``)
+by default, because a CSV is read back by column name (spreadsheets, pandas, R, a data
+warehouse) and a header that changed with the reader's language or with a new wording
+would break every import. ``columns=titles`` asks for the human titles instead.
+See ``docs/reports.md`` ("Downloads").
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from workforce.money import currency_digits
+from workforce.translation import N_, translations
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: Title of each column, by machine name (translated when written).
+TITLES: dict[str, str] = {
+    "row": N_("Row"),
+    "suppressed": N_("Hidden (small group)"),
+    "country": N_("Country"),
+    "queue": N_("Queue"),
+    "tier": N_("Tier"),
+    "category": N_("Harm category"),
+    "modality": N_("Modality"),
+    "mitigations": N_("Mitigations"),
+    "week": N_("Week (Monday)"),
+    "contractor": N_("Contractor (id)"),
+    "year": N_("Year"),
+    "currency": N_("Currency"),
+    "contractors": N_("Contractors"),
+    "contractor_days": N_("Contractor-days"),
+    "exposure_hours": N_("Exposure (hours)"),
+    "exposure_minutes": N_("Exposure (minutes)"),
+    "weighted_exposure_minutes": N_("Weighted exposure (minutes)"),
+    "mean_daily_minutes": N_("Mean minutes per contractor-day"),
+    "p95_daily_minutes": N_("95th percentile of daily minutes"),
+    "breach_to_rotation_median_seconds": N_("Breach to rotation, median (seconds)"),
+    "breach_to_rotation_p95_seconds": N_("Breach to rotation, 95th percentile (seconds)"),
+    "breaks_due": N_("Breaks due"),
+    "break_compliance": N_("Breaks taken"),
+    "statements": N_("Pay statements"),
+    "hours": N_("Hours paid"),
+    "effective_hourly": N_("Effective pay per hour"),
+    "effective_hourly_reporting": N_("Effective pay per hour (reporting currency)"),
+    "base_percentile": N_("Base pay: percentile of local wages"),
+    "base_percentile_outside": N_("Base pay outside the known percentiles"),
+    "effective_percentile": N_("Effective pay: percentile of local wages"),
+    "effective_percentile_outside": N_("Effective pay outside the known percentiles"),
+    "target_percentile": N_("Target percentile"),
+    "share_hours_below_target": N_("Hours paid below the target"),
+    "share_hours_below_floor": N_("Hours paid below the living-wage floor"),
+    "wage_distribution_id": N_("Wage distribution"),
+    "policy_versions": N_("Policy versions"),
+}
+#: Titles of the columns named by a pattern: days over tier N's cap, rotations by reason,
+#: pay per hour of each line kind (``%(name)s`` is the translated part).
+PATTERNS: tuple[tuple[str, str, str], ...] = (
+    ("days_over_tier", "_cap", N_("Days over the tier %(name)s cap")),
+    (
+        "mean_daily_minutes_tier",
+        "_and_above",
+        N_("Mean minutes per contractor-day at tier %(name)s and above"),
+    ),
+    ("rotations_", "", N_("Rotations: %(name)s")),
+    ("", "_hourly_reporting", N_("%(name)s pay per hour (reporting currency)")),
+    ("", "_hourly", N_("%(name)s pay per hour")),
+)
+#: The translated parts of those titles.
+PARTS: dict[str, str] = {
+    "daily_limit": N_("daily limit"),
+    "weekly_limit": N_("weekly limit"),
+    "consecutive_days": N_("consecutive days"),
+    "planned": N_("planned"),
+    "credential_expired": N_("credential expired"),
+    "wellbeing": N_("for wellbeing"),
+    "self_requested": N_("self-requested"),
+    "manual": N_("manual"),
+    "base": N_("Base"),
+    "night": N_("Night premium"),
+    "holiday": N_("Holiday premium"),
+    "hazard": N_("Hazard premium"),
+    "credential": N_("Credential premium"),
+    "overtime": N_("Overtime premium"),
+}
+ROW_LABELS = {"group": N_("Group"), "total": N_("Total")}
+EVIDENCE_TITLES: dict[str, str] = {
+    "run_id": N_("Report run"),
+    "kind": N_("Report"),
+    "from": N_("From"),
+    "to": N_("To"),
+    "filters": N_("Filters"),
+    "group_by": N_("Grouped by"),
+    "min_group": N_("Smallest group shown (contractors)"),
+    "policy_versions": N_("Policy versions"),
+    "generated_at": N_("Generated at (UTC)"),
+    "generated_by": N_("Generated by"),
+    "sha256": N_("SHA-256 of the JSON report"),
+    "reporting_currency": N_("Reporting currency"),
+    "wage_distributions": N_("Wage distributions"),
+    "exchange_rates": N_("Exchange rates"),
+}
+
+#: Excel number formats by kind of column.
+INTEGER = "#,##0"
+HOURS = "#,##0.00"
+PERCENT = "0.0%"
+PERCENTILE = "0.00"
+DATE = "yyyy-mm-dd"
+DATETIME = "yyyy-mm-dd hh:mm:ss"
+#: Width limits of a column, in characters of the default font.
+MIN_WIDTH, MAX_WIDTH = 8, 40
+
+
+def title_of(name: str, gettext: Callable[[str], str]) -> str:
+    """The human title of column ``name`` through ``gettext``; an unknown name as is."""
+    if name in TITLES:
+        return gettext(TITLES[name])
+    for prefix, suffix, pattern in PATTERNS:
+        if name.startswith(prefix) and name.endswith(suffix):
+            part = name[len(prefix) : len(name) - len(suffix)]
+            if part in PARTS or part.isdigit():
+                label = gettext(PARTS[part]) if part in PARTS else part
+                return gettext(pattern) % {"name": label}
+    return name
+
+
+def gettext_for(language: str) -> Callable[[str], str]:
+    """The catalog lookup of ``language`` (English and unknown languages: as written)."""
+    return translations(language).gettext
 
 
 def table(content: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
@@ -37,8 +172,12 @@ def _cell(value: Any) -> Any:
     return ",".join(map(str, value)) if isinstance(value, list) else value
 
 
-def to_csv(content: dict[str, Any]) -> str:
+def to_csv(content: dict[str, Any], language: str | None = None) -> str:
+    """The table as CSV; machine column names unless ``language`` asks for titles."""
     header, rows = table(content)
+    if language is not None:
+        gettext = gettext_for(language)
+        header = [title_of(name, gettext) for name in header]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
@@ -49,34 +188,158 @@ def to_csv(content: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def to_xlsx(content: dict[str, Any]) -> bytes:
+def number_format(name: str, currency: str | None) -> str | None:
+    """The Excel format of column ``name`` (money: ``currency``'s minor digits)."""
+    if name.endswith("_hourly") or name.endswith("_hourly_reporting"):
+        digits = currency_digits(currency) if currency else 2
+        return INTEGER + ("." + "0" * digits if digits else "")
+    if name.endswith("_minutes") or name.endswith("_seconds"):
+        return INTEGER  # minutes and seconds as whole numbers
+    if name in ("exposure_hours", "hours"):
+        return HOURS
+    if name in ("break_compliance",) or name.startswith("share_"):
+        return PERCENT
+    if name.endswith("_percentile"):
+        return PERCENTILE
+    if name in ("year", "wage_distribution_id", "contractor"):
+        return "0"
+    if name in ("tier", "contractors", "contractor_days", "statements", "breaks_due") or (
+        name.startswith(("days_over_", "rotations_"))
+    ):
+        return INTEGER
+    return None
+
+
+def _number(value: Any) -> float | None:
+    """A decimal string of the JSON (money, a percentile) as a number; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(Decimal(value))
+        except InvalidOperation:
+            return None
+    return None
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _shown(value: Any, fmt: str | None) -> str:
+    """Roughly what a cell shows, to size its column."""
+    if value is None:
+        return ""
+    if fmt == PERCENT and isinstance(value, int | float):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float) and fmt:
+        decimals = len(fmt.split(".")[1]) if "." in fmt else 0
+        return f"{value:,.{decimals}f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def width_of(title: str, shown: list[str]) -> float:
+    """A column as wide as its widest value, and as its title written on two lines at
+    most (a title breaks between words), within :data:`MIN_WIDTH` … :data:`MAX_WIDTH`."""
+    longest_word = max((len(w) for w in title.split()), default=0)
+    title_width = max(longest_word, (len(title) + 1) // 2 if len(title) > 16 else len(title))
+    values = max((len(s) for s in shown), default=0)
+    return float(min(MAX_WIDTH, max(MIN_WIDTH, title_width, values) + 2))
+
+
+def to_xlsx(content: dict[str, Any], language: str = "en") -> bytes:
+    """The report as a workbook a person reads: see the module's docstring."""
     import xlsxwriter  # only when a spreadsheet is asked for
 
+    gettext = gettext_for(language)
     header, rows = table(content)
+    reporting = content.get("reporting_currency")
+    currency_at = header.index("currency") if "currency" in header else None
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
-    bold = book.add_format({"bold": True})
+    head = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1})
+    total_format = book.add_format({"bold": True, "top": 1})
+    formats: dict[tuple[str | None, bool], Any] = {}
+
+    def cell_format(fmt: str | None, total: bool) -> Any:
+        if (fmt, total) not in formats:
+            properties: dict[str, Any] = {"num_format": fmt} if fmt else {}
+            if total:
+                properties.update(bold=True, top=1)
+            formats[fmt, total] = book.add_format(properties) if properties else None
+        return formats[fmt, total]
+
     sheet = book.add_worksheet("report")
-    sheet.write_row(0, 0, header, bold)
+    titles = [title_of(name, gettext) for name in header]
+    sheet.write_row(0, 0, titles, head)
     sheet.freeze_panes(1, 0)
+    shown: list[list[str]] = [[] for _ in header]
     for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            if value is None:
-                sheet.write_blank(r, c, None)
-            elif isinstance(value, bool):
-                sheet.write_boolean(r, c, value)
-            elif isinstance(value, int | float):
-                sheet.write_number(r, c, value)
+        total = row[0] == "total"
+        currency = row[currency_at] if currency_at is not None else None
+        for c, (name, value) in enumerate(zip(header, row, strict=True)):
+            if name.endswith("_hourly_reporting"):
+                fmt = number_format(name, reporting)
             else:
-                sheet.write_string(r, c, str(value))
-    evidence = book.add_worksheet("evidence")
-    facts = [
+                fmt = number_format(name, currency)
+            if name == "row":
+                text = gettext(ROW_LABELS[value])
+                sheet.write_string(r, c, text, total_format if total else None)
+                shown[c].append(text)
+            elif value is None:  # formatted like its column, should someone fill it in
+                sheet.write_blank(r, c, None, cell_format(fmt, total))
+            elif isinstance(value, bool):
+                sheet.write_boolean(r, c, value, cell_format(None, total))
+                shown[c].append("FALSE")
+            elif name == "week" and _date(value) is not None:
+                day = _date(value)
+                assert day is not None
+                sheet.write_datetime(
+                    r, c, dt.datetime.combine(day, dt.time()), cell_format(DATE, total)
+                )
+                shown[c].append("2026-12-31")
+            elif fmt is not None and _number(value) is not None:
+                number = _number(value)
+                sheet.write_number(r, c, number, cell_format(fmt, total))
+                shown[c].append(_shown(number, fmt))
+            elif isinstance(value, int | float):
+                sheet.write_number(r, c, value, cell_format(None, total))
+                shown[c].append(_shown(value, None))
+            else:
+                sheet.write_string(r, c, str(value), cell_format(None, total))
+                shown[c].append(str(value))
+    for c, title in enumerate(titles):
+        sheet.set_column(c, c, width_of(title, shown[c]))
+    if any(len(title) > 16 and " " in title for title in titles):
+        sheet.set_row(0, 30)  # room for a title on two lines
+    sheet.autofilter(0, 0, len(rows), len(header) - 1)
+    _evidence(book, content, gettext, head)
+    book.close()
+    return out.getvalue()
+
+
+def _evidence(book: Any, content: dict[str, Any], gettext: Callable[[str], str], head: Any) -> None:
+    """The second sheet: what the report was made from, one fact a line."""
+    sheet = book.add_worksheet("evidence")
+    date = book.add_format({"num_format": DATE, "align": "left"})
+    instant = book.add_format({"num_format": DATETIME, "align": "left"})
+    plain = book.add_format({"align": "left"})
+    facts: list[tuple[str, Any]] = [
         ("run_id", content.get("run_id")),
         ("kind", content["kind"]),
-        ("from", content["period"]["from"]),
-        ("to", content["period"]["to"]),
-        ("filters", str(content["filters"])),
-        ("group_by", _joined(content["group_by"])),
+        ("from", _date(content["period"]["from"])),
+        ("to", _date(content["period"]["to"])),
+        ("filters", ", ".join(f"{k}={v}" for k, v in content["filters"].items()) or "-"),
+        ("group_by", _joined(content["group_by"]) or "-"),
         ("min_group", content.get("min_group")),
         (
             "policy_versions",
@@ -90,11 +353,22 @@ def to_xlsx(content: dict[str, Any]) -> bytes:
         facts.append(("reporting_currency", content["reporting_currency"]))
         for name in ("wage_distributions", "exchange_rates"):
             facts.append((name, ",".join(str(item["id"]) for item in content[name])))
+    width = 10
     for r, (name, value) in enumerate(facts):
-        evidence.write_string(r, 0, name, bold)
-        if isinstance(value, int):
-            evidence.write_number(r, 1, value)
+        label = gettext(EVIDENCE_TITLES[name])
+        width = max(width, len(label))
+        sheet.write_string(r, 0, label, head)
+        if isinstance(value, dt.date):
+            sheet.write_datetime(r, 1, dt.datetime.combine(value, dt.time()), date)
+        elif name == "generated_at" and isinstance(value, str):
+            try:
+                when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                sheet.write_datetime(r, 1, when.astimezone(dt.UTC).replace(tzinfo=None), instant)
+            except ValueError:
+                sheet.write_string(r, 1, value, plain)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            sheet.write_number(r, 1, value, plain)
         elif value is not None:
-            evidence.write_string(r, 1, str(value))
-    book.close()
-    return out.getvalue()
+            sheet.write_string(r, 1, str(value), plain)
+    sheet.set_column(0, 0, min(MAX_WIDTH, width + 2))
+    sheet.set_column(1, 1, 66)  # a SHA-256 in hex is 64 characters
