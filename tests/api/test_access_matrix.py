@@ -50,6 +50,8 @@ MATRIX: dict[str, str] = {
     "PUT /api/v1/me/opt-outs": "contractor",
     "GET /api/v1/contractors": STAFF,
     "POST /api/v1/contractors": "admin ops",
+    "POST /api/v1/contractors/import": "admin ops",
+    "GET /api/v1/contractors/export": STAFF,
     "GET /api/v1/contractors/<contractor_id>": f"{STAFF} contractor",
     "PATCH /api/v1/contractors/<contractor_id>": "admin ops",
     "POST /api/v1/contractors/<contractor_id>/offboard": "admin ops",
