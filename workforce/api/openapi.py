@@ -80,6 +80,7 @@ PROBLEM_CODES: dict[str, tuple[int, str]] = {
     "shift_started": (409, "the shift has already started"),
     "shift_not_open": (409, "the shift is not open (assigned, cancelled or over)"),
     "shift_taken": (409, "someone claimed the shift first"),
+    "pattern_deleted": (409, "the shift pattern was deleted and cannot change"),
     "shift_unassigned": (409, "the shift has no contractor"),
     "shift_over": (409, "the shift is over"),
     "already_clocked_in": (409, "the contractor already clocked in"),
