@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 
 from workforce import db
@@ -19,11 +20,13 @@ from workforce.api.common import (
     paginate,
 )
 from workforce.api.openapi import SHIFT_RULE_CODES, problems
+from workforce.api.schedules import ScheduleEntrySchema
 from workforce.errors import NotFound
 from workforce.extensions import MAX_ID, Blueprint
 from workforce.identity import access
 from workforce.identity.access import roles
 from workforce.scheduling import attendance, pattern_edits, planning, queries
+from workforce.scheduling.schedule import open_shifts
 from workforce.shifts.models import SHIFT_STATUSES, Shift, ShiftPattern
 
 blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Shifts")
@@ -156,6 +159,27 @@ class CorrectionSchema(InputSchema):
 
 
 ShiftPage = page_schema(ShiftSchema, "ShiftPage")
+
+
+class OpenShiftArgs(PageArgs):
+    locale = ma.fields.String(
+        validate=ma.validate.Length(2, 40),
+        metadata={"description": "CLDR locale for display, e.g. sw_KE; default the contractor's"},
+    )
+
+
+class OpenShiftSchema(ShiftSchema, ScheduleEntrySchema):
+    """A shift, with what ``/me/schedule`` adds: local times, queue name, holiday, display."""
+
+
+class OpenShiftPageSchema(ma.Schema):
+    contractor_id = ma.fields.Integer()
+    timezone = ma.fields.String(metadata={"description": "IANA time zone of the local times"})
+    locale = ma.fields.String(metadata={"description": "the locale of display"})
+    items = ma.fields.List(ma.fields.Nested(OpenShiftSchema), required=True)
+    page = ma.fields.Integer(required=True)
+    page_size = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
 
 
 def _visible(shift: Shift) -> Shift:
@@ -345,10 +369,20 @@ class ShiftPatternItem(MethodView):
 @blp.route("/me/open-shifts")
 class MyOpenShifts(MethodView):
     @roles("contractor")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, ShiftPage)
+    @blp.arguments(OpenShiftArgs, location="query")
+    @blp.response(200, OpenShiftPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Future open shifts on queues I may work now; claim one to take it."""
-        session = db.session()
-        stmt = queries.open_shifts_query(session, access.me())
-        return paginate(session, stmt, args["page"], args["page_size"])
+        """Future open shifts on queues I may work now, in my time and language.
+
+        Each shift carries, as in ``/me/schedule``, its local start and end in my zone, the
+        queue's name, the public holiday it falls on and ``display`` strings in my language
+        (or ``?locale=``). Claim one to take it (``POST /shifts/{id}/claim``)."""
+        page_size = min(args["page_size"], current_app.config["PAGE_SIZE_MAX"])
+        return open_shifts(
+            db.session(),
+            access.me(),
+            locale=args.get("locale"),
+            page=args["page"],
+            page_size=page_size,
+            now=db.utcnow(),
+        )
