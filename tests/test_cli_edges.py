@@ -48,6 +48,7 @@ COMMANDS = {
     "audit": ["audit", "verify"],
     "scheduler": ["scheduler"],
     "pay": ["pay", "import-wages", str(ROOT / "data" / "wages-example.csv")],
+    "contractors": ["contractors", "import", str(ROOT / "data" / "contractors-example.csv")],
 }
 
 

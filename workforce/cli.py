@@ -1,4 +1,4 @@
-"""``flask --app workforce ...`` commands: db, tokens, audit, seed-demo, scheduler."""
+"""``flask --app workforce ...`` commands: db, tokens, audit, seed-demo, scheduler, contractors."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import DBAPIError
 
 from workforce import audit, db
+from workforce.contractors import bulk
 from workforce.errors import InvalidInput, WorkforceError
 from workforce.identity import access
-from workforce.pay.cli import pay_cli
+from workforce.pay.cli import bad_rows, pay_cli, terminal_progress
 
 MIGRATIONS = db.MIGRATIONS
 
@@ -189,6 +190,36 @@ def roles_table_command(write: Path | None) -> None:
         write.write_text(with_table(write.read_text(encoding="utf-8"), table), encoding="utf-8")
 
 
+contractors_cli = AppGroup("contractors", help="Contractors in bulk.")
+
+
+@contractors_cli.command("import")
+@click.argument("table_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and count every row; store nothing.")
+def contractors_import(table_file: Path, dry_run: bool) -> None:
+    """Create and update contractors from TABLE_FILE (.csv, or .xlsx), all or nothing, as
+    POST /api/v1/contractors/import does (docs/contractors-bulk.md)."""
+    xlsx = table_file.suffix.lower() == ".xlsx"
+    try:
+        body = table_file.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {table_file}: {exc}") from None
+    try:
+        with db.transaction() as session:
+            result = bulk.import_contractors(
+                session,
+                bulk.read_table(body, bulk.XLSX_TYPE if xlsx else bulk.CSV_TYPE),
+                dry_run=dry_run,
+                progress=terminal_progress("contractors"),
+            )
+    except InvalidInput as error:
+        raise bad_rows(table_file, error) from None
+    click.echo(
+        f"contractors: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged{' (dry run: nothing stored)' if dry_run else ''}"
+    )
+
+
 # --- the edge: every command answers a known problem with one line and exit status 1 ----
 
 
@@ -250,6 +281,7 @@ COMMANDS: tuple[click.Command, ...] = (
     seed_demo,
     scheduler,
     pay_cli,
+    contractors_cli,
 )
 # Once, at import: the command objects are shared by every app this process creates.
 for _command in COMMANDS:

@@ -85,6 +85,22 @@ class Conflict(WorkforceError):
     title = "Conflict"
 
 
+class PayloadTooLarge(WorkforceError):
+    """413: the body is larger than this operation takes (a bulk import's limits)."""
+
+    status = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(WorkforceError):
+    """415: the body's ``Content-Type`` is not one this operation reads."""
+
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
 class DatabaseBusy(WorkforceError):
     """503: the database (or a lock) stayed busy for the whole retry budget; retry soon."""
 

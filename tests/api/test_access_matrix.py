@@ -29,7 +29,7 @@ from workforce.pay.distributions import add_distribution
 from workforce.pay.statement_lifecycle import create_statement
 from workforce.reports.models import ReportRun
 from workforce.rotations.services import start_rotation
-from workforce.scheduling.planning import create_shift
+from workforce.scheduling.planning import create_pattern, create_shift
 from workforce.wellbeing.checkins import record_check_in
 from workforce.wellbeing.models import Referral
 
@@ -50,6 +50,8 @@ MATRIX: dict[str, str] = {
     "PUT /api/v1/me/opt-outs": "contractor",
     "GET /api/v1/contractors": STAFF,
     "POST /api/v1/contractors": "admin ops",
+    "POST /api/v1/contractors/import": "admin ops",
+    "GET /api/v1/contractors/export": STAFF,
     "GET /api/v1/contractors/<contractor_id>": f"{STAFF} contractor",
     "PATCH /api/v1/contractors/<contractor_id>": "admin ops",
     "POST /api/v1/contractors/<contractor_id>/offboard": "admin ops",
@@ -89,6 +91,10 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/shifts/<shift_id>/clock-out": "admin ops contractor",
     "POST /api/v1/shifts/<shift_id>/correct": "admin ops",
     "POST /api/v1/shift-patterns": "admin ops",
+    "GET /api/v1/shift-patterns": "admin ops compliance",
+    "GET /api/v1/shift-patterns/<pattern_id>": "admin ops compliance",
+    "PATCH /api/v1/shift-patterns/<pattern_id>": "admin ops",
+    "DELETE /api/v1/shift-patterns/<pattern_id>": "admin ops",
     "GET /api/v1/me/open-shifts": "contractor",
     "GET /api/v1/contractors/<contractor_id>/schedule": "admin ops compliance contractor",
     "GET /api/v1/me/schedule": "contractor",
@@ -245,6 +251,19 @@ def world(app, new_contractor) -> dict[str, int]:
                 "ends_at": start + dt.timedelta(hours=8),
             },
         )
+        later = (start + dt.timedelta(days=30)).date()
+        pattern = create_pattern(
+            session,
+            {
+                "contractor_id": victim,
+                "queue_id": queue_id,
+                "days_of_week": [0, 2],
+                "local_start": dt.time(9, 0),
+                "duration_minutes": 480,
+                "starts_on": later,
+                "until": later + dt.timedelta(days=13),
+            },
+        )
         rotation = start_rotation(
             session,
             contractor_id=victim,
@@ -262,6 +281,7 @@ def world(app, new_contractor) -> dict[str, int]:
             "notification_id": notification,
             "delivery_id": delivery.id,
             "shift_id": shift.id,
+            "pattern_id": pattern.id,
             "distribution_id": distribution.id,
             "statement_id": statement.id,
             "check_in_id": check_in.id,

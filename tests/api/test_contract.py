@@ -15,8 +15,16 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.api.test_access_matrix import MATRIX
 from tests.conftest import bearer
 from workforce import create_app
+from workforce.contractors.bulk import XLSX_TYPE
 from workforce.http import SECURITY_HEADERS
 from workforce.identity.access import ROLES
+
+
+@schemathesis.serializer(XLSX_TYPE)
+def xlsx_body(_ctx, value) -> bytes:
+    """A workbook body (``POST /contractors/import``): the binary string generated, as is."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
 
 # The document does not depend on the data: one app (never connected) to read it from;
 # every call goes to the test's own app and database.

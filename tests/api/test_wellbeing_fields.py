@@ -68,6 +68,23 @@ def world(app, client, new_contractor, as_role) -> dict[str, list[int]]:
             },
         )
     )
+    later = (start + dt.timedelta(days=40)).date()
+    pattern = ok(
+        client.post(
+            f"{API}/shift-patterns",
+            headers=admin,
+            json={
+                "contractor_id": victim,
+                "queue_id": queues["gore"],
+                "days_of_week": [0, 3],
+                "local_start": "09:00",
+                "duration_minutes": 360,
+                "from": later.isoformat(),
+                "until": (later + dt.timedelta(days=13)).isoformat(),
+            },
+        ),
+        201,
+    )
     now = db.utcnow().replace(microsecond=0)
     ok(
         client.post(
@@ -163,6 +180,7 @@ def world(app, client, new_contractor, as_role) -> dict[str, list[int]]:
         "contractor_id": [victim, asker],
         "rotation_id": [placed["id"], asked["id"]],
         "shift_id": [shift["id"]],
+        "pattern_id": [pattern["id"]],
         "queue_id": list(queues.values()),
         "run_id": [report.json["run_id"]],
         "version": [1],

@@ -1,22 +1,25 @@
-"""Contractors: ``/contractors``, ``/contractors/{id}``, ``/contractors/{id}/offboard``."""
+"""Contractors: ``/contractors``, ``/contractors/{id}``, ``/contractors/{id}/offboard``, and in
+bulk ``/contractors/import``, ``/contractors/export``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import marshmallow as ma
+from flask import Response, request
 from flask.views import MethodView
 
 from workforce import db
 from workforce.api.common import (
-    InputSchema,
     OptionalReasonSchema,
     PageArgs,
+    QuerySchema,
     page_schema,
     paginate,
 )
 from workforce.api.openapi import problems
-from workforce.contractors import services
+from workforce.contractors import bulk, services
+from workforce.contractors.inputs import ContractorCreateSchema, ContractorPatchSchema
 from workforce.contractors.models import CONTRACTOR_STATUSES, Contractor
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
@@ -44,32 +47,6 @@ class ContractorSchema(ma.Schema):
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
     offboarded_at = ma.fields.DateTime(allow_none=True)
-
-
-def _text(max_len: int, **kwargs: Any) -> ma.fields.String:
-    return ma.fields.String(validate=ma.validate.Length(1, max_len), **kwargs)
-
-
-class ContractorPatchSchema(InputSchema):
-    external_ref = _text(100, allow_none=True)
-    full_name = _text(200)
-    email = ma.fields.Email(validate=ma.validate.Length(3, 320))
-    country = _text(2)
-    subdivision = _text(6, allow_none=True)
-    timezone = _text(64)
-    locale = _text(20)
-    currency = _text(3)
-    status = ma.fields.String(validate=ma.validate.OneOf(("active", "suspended")))
-
-
-class ContractorCreateSchema(ContractorPatchSchema):
-    full_name = _text(200, required=True)
-    email = ma.fields.Email(required=True, validate=ma.validate.Length(3, 320))
-    country = _text(2, required=True)
-    status = None  # type: ignore[assignment]  # new contractors start active
-
-    class Meta(InputSchema.Meta):
-        exclude = ("status",)
 
 
 class ContractorListArgs(PageArgs):
@@ -132,3 +109,118 @@ class ContractorOffboard(MethodView):
     def post(self, data: dict[str, Any], contractor_id: int) -> Contractor:
         """Offboard: status ``offboarded`` and every token of the contractor revoked."""
         return services.offboard_contractor(db.session(), contractor_id, data.get("reason"))
+
+
+class ContractorImportArgs(QuerySchema):
+    dry_run = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "check and count every row, store nothing"},
+    )
+
+
+class ImportRowSchema(ma.Schema):
+    row = ma.fields.Integer(metadata={"description": "the row's number; the header is row 1"})
+    external_ref = ma.fields.String(metadata={"example": "KE-0042"})
+    outcome = ma.fields.String(metadata={"enum": ["created", "updated", "unchanged"]})
+    id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "the contractor; null for a dry run's new row"}
+    )
+    changed = ma.fields.List(
+        ma.fields.String(), metadata={"description": "what an update changed", "example": ["email"]}
+    )
+
+
+class ContractorImportSchema(ma.Schema):
+    dry_run = ma.fields.Boolean()
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+    rows = ma.fields.List(ma.fields.Nested(ImportRowSchema))
+
+
+class ContractorExportArgs(QuerySchema):
+    format = ma.fields.String(load_default="csv", validate=ma.validate.OneOf(("csv", "xlsx")))
+    country = ma.fields.String(validate=ma.validate.Length(2, 2))
+    status = ma.fields.String(validate=ma.validate.OneOf(CONTRACTOR_STATUSES))
+    search = ma.fields.String(validate=ma.validate.Length(1, 200))
+
+
+_TABLE_EXAMPLE = (
+    "external_ref,full_name,email,country,subdivision,timezone,locale,currency,status\r\n"
+    "KE-0042,Jordan Lee,jordan@example.org,KE,,Africa/Nairobi,sw_KE,KES,active\r\n"
+)
+
+
+@blp.route("/contractors/import")
+class ContractorImport(MethodView):
+    @roles("admin", "ops")
+    @blp.arguments(ContractorImportArgs, location="query")
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "description": "a table whose first row names the columns (docs/contractors-bulk.md)",
+            "content": {
+                bulk.CSV_TYPE: {"schema": {"type": "string"}, "example": _TABLE_EXAMPLE},
+                bulk.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    )
+    @blp.response(200, ContractorImportSchema)
+    @problems("import_too_large", "unsupported_media_type")
+    def post(self, args: dict[str, Any]) -> bulk.ImportResult:
+        """Create and update contractors from a CSV or XLSX table, all or nothing.
+
+        Columns: ``external_ref``, ``full_name``, ``email``, ``country`` (required),
+        ``subdivision``, ``timezone``, ``locale``, ``currency``, ``status`` (optional). Each
+        row is checked as ``POST /contractors`` (a new ``external_ref``) or ``PATCH
+        /contractors/{id}`` (a known one) checks it; an empty cell leaves the field as it is.
+        Any bad row answers one 422 whose ``errors`` name every ``rows.<n>.<field>`` (the
+        header is row 1), and nothing is stored. A row equal to what is stored is
+        ``unchanged``: an import may be run again safely. ``dry_run=true`` checks and counts
+        without storing. At most 4 MiB and 10,000 rows (413)."""
+        session = db.session()
+        table = bulk.read_table(request.get_data(cache=True), request.content_type or "")
+        return bulk.import_contractors(session, table, dry_run=args["dry_run"])
+
+
+@blp.route("/contractors/export")
+class ContractorExport(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(ContractorExportArgs, location="query")
+    @blp.response(
+        200,
+        {"type": "string"},
+        content_type=bulk.CSV_TYPE,
+        description="the table (CSV, or XLSX with format=xlsx) an import reads",
+    )
+    @blp.alt_response(
+        200,
+        schema={"type": "string", "format": "binary"},
+        content_type=bulk.XLSX_TYPE,
+        success=True,
+    )
+    def get(self, args: dict[str, Any]) -> Response:
+        """The contractors as a CSV or XLSX table, in the columns an import reads.
+
+        Filter as the list does (``country``, ``status``, ``search``). Importing the file
+        unchanged changes nothing. A CSV cell that a spreadsheet would run as a formula is
+        written with a leading ``'``, which an import takes off."""
+        stmt = services.list_contractors_query(
+            country=args.get("country"), status=args.get("status"), search=args.get("search")
+        )
+        rows = bulk.export_rows(db.session(), stmt)
+        day = db.utcnow().date().isoformat()
+        if args["format"] == "xlsx":
+            body: str | bytes = bulk.to_xlsx(rows)
+            content_type = bulk.XLSX_TYPE
+        else:
+            body, content_type = bulk.to_csv(rows), f"{bulk.CSV_TYPE}; charset=utf-8"
+        return Response(
+            body,
+            content_type=content_type,
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="contractors-{day}.{args["format"]}"'
+                )
+            },
+        )

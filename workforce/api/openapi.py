@@ -54,6 +54,8 @@ PROBLEM_CODES: dict[str, tuple[int, str]] = {
     "confusable_email": (409, "another contractor's email looks the same as this one"),
     "already_offboarded": (409, "the contractor is already offboarded"),
     "use_offboard_endpoint": (409, "status offboarded is set by POST .../offboard only"),
+    "import_too_large": (413, "the import is larger than it may be (bytes or rows); split it"),
+    "unsupported_media_type": (415, "the body is neither text/csv nor an XLSX workbook"),
     "credential_decided": (409, "the credential was already verified or rejected"),
     "invalid_transition": (409, "the credential's status does not allow this change"),
     # queues
@@ -79,6 +81,7 @@ PROBLEM_CODES: dict[str, tuple[int, str]] = {
     "shift_started": (409, "the shift has already started"),
     "shift_not_open": (409, "the shift is not open (assigned, cancelled or over)"),
     "shift_taken": (409, "someone claimed the shift first"),
+    "pattern_deleted": (409, "the shift pattern was deleted and cannot change"),
     "shift_unassigned": (409, "the shift has no contractor"),
     "shift_over": (409, "the shift is over"),
     "already_clocked_in": (409, "the contractor already clocked in"),
@@ -137,6 +140,8 @@ _STATUS_TITLES = {
     403: "Forbidden",
     404: "Not found",
     409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
     422: "Unprocessable entity",
     429: "Too many requests",
     503: "Service unavailable",
@@ -401,4 +406,12 @@ def _description(operation: Mapping[str, Any], allowed: Any, codes: list[str]) -
 
 
 #: Codes outside 409/429 that are particular to an operation, worth naming in its text.
-_RARE = frozenset({"contractor_tokens_are_personal", "period_not_aligned", "not_a_contractor"})
+_RARE = frozenset(
+    {
+        "contractor_tokens_are_personal",
+        "period_not_aligned",
+        "not_a_contractor",
+        "import_too_large",
+        "unsupported_media_type",
+    }
+)

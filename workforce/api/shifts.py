@@ -1,5 +1,5 @@
 """Shifts: ``/shifts``, ``/shifts/{id}`` and its actions, ``/shift-patterns``,
-``/me/open-shifts``."""
+``/shift-patterns/{id}``, ``/me/open-shifts``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 
 from workforce import db
@@ -19,11 +20,13 @@ from workforce.api.common import (
     paginate,
 )
 from workforce.api.openapi import SHIFT_RULE_CODES, problems
+from workforce.api.schedules import ScheduleEntrySchema
 from workforce.errors import NotFound
 from workforce.extensions import MAX_ID, Blueprint
 from workforce.identity import access
 from workforce.identity.access import roles
-from workforce.scheduling import attendance, planning, queries
+from workforce.scheduling import attendance, pattern_edits, planning, queries
+from workforce.scheduling.schedule import open_shifts
 from workforce.shifts.models import SHIFT_STATUSES, Shift, ShiftPattern
 
 blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Shifts")
@@ -109,6 +112,25 @@ class PatternCreateSchema(InputSchema):
     override_reason = _reason()
 
 
+class PatternPatchSchema(InputSchema):
+    queue_id = _id(metadata={"description": "future shifts move to this queue"})
+    days_of_week = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.Range(0, 6)),
+        validate=ma.validate.Length(max=7),
+        metadata={"description": "0 = Monday .. 6 = Sunday"},
+    )
+    local_start = ma.fields.Time(metadata={"description": "wall time in the contractor's zone"})
+    duration_minutes = ma.fields.Integer(validate=ma.validate.Range(1, 24 * 60))
+    until = ma.fields.Date(metadata={"description": "last local date, inclusive"})
+    override_reason = _reason()
+
+
+class PatternListArgs(PageArgs):
+    contractor_id = _id()
+    queue_id = _id()
+    include_deleted = ma.fields.Boolean(load_default=False)
+
+
 class PatternSchema(ma.Schema):
     id = ma.fields.Integer()
     contractor_id = ma.fields.Integer()
@@ -121,7 +143,13 @@ class PatternSchema(ma.Schema):
     timezone = ma.fields.String()
     override_reason = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
+    deleted_at = ma.fields.DateTime(allow_none=True)
     shifts = ma.fields.List(ma.fields.Nested(ShiftSchema))
+
+
+class PatternListItemSchema(PatternSchema):
+    class Meta:
+        exclude = ("shifts",)
 
 
 class CorrectionSchema(InputSchema):
@@ -131,6 +159,27 @@ class CorrectionSchema(InputSchema):
 
 
 ShiftPage = page_schema(ShiftSchema, "ShiftPage")
+
+
+class OpenShiftArgs(PageArgs):
+    locale = ma.fields.String(
+        validate=ma.validate.Length(2, 40),
+        metadata={"description": "CLDR locale for display, e.g. sw_KE; default the contractor's"},
+    )
+
+
+class OpenShiftSchema(ShiftSchema, ScheduleEntrySchema):
+    """A shift, with what ``/me/schedule`` adds: local times, queue name, holiday, display."""
+
+
+class OpenShiftPageSchema(ma.Schema):
+    contractor_id = ma.fields.Integer()
+    timezone = ma.fields.String(metadata={"description": "IANA time zone of the local times"})
+    locale = ma.fields.String(metadata={"description": "the locale of display"})
+    items = ma.fields.List(ma.fields.Nested(OpenShiftSchema), required=True)
+    page = ma.fields.Integer(required=True)
+    page_size = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
 
 
 def _visible(shift: Shift) -> Shift:
@@ -263,14 +312,77 @@ class ShiftPatterns(MethodView):
         """
         return planning.create_pattern(db.session(), data)
 
+    @roles(*READ)
+    @blp.arguments(PatternListArgs, location="query")
+    @blp.response(200, page_schema(PatternListItemSchema, "ShiftPatternPage"))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Shift patterns, newest first; filter by contractor and queue.
+
+        Deleted patterns are left out unless ``include_deleted=true``. The items leave out
+        the shifts; ``GET /shift-patterns/{id}`` has them."""
+        stmt = pattern_edits.patterns_query(
+            contractor_id=args.get("contractor_id"),
+            queue_id=args.get("queue_id"),
+            include_deleted=args["include_deleted"],
+        )
+        return paginate(db.session(), stmt, args["page"], args["page_size"])
+
+
+@blp.route("/shift-patterns/<int:pattern_id>")
+class ShiftPatternItem(MethodView):
+    @roles(*READ)
+    @blp.response(200, PatternSchema)
+    def get(self, pattern_id: int) -> ShiftPattern:
+        """One shift pattern with every shift planned from it (past, future, cancelled)."""
+        return pattern_edits.get_pattern(db.session(), pattern_id)
+
+    @roles(*WRITE)
+    @blp.arguments(PatternPatchSchema)
+    @blp.response(200, PatternSchema)
+    @problems("pattern_deleted", "queue_inactive", *SHIFT_RULE_CODES)
+    def patch(self, changes: dict[str, Any], pattern_id: int) -> ShiftPattern:
+        """Change a pattern's days, local start, duration, ``until`` or queue; its future
+        shifts follow.
+
+        Future ``scheduled`` shifts still held by the pattern's contractor move to the new
+        times (or queue), are cancelled when their local date leaves the pattern, and new
+        future dates get new shifts; past, started, cancelled and individually reassigned
+        shifts stay as they are. Every moved or new shift passes the rules (409 with the
+        rule's ``code`` and ``starts_at``; hour rules may be overridden with
+        ``override_reason``) or nothing changes. Moved and cancelled shifts are audited and
+        their contractor told, as for ``PATCH /shifts/{id}``."""
+        return pattern_edits.update_pattern(db.session(), pattern_id, changes)
+
+    @roles(*WRITE)
+    @blp.arguments(OptionalReasonSchema, required=False)
+    @blp.response(200, PatternSchema)
+    @problems("pattern_deleted")
+    def delete(self, data: dict[str, Any], pattern_id: int) -> ShiftPattern:
+        """Delete a pattern: its future scheduled shifts are cancelled, the rest stay.
+
+        The pattern is kept, marked ``deleted_at``, since its past shifts point to it; it
+        can no longer be changed (409 ``pattern_deleted``). Each cancelled shift is audited
+        and its contractor told, as for ``POST /shifts/{id}/cancel``."""
+        return pattern_edits.delete_pattern(db.session(), pattern_id, data.get("reason"))
+
 
 @blp.route("/me/open-shifts")
 class MyOpenShifts(MethodView):
     @roles("contractor")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, ShiftPage)
+    @blp.arguments(OpenShiftArgs, location="query")
+    @blp.response(200, OpenShiftPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Future open shifts on queues I may work now; claim one to take it."""
-        session = db.session()
-        stmt = queries.open_shifts_query(session, access.me())
-        return paginate(session, stmt, args["page"], args["page_size"])
+        """Future open shifts on queues I may work now, in my time and language.
+
+        Each shift carries, as in ``/me/schedule``, its local start and end in my zone, the
+        queue's name, the public holiday it falls on and ``display`` strings in my language
+        (or ``?locale=``). Claim one to take it (``POST /shifts/{id}/claim``)."""
+        page_size = min(args["page_size"], current_app.config["PAGE_SIZE_MAX"])
+        return open_shifts(
+            db.session(),
+            access.me(),
+            locale=args.get("locale"),
+            page=args["page"],
+            page_size=page_size,
+            now=db.utcnow(),
+        )

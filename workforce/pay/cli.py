@@ -18,7 +18,7 @@ from workforce.pay.imports import ImportResult, Progress, import_exchange_rates,
 pay_cli = AppGroup("pay", help="Pay data: wage distributions and exchange rates.")
 
 
-def _terminal_progress(what: str) -> Progress | None:
+def terminal_progress(what: str) -> Progress | None:
     """Rows done, redrawn in place on a terminal (at most ten times a second); nothing
     when stderr is a file or a pipe, so logs and scripts stay clean."""
     if not sys.stderr.isatty():
@@ -35,6 +35,15 @@ def _terminal_progress(what: str) -> Progress | None:
     return show
 
 
+def bad_rows(path: Path, error: InvalidInput) -> click.ClickException:
+    """Every bad row of an import on a line of its own (stderr), then what it means, once,
+    as the exception to raise."""
+    for where, messages in error.errors.items():
+        for message in messages:
+            click.echo(f"{path}: {where}: {message}", err=True)
+    return click.ClickException(error.detail)
+
+
 def _import(
     path: Path, run: Callable[[Session, str, Progress | None], ImportResult], what: str
 ) -> None:
@@ -44,13 +53,9 @@ def _import(
         raise click.ClickException(f"cannot read {path}: {exc}") from None
     try:
         with db.transaction() as session:
-            result = run(session, text, _terminal_progress(what))
+            result = run(session, text, terminal_progress(what))
     except InvalidInput as error:
-        # Every bad row on a line of its own, then what it means, once.
-        for where, messages in error.errors.items():
-            for message in messages:
-                click.echo(f"{path}: {where}: {message}", err=True)
-        raise click.ClickException(error.detail) from None
+        raise bad_rows(path, error) from None
     click.echo(f"{what}: {result.created} imported, {result.unchanged} unchanged")
 
 

@@ -32,6 +32,7 @@ from workforce.i18n import parse_locale
 from workforce.queues.models import Queue
 from workforce.scheduling.enforcement import EARLIEST, LATEST, MAX_SHIFT
 from workforce.scheduling.patterns import MAX_RANGE_DAYS
+from workforce.scheduling.queries import open_shifts_query
 from workforce.shifts.models import Shift
 from workforce.timeutil import (
     load_zone,
@@ -41,7 +42,15 @@ from workforce.timeutil import (
     split_by_local_day,
 )
 
-__all__ = ["DEFAULT_DAYS", "Display", "ScheduleRange", "display", "schedule", "schedule_range"]
+__all__ = [
+    "DEFAULT_DAYS",
+    "Display",
+    "ScheduleRange",
+    "display",
+    "open_shifts",
+    "schedule",
+    "schedule_range",
+]
 
 #: Without ``from``/``to``: this local week and the next.
 DEFAULT_DAYS = 14
@@ -188,4 +197,57 @@ def schedule(
         "page": page,
         "page_size": page_size,
         "total": total,
+    }
+
+
+#: The columns of a shift an open-shift entry keeps besides the schedule's own.
+_SHIFT_COLUMNS = (
+    "sequence",
+    "needs_cover",
+    "cancel_reason",
+    "override_reason",
+    "pattern_id",
+    "correction_reason",
+    "corrected_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def open_shifts(
+    session: Session,
+    contractor_id: int,
+    *,
+    locale: str | None,
+    page: int,
+    page_size: int,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """A page of the future open shifts the contractor may claim
+    (:func:`~workforce.scheduling.queries.open_shifts_query`), each as a schedule entry:
+    local times in their zone, the queue's name, the public holiday of their country it
+    falls on and ``display`` in their language (or ``locale``), as :func:`schedule` gives."""
+    contractor: Contractor = get_contractor(session, contractor_id)
+    chosen = parse_locale(locale) if locale else parse_locale(contractor.locale)
+    stmt = open_shifts_query(session, contractor.id, now)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    shifts = session.scalars(stmt.limit(page_size).offset((page - 1) * page_size)).all()
+    queue_ids = {shift.queue_id for shift in shifts}
+    queues = {q.id: q for q in session.scalars(select(Queue).where(Queue.id.in_(queue_ids)))}
+    holidays = holiday_lookup(contractor.country, contractor.subdivision, chosen)
+    items = [
+        {
+            **{name: getattr(shift, name) for name in _SHIFT_COLUMNS},
+            **entry(shift, queues[shift.queue_id], contractor.timezone, chosen, holidays),
+        }
+        for shift in shifts
+    ]
+    return {
+        "contractor_id": contractor.id,
+        "timezone": contractor.timezone,
+        "locale": str(chosen),
+        "items": items,
+        "page": page,
+        "page_size": page_size,
+        "total": total or 0,
     }

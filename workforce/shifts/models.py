@@ -48,6 +48,9 @@ class ShiftPattern(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     override_reason: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Set by ``DELETE /shift-patterns/{id}``: its future shifts were cancelled; the row
+    #: stays because its past shifts point to it.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     shifts: Mapped[list[Shift]] = relationship(order_by="Shift.starts_at", viewonly=True)
 

@@ -1,0 +1,82 @@
+"""``GET /me/open-shifts``: local times, queue names, holidays and display strings in the
+contractor's zone and language, as ``/me/schedule`` gives them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from tests.scheduling.conftest import API
+from workforce import db
+
+NAIROBI = ZoneInfo("Africa/Nairobi")
+MANILA = ZoneInfo("Asia/Manila")
+
+
+def next_jamhuri_day() -> dt.date:
+    """The next 12 December (Jamhuri Day in Kenya) at least a day away."""
+    today = db.utcnow().date()
+    day = dt.date(today.year, 12, 12)
+    return day if day > today + dt.timedelta(days=1) else day.replace(year=today.year + 1)
+
+
+def test_open_shifts_in_my_time_and_language_with_the_holiday(
+    client, as_role, new_contractor, plan
+) -> None:
+    day = next_jamhuri_day()
+    start = dt.datetime.combine(day, dt.time(9), NAIROBI)
+    shift = plan(None, start).json
+    cid = new_contractor(locale="sw_KE", subdivision="KE-30")
+    me = as_role("contractor", cid)
+    answer = client.get(f"{API}/me/open-shifts", headers=me)
+    assert answer.status_code == 200, answer.json
+    body = answer.json
+    assert (body["timezone"], body["locale"], body["total"]) == ("Africa/Nairobi", "sw_KE", 1)
+    (entry,) = body["items"]
+    assert entry["id"] == shift["id"] and entry["contractor_id"] is None
+    assert entry["local_start"] == f"{day.isoformat()}T09:00:00+03:00"
+    assert entry["local_end"] == f"{day.isoformat()}T17:00:00+03:00"
+    assert entry["queue"] == "General labelling" and entry["queue_slug"] == "general"
+    assert entry["holiday"] == "Siku ya Jamhuri"
+    assert entry["display"]["text"].endswith(f"12 Desemba {day.year}, 09:00–17:00")
+    # the shift's own fields are all still there (the answer only grew)
+    assert entry["sequence"] == 0 and entry["needs_cover"] is False
+    assert entry["pattern_id"] is None and entry["status"] == "scheduled"
+    english = client.get(f"{API}/me/open-shifts?locale=en_KE", headers=me).json
+    assert english["locale"] == "en_KE"
+    assert english["items"][0]["holiday"] == "Jamhuri Day"
+    assert english["items"][0]["display"]["text"].endswith(f"12 December {day.year}, 09:00–17:00")
+
+
+def test_another_zone_sees_its_own_wall_time_and_no_foreign_holiday(
+    client, as_role, new_contractor, plan
+) -> None:
+    day = next_jamhuri_day()
+    plan(None, dt.datetime.combine(day, dt.time(9), NAIROBI))
+    cid = new_contractor(country="PH", locale="en_PH")
+    (entry,) = client.get(f"{API}/me/open-shifts", headers=as_role("contractor", cid)).json["items"]
+    assert entry["local_start"] == f"{day.isoformat()}T14:00:00+08:00"  # 09:00 in Nairobi
+    assert entry["timezone"] == "Asia/Manila"
+    assert entry["holiday"] is None  # Jamhuri Day is Kenya's
+
+
+def test_a_bad_locale_is_a_422_naming_it(client, as_role, new_contractor) -> None:
+    cid = new_contractor()
+    answer = client.get(f"{API}/me/open-shifts?locale=xx_YY", headers=as_role("contractor", cid))
+    assert answer.status_code == 422
+    assert list(answer.json["errors"]) == ["locale"]
+    unknown = client.get(f"{API}/me/open-shifts?when=now", headers=as_role("contractor", cid))
+    assert unknown.status_code == 422
+
+
+def test_pages(client, as_role, new_contractor, plan) -> None:
+    day = next_jamhuri_day() - dt.timedelta(days=1)
+    for hour in (1, 9, 17):  # hours apart: three open shifts
+        plan(None, dt.datetime.combine(day, dt.time(hour), NAIROBI), hours=4)
+    me = as_role("contractor", new_contractor())
+    first = client.get(f"{API}/me/open-shifts?page_size=2", headers=me).json
+    second = client.get(f"{API}/me/open-shifts?page_size=2&page=2", headers=me).json
+    assert first["total"] == second["total"] == 3
+    assert len(first["items"]) == 2 and len(second["items"]) == 1
+    starts = [e["local_start"][11:16] for e in first["items"] + second["items"]]
+    assert starts == ["01:00", "09:00", "17:00"]
