@@ -149,6 +149,32 @@ def test_a_shift_handled_on_its_own_stays(client, ops, new_contractor, queue) ->
     assert kept["contractor_id"] == other and kept["starts_at"] == moved.json["starts_at"]
 
 
+def test_a_day_whose_shift_stays_gets_no_second_shift(client, ops, new_contractor, queue) -> None:
+    """A shift given away, cancelled on its own or already started keeps its day: the
+    change plans no new shift for the pattern's contractor on it."""
+    cid, other = new_contractor(), new_contractor()
+    created = make_pattern(client, ops, cid, queue)
+    _, future = split(created["shifts"])
+    given_away, cancelled = future[-1], future[-2]
+    moved = client.patch(
+        f"{API}/shifts/{given_away['id']}", json={"contractor_id": other}, headers=ops
+    )
+    assert moved.status_code == 200, moved.json
+    dropped = client.post(
+        f"{API}/shifts/{cancelled['id']}/cancel", json={"reason": "sick"}, headers=ops
+    )
+    assert dropped.status_code == 200, dropped.json
+    response = client.patch(
+        f"{API}/shift-patterns/{created['id']}", json={"local_start": "20:00"}, headers=ops
+    )
+    assert response.status_code == 200, response.json
+    per_day: dict[dt.date, int] = {}
+    for shift in response.json["shifts"]:
+        day = dt.datetime.fromisoformat(shift["starts_at"]).astimezone(NAIROBI).date()
+        per_day[day] = per_day.get(day, 0) + 1
+    assert set(per_day.values()) == {1}, per_day
+
+
 def test_the_rules_hold_for_every_moved_shift_or_nothing_changes(
     client, ops, new_contractor, queue
 ) -> None:

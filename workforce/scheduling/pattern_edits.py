@@ -97,6 +97,23 @@ def _followers(session: Session, pattern: ShiftPattern, now: dt.datetime) -> lis
     )
 
 
+def _kept_days(
+    session: Session, pattern: ShiftPattern, followers: list[Shift], tz: dt.tzinfo
+) -> set[dt.date]:
+    """Local dates on which the pattern has a shift that stays (started, reassigned,
+    cancelled one by one): such a date gets no new shift. Shifts an earlier change of the
+    pattern cancelled do not count, so a day put back is planned again."""
+    following = {shift.id for shift in followers}
+    starts = session.scalars(
+        select(Shift.starts_at).where(
+            Shift.pattern_id == pattern.id,
+            Shift.id.not_in(following),
+            (Shift.status != "cancelled") | (Shift.cancel_reason.is_distinct_from(CHANGED_REASON)),
+        )
+    )
+    return {start.astimezone(tz).date() for start in starts}
+
+
 def _editable(pattern: ShiftPattern) -> None:
     if pattern.deleted_at is not None:
         raise Conflict(f"shift pattern {pattern.id} was deleted", code="pattern_deleted")
@@ -138,7 +155,8 @@ def update_pattern(
 
     gone = [s for day, s in by_day.items() if day not in wanted]
     moving = [(s, day) for day, s in by_day.items() if day in wanted and not in_place(s, day)]
-    new_days = sorted(day for day in wanted if day not in by_day)
+    kept = _kept_days(session, pattern, followers, tz)
+    new_days = sorted(day for day in wanted if day not in by_day and day not in kept)
     for shift in gone:
         cancel_shift(session, shift.id, CHANGED_REASON)
     # The moving shifts leave their old times first, so they are checked against the
