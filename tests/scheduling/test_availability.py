@@ -79,6 +79,7 @@ def test_bad_windows_are_422_naming_the_field(client, as_role, new_contractor):
         ([{"weekday": 0, "start": "\u00b2\u00b2:00", "end": "23:00"}], "windows.0.start"),
         ([{"weekday": 0, "start": "00:00", "end": "24:01"}], "windows.0.end"),
         ([{"weekday": 7, "start": "09:00", "end": "10:00"}], "windows.0.weekday"),
+        ([{"weekday": 0.5, "start": "09:00", "end": "10:00"}], "windows.0.weekday"),
         (
             [
                 {"weekday": 1, "start": "09:00", "end": "12:00"},

@@ -29,6 +29,7 @@ WRITE = ("admin", "ops")
 class WindowSchema(InputSchema):
     weekday = ma.fields.Integer(
         required=True,
+        strict=True,
         validate=ma.validate.Range(0, 6),
         metadata={"description": "0 = Monday .. 6 = Sunday", "example": 0},
     )
