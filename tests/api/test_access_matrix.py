@@ -22,6 +22,7 @@ from tests.factories import make_queue, make_token
 from tests.pay.data import ke_distribution
 from workforce import db
 from workforce.contractors.credentials import submit_credential
+from workforce.contractors.models import Contractor
 from workforce.identity.access import ROLES
 from workforce.notifications.models import Delivery, Notification
 from workforce.notifications.services import notify_once
@@ -29,6 +30,7 @@ from workforce.pay.distributions import add_distribution
 from workforce.pay.statement_lifecycle import create_statement
 from workforce.reports.models import ReportRun
 from workforce.rotations.services import start_rotation
+from workforce.scheduling import time_off
 from workforce.scheduling.planning import create_pattern, create_shift
 from workforce.wellbeing.checkins import record_check_in
 from workforce.wellbeing.models import Referral
@@ -96,6 +98,16 @@ MATRIX: dict[str, str] = {
     "PATCH /api/v1/shift-patterns/<pattern_id>": "admin ops",
     "DELETE /api/v1/shift-patterns/<pattern_id>": "admin ops",
     "GET /api/v1/me/open-shifts": "contractor",
+    "GET /api/v1/me/availability": "contractor",
+    "PUT /api/v1/me/availability": "contractor",
+    "GET /api/v1/contractors/<contractor_id>/availability": "admin ops compliance",
+    "PUT /api/v1/contractors/<contractor_id>/availability": "admin ops",
+    "GET /api/v1/me/time-off": "contractor",
+    "POST /api/v1/me/time-off": "contractor",
+    "POST /api/v1/me/time-off/<time_off_id>/cancel": "contractor",
+    "GET /api/v1/time-off": "admin ops compliance",
+    "POST /api/v1/time-off/<time_off_id>/approve": "admin ops",
+    "POST /api/v1/time-off/<time_off_id>/reject": "admin ops",
     "GET /api/v1/contractors/<contractor_id>/schedule": "admin ops compliance contractor",
     "GET /api/v1/me/schedule": "contractor",
     "GET /api/v1/me/calendar": "contractor",
@@ -272,7 +284,13 @@ def world(app, new_contractor) -> dict[str, int]:
             ends_at=db.utcnow() + dt.timedelta(hours=24),
             explanation={"rule": "daily_limit"},
         )
+        leave = time_off.request_time_off(
+            session,
+            session.get_one(Contractor, victim),
+            {"starts_on": dt.date(2030, 1, 7), "ends_on": dt.date(2030, 1, 8), "kind": "wellbeing"},
+        )
         return {
+            "time_off_id": leave.id,
             "rotation_id": rotation.id,
             "contractor_id": victim,
             "credential_id": credential.id,

@@ -18,6 +18,7 @@ from workforce.notifications.models import Notification
 from workforce.queues.models import Queue
 from workforce.rotations.models import Rotation
 from workforce.rotations.sweep import sweep
+from workforce.scheduling import needs_cover
 from workforce.scheduling import receivers as rotation_module
 from workforce.scheduling.planning import create_shift
 from workforce.shifts.models import Shift
@@ -171,6 +172,8 @@ def test_crash_mid_sweep_leaves_no_half_moved_shifts(app, setup, monkeypatch) ->
         return real(session, **kwargs)
 
     monkeypatch.setattr(rotation_module, "notify_once", failing)
+    # a shift left needing cover is announced by needs_cover.release_for_cover
+    monkeypatch.setattr(needs_cover, "notify_once", failing)
     job = next(job for job in all_jobs(app.config) if job.id == "rotation-sweep")
     with pytest.raises(RuntimeError):
         run_job(app, job, NOW)
@@ -186,6 +189,7 @@ def test_crash_mid_sweep_leaves_no_half_moved_shifts(app, setup, monkeypatch) ->
         run = session.scalars(select(JobRun).where(JobRun.job_id == "rotation-sweep")).one()
         assert not run.succeeded
     monkeypatch.setattr(rotation_module, "notify_once", real)
+    monkeypatch.setattr(needs_cover, "notify_once", real)
     assert run_job(app, job, NOW).effects["rotations"] == 1
 
 

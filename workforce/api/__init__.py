@@ -6,6 +6,7 @@ from flask import Flask
 
 from workforce.api import (
     audit,
+    availability,
     calendar_feed,
     checkins,
     contractors,
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     notifications.blp,
     scheduler.blp,
     shifts.blp,
+    availability.blp,
     schedules.blp,
     exposure.blp,
     policies.blp,

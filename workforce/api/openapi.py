@@ -76,6 +76,13 @@ PROBLEM_CODES: dict[str, tuple[int, str]] = {
     "shift_too_long": (409, "the shift is longer than the country's limit"),
     "weekly_hours_exceeded": (409, "the week's hours would exceed the country's limit"),
     "queue_inactive": (409, "the queue no longer takes shifts"),
+    "on_leave": (409, "the contractor has approved time off then; not overridable"),
+    "outside_availability": (
+        409,
+        "the shift lies outside the contractor's weekly availability; ops may override",
+    ),
+    "time_off_overlap": (409, "the dates overlap another pending or approved request"),
+    "time_off_not_pending": (409, "the time-off request was already decided or cancelled"),
     "shift_not_editable": (409, "the shift has started or ended and cannot be changed"),
     "shift_not_cancellable": (409, "the shift can no longer be cancelled"),
     "shift_started": (409, "the shift has already started"),
@@ -121,6 +128,8 @@ SHIFT_RULE_CODES = (
     "rest_too_short",
     "shift_too_long",
     "weekly_hours_exceeded",
+    "on_leave",
+    "outside_availability",
 )
 #: What computing a pay statement's lines can answer (pay/statement_basis.py, rates.py).
 STATEMENT_BASIS_CODES = (

@@ -73,7 +73,9 @@ class ShiftPatchSchema(InputSchema):
     starts_at = Timestamp()
     ends_at = Timestamp()
     override_reason = _reason(
-        metadata={"description": "ops: plan despite rest, length or weekly-hour rules"}
+        metadata={
+            "description": "ops: plan despite rest, length, weekly-hour or availability rules"
+        }
     )
 
 
@@ -214,9 +216,10 @@ class Shifts(MethodView):
     def post(self, data: dict[str, Any]) -> Shift:
         """Plan a shift (RFC 3339 with offset), or an open one without ``contractor_id``.
 
-        Checked: eligibility (409 ``not_eligible`` with ``reasons``), ``overlap``,
-        ``rest_too_short``, ``shift_too_long``, ``weekly_hours_exceeded``; the last three may
-        be overridden with ``override_reason``.
+        Checked: eligibility (409 ``not_eligible`` with ``reasons``), approved time off
+        (``on_leave``), ``overlap``, ``rest_too_short``, ``shift_too_long``,
+        ``weekly_hours_exceeded`` and the contractor's weekly availability
+        (``outside_availability``); the last four may be overridden with ``override_reason``.
         """
         return planning.create_shift(db.session(), data)
 

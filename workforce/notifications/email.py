@@ -121,6 +121,20 @@ CONTRACTOR_TEXTS: dict[str, tuple[str, str]] = {
         N_("Your pay statement is ready"),
         N_("Your pay statement for %(period_start)s to %(period_end)s is ready in the portal."),
     ),
+    "time_off.approved": (
+        N_("Your time off is approved"),
+        N_(
+            "Your time off from %(starts_on)s to %(ends_on)s is approved. Shifts you had on "
+            "those days go to colleagues. %(comment)s"
+        ),
+    ),
+    "time_off.rejected": (
+        N_("Your time-off request was not approved"),
+        N_(
+            "Your request for time off from %(starts_on)s to %(ends_on)s was not approved: "
+            "%(comment)s"
+        ),
+    ),
     "checkin.reminder": (
         N_("A wellbeing check-in is available"),
         N_("A short, confidential check-in is available in the portal whenever you want it."),
@@ -141,7 +155,7 @@ REQUIRED = frozenset(
 SECRET_LINK_KINDS = ("portal.invite", "portal.password_reset")
 #: Payload fields that are instants or dates, shown in the reader's locale and zone.
 INSTANTS = ("expires_at", "ends_at")
-DATES = ("expires_on", "period_start", "period_end")
+DATES = ("expires_on", "period_start", "period_end", "starts_on", "ends_on")
 FOOTER = N_(
     "You get this email because you work with Workforce. Choose which emails you get: %(url)s"
 )

@@ -17,7 +17,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the portal: blueprint, cookie session settings, translations in templates."""
-    from workforce.portal import checkins, pages, signin, work  # noqa: F401 - registers views
+    from workforce.portal import checkins, leave, pages, signin, work  # noqa: F401 - registers views
     from workforce.portal.web import (
         PortalSessionInterface,
         bp,

@@ -316,6 +316,20 @@ def notification_text(notification: Notification) -> tuple[str, str | None]:
             when=_when(p.get("starts_at")),
         )
         return text, "portal.schedule"
+    if kind == "time_off.approved":
+        text = _(
+            "Your time off from %(start)s to %(end)s is approved.",
+            start=_day(p.get("starts_on")),
+            end=_day(p.get("ends_on")),
+        )
+        return text, "portal.time_off_page"
+    if kind == "time_off.rejected":
+        text = _(
+            "Your time off from %(start)s to %(end)s was not approved.",
+            start=_day(p.get("starts_on")),
+            end=_day(p.get("ends_on")),
+        )
+        return text, "portal.time_off_page"
     if kind == "shift.cancelled":
         text = _("Your shift of %(when)s was cancelled.", when=_when(p.get("starts_at")))
         return text, "portal.schedule"

@@ -7,6 +7,13 @@
    country (:mod:`workforce.scheduling.hour_limits`): ``overlap`` (never overridable), then the
    hour rules ``rest_too_short``, ``shift_too_long`` and ``weekly_hours_exceeded``, which ops
    may override with an ``override_reason``; the override is stored and audited.
+3. approved time off (:mod:`workforce.scheduling.time_off`): a candidate touching its local
+   dates is a 409 ``on_leave``. Never overridable. (Checked for all candidates at once, in
+   one query, before the per-candidate checks.)
+4. the contractor's weekly availability (:mod:`workforce.scheduling.availability`): a
+   candidate outside their windows is a 409 ``outside_availability``, which ops override
+   with an ``override_reason`` exactly like the hour rules (reported after the rules' own
+   breaches, in the same ``breaches`` list).
 
 Rules compare *planned* times of scheduled, in-progress and completed shifts; cancelled
 and missed shifts do not count.
@@ -30,6 +37,11 @@ from workforce.contractors.models import Contractor
 from workforce.eligibility import check as eligibility
 from workforce.errors import Conflict, InvalidInput
 from workforce.queues.models import Queue
+from workforce.scheduling.availability import (
+    OUTSIDE_AVAILABILITY,
+    availability_breaches,
+    get_windows,
+)
 from workforce.scheduling.hour_limits import limits_for
 from workforce.scheduling.patterns import MAX_DURATION
 from workforce.scheduling.rules import (
@@ -39,6 +51,7 @@ from workforce.scheduling.rules import (
     is_hour_rule,
     raise_breaches,
 )
+from workforce.scheduling.time_off import require_not_on_leave
 from workforce.shifts.models import Shift
 from workforce.timeutil import load_zone, require_aware
 
@@ -47,7 +60,9 @@ __all__ = [
     "EARLIEST",
     "LATEST",
     "MAX_SHIFT",
+    "OVERRIDABLE",
     "enforce",
+    "is_overridable",
     "lock_contractor",
     "override_summary",
     "require_queue",
@@ -67,6 +82,13 @@ MAX_SHIFT = MAX_DURATION
 #: arithmetic near year 1 or 9999 would overflow).
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+#: What an ``override_reason`` lifts: the hour rules and availability.
+OVERRIDABLE = frozenset({OUTSIDE_AVAILABILITY})
+
+
+def is_overridable(code: str) -> bool:
+    """True for a breach ops may plan through with a reason."""
+    return is_hour_rule(code) or code in OVERRIDABLE
 
 
 def require_queue(session: Session, queue_id: int) -> Queue:
@@ -148,12 +170,15 @@ def enforce(
 ) -> list[str]:
     """Check each candidate (and the earlier ones among them) or raise a 409.
 
-    Returns the hour rules that ``override_reason`` overrode (empty when none broke).
+    Returns the rules that ``override_reason`` overrode (empty when none broke): hour rules
+    and ``outside_availability``.
     """
     if not candidates:
         return []
     tz = load_zone(contractor.timezone)
     limits = _limits(contractor)
+    windows = get_windows(session, contractor.id)
+    require_not_on_leave(session, contractor, list(candidates), tz)
     known = _existing(
         session,
         contractor.id,
@@ -169,13 +194,18 @@ def enforce(
             if other.start < candidate.end + RULE_WINDOW
             and other.end > candidate.start - RULE_WINDOW
         ]
-        breaches = check_shift(candidate, near, tz, limits)
+        breaches = [
+            *check_shift(candidate, near, tz, limits),
+            *availability_breaches(candidate, windows, tz),
+        ]
         try:
-            raise_breaches(breaches, override_hour_rules=bool(override_reason))
+            raise_breaches(
+                [b for b in breaches if not (override_reason and is_overridable(b.code))]
+            )
         except Conflict as conflict:
             conflict.extra["starts_at"] = candidate.start.isoformat()
             raise
-        overridden.update(b.code for b in breaches if is_hour_rule(b.code))
+        overridden.update(b.code for b in breaches if is_overridable(b.code))
         known.append(candidate)
     return sorted(overridden)
 

@@ -12,6 +12,7 @@ from workforce.harm import ROTATED_TIER
 from workforce.notifications.services import notify_once
 from workforce.queues.models import Queue
 from workforce.rotations.models import Rotation
+from workforce.scheduling.needs_cover import release_for_cover
 from workforce.shifts.models import Shift
 from workforce.signals import rotation_started
 
@@ -58,30 +59,31 @@ def move_shifts(session: Session, rotation: Rotation) -> tuple[int, int]:
             shift.queue_id = fallback.id
             shift.sequence += 1
             moved += 1
-            action, summary = "reassigned", {**base, "fallback_queue_id": fallback.id}
+            summary = {
+                "contractor_id": rotation.contractor_id,
+                **base,
+                "fallback_queue_id": fallback.id,
+            }
+            session.flush()
+            audit.record(session, "shift.rotation_reassigned", "shift", shift.id, summary)
+            for audience in ("contractor", "ops"):
+                notify_once(
+                    session,
+                    kind="shift.reassigned",
+                    audience=audience,
+                    dedupe_key=f"rotation:{rotation.id}:shift:{shift.id}:reassigned:{audience}",
+                    payload={**summary, "needs_cover": False},
+                    contractor_id=rotation.contractor_id,
+                )
         else:
-            shift.status = "cancelled"
-            shift.needs_cover = True
-            shift.cancel_reason = f"rotation {rotation.id} ({rotation.reason})"
-            shift.sequence += 1
             cancelled += 1
-            action, summary = "cancelled", base
-        session.flush()
-        audit.record(
-            session,
-            f"shift.rotation_{action}",
-            "shift",
-            shift.id,
-            {"contractor_id": rotation.contractor_id, **summary},
-        )
-        for audience in ("contractor", "ops"):
-            notify_once(
+            release_for_cover(
                 session,
-                kind=f"shift.{action}",
-                audience=audience,
-                dedupe_key=f"rotation:{rotation.id}:shift:{shift.id}:{action}:{audience}",
-                payload={**summary, "needs_cover": action == "cancelled"},
-                contractor_id=rotation.contractor_id,
+                shift,
+                cause=f"rotation {rotation.id} ({rotation.reason})",
+                action="shift.rotation_cancelled",
+                summary={"contractor_id": rotation.contractor_id, **base},
+                dedupe_prefix=f"rotation:{rotation.id}",
             )
     rotation.shifts_reassigned += moved
     rotation.shifts_cancelled += cancelled

@@ -1,0 +1,189 @@
+"""A contractor's weekly availability: windows in their local wall time.
+
+A window is ``{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}`` (0 = Monday), with
+``start < end`` on the same local day; ``"24:00"`` is the midnight that ends the day. An
+overnight window is written as two: Monday 22:00–24:00 and Tuesday 00:00–06:00; windows
+that touch join, so a shift from Monday 22:00 to Tuesday 06:00 lies inside them. Windows of
+one weekday may touch but not overlap, and a contractor has at most :data:`MAX_WINDOWS`.
+
+A contractor without windows is available at any time. A shift lies inside the windows
+when every instant of it falls in some window, each window placed on the local dates the
+shift crosses and turned into UTC on that date: 09:00–17:00 stays 09:00–17:00 local in a
+DST week (eight real hours; a window spanning the change itself is an hour shorter or
+longer). Outside → :data:`OUTSIDE_AVAILABILITY`, which ops may override with a reason
+(:mod:`workforce.scheduling.enforcement`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from workforce import audit
+from workforce.errors import InvalidInput
+from workforce.scheduling.models import AvailabilityWindow
+from workforce.scheduling.patterns import local_to_utc
+from workforce.scheduling.rules import Interval, RuleBreach
+
+__all__ = [
+    "MAX_WINDOWS",
+    "OUTSIDE_AVAILABILITY",
+    "Window",
+    "availability_breaches",
+    "get_windows",
+    "set_windows",
+]
+
+OUTSIDE_AVAILABILITY = "outside_availability"
+#: At most this many windows per contractor (four a day).
+MAX_WINDOWS = 28
+_DAY = 24 * 60
+_HHMM = re.compile(r"([0-9]{2}):([0-9]{2})")
+
+
+@dataclass(frozen=True, order=True)
+class Window:
+    """``[start_minute, end_minute)`` minutes from local midnight of ``weekday``."""
+
+    weekday: int
+    start_minute: int
+    end_minute: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "weekday": self.weekday,
+            "start": _hhmm(self.start_minute),
+            "end": _hhmm(self.end_minute),
+        }
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _minute(text: str, field: str, *, end: bool) -> int:
+    found = _HHMM.fullmatch(text) if isinstance(text, str) else None
+    if found is None:
+        raise InvalidInput.field(field, "must be a local time HH:MM")
+    hours, minutes = int(found.group(1)), int(found.group(2))
+    if end and (hours, minutes) == (24, 0):
+        return _DAY
+    if hours > 23 or minutes > 59:
+        raise InvalidInput.field(field, "must be from 00:00 to 23:59 (or 24:00 as an end)")
+    return hours * 60 + minutes
+
+
+def parse_windows(raw: Sequence[Mapping[str, Any]]) -> list[Window]:
+    """Validate windows as sent (``{"weekday", "start", "end"}``), sorted; 422 naming the
+    field (``windows.<n>.end``) on the first problem."""
+    if len(raw) > MAX_WINDOWS:
+        raise InvalidInput.field("windows", f"at most {MAX_WINDOWS} windows")
+    windows: list[tuple[Window, int]] = []
+    for n, item in enumerate(raw):
+        start = _minute(item["start"], f"windows.{n}.start", end=False)
+        end = _minute(item["end"], f"windows.{n}.end", end=True)
+        if end <= start:
+            raise InvalidInput.field(
+                f"windows.{n}.end",
+                "must be after start; write an overnight window as two (22:00-24:00, then "
+                "00:00-06:00 the next day)",
+            )
+        windows.append((Window(item["weekday"], start, end), n))
+    windows.sort()
+    for (a, _), (b, n) in zip(windows, windows[1:], strict=False):
+        if a.weekday == b.weekday and b.start_minute < a.end_minute:
+            raise InvalidInput.field(f"windows.{n}.start", "overlaps another window of the day")
+    return [w for w, _ in windows]
+
+
+def get_windows(session: Session, contractor_id: int) -> list[Window]:
+    rows = session.scalars(
+        select(AvailabilityWindow).where(AvailabilityWindow.contractor_id == contractor_id)
+    ).all()
+    return sorted(Window(r.weekday, r.start_minute, r.end_minute) for r in rows)
+
+
+def set_windows(
+    session: Session, contractor_id: int, raw: Sequence[Mapping[str, Any]]
+) -> list[Window]:
+    """Replace the contractor's windows (an empty list: available at any time). Existing
+    shifts are not checked again; the windows apply to shifts planned or moved from now."""
+    windows = parse_windows(raw)
+    session.execute(
+        delete(AvailabilityWindow).where(AvailabilityWindow.contractor_id == contractor_id)
+    )
+    session.add_all(
+        AvailabilityWindow(
+            contractor_id=contractor_id,
+            weekday=w.weekday,
+            start_minute=w.start_minute,
+            end_minute=w.end_minute,
+        )
+        for w in windows
+    )
+    session.flush()
+    audit.record(
+        session,
+        "availability.set",
+        "contractor",
+        contractor_id,
+        {"windows": [w.as_dict() for w in windows]},
+    )
+    return windows
+
+
+def _instances(
+    windows: Sequence[Window], first: dt.date, last: dt.date, tz: dt.tzinfo
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Each window placed on each local date from ``first`` to ``last``, in UTC, merged."""
+    placed: list[tuple[dt.datetime, dt.datetime]] = []
+    day = first
+    while day <= last:
+        midnight = dt.datetime.combine(day, dt.time())
+        for w in windows:
+            if w.weekday == day.weekday():
+                placed.append(
+                    (
+                        local_to_utc(midnight + dt.timedelta(minutes=w.start_minute), tz),
+                        local_to_utc(midnight + dt.timedelta(minutes=w.end_minute), tz),
+                    )
+                )
+        day += dt.timedelta(days=1)
+    merged: list[tuple[dt.datetime, dt.datetime]] = []
+    for start, end in sorted(placed):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def is_inside(candidate: Interval, windows: Sequence[Window], tz: dt.tzinfo) -> bool:
+    """True when no windows are set or every instant of the candidate lies in one."""
+    if not windows:
+        return True
+    start, end = candidate.start.astimezone(dt.UTC), candidate.end.astimezone(dt.UTC)
+    first = start.astimezone(tz).date() - dt.timedelta(days=1)
+    last = end.astimezone(tz).date()
+    return any(lo <= start and end <= hi for lo, hi in _instances(windows, first, last, tz))
+
+
+def availability_breaches(
+    candidate: Interval, windows: Sequence[Window], tz: dt.tzinfo
+) -> list[RuleBreach]:
+    """``[outside_availability]`` when the candidate is not inside the windows, else ``[]``."""
+    if is_inside(candidate, windows, tz):
+        return []
+    return [
+        RuleBreach(
+            OUTSIDE_AVAILABILITY,
+            "The shift lies outside the contractor's weekly availability.",
+            {"availability": [w.as_dict() for w in windows]},
+        )
+    ]
