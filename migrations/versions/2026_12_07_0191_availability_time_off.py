@@ -1,7 +1,7 @@
 """Availability windows and time-off requests (issue 22)
 
 Revision ID: 0191
-Revises: 0181
+Revises: 0193
 Create Date: 2026-12-07 09:00:00
 
 Two new tables of scheduling: ``availability_windows`` (a contractor's weekly windows in
@@ -17,7 +17,7 @@ from alembic import op
 import workforce.db
 
 revision = "0191"
-down_revision = "0181"
+down_revision = "0193"
 branch_labels = None
 depends_on = None
 
