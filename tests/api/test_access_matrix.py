@@ -29,6 +29,7 @@ from workforce.pay.distributions import add_distribution
 from workforce.pay.statement_lifecycle import create_statement
 from workforce.reports.models import ReportRun
 from workforce.rotations.services import start_rotation
+from workforce.scheduling.offers import offer_shift
 from workforce.scheduling.planning import create_shift
 from workforce.wellbeing.checkins import record_check_in
 from workforce.wellbeing.models import Referral
@@ -90,6 +91,15 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/shifts/<shift_id>/correct": "admin ops",
     "POST /api/v1/shift-patterns": "admin ops",
     "GET /api/v1/me/open-shifts": "contractor",
+    "POST /api/v1/me/shifts/<shift_id>/offer": "contractor",
+    "GET /api/v1/me/shift-offers": "contractor",
+    "POST /api/v1/me/shift-offers/<offer_id>/accept": "contractor",
+    "POST /api/v1/me/shift-offers/<offer_id>/withdraw": "contractor",
+    "GET /api/v1/shift-offers": "admin ops",
+    "POST /api/v1/shift-offers/<offer_id>/approve": "admin ops",
+    "POST /api/v1/shift-offers/<offer_id>/reject": "admin ops",
+    "GET /api/v1/shifts/<shift_id>/cover-candidates": "admin ops",
+    "POST /api/v1/shifts/<shift_id>/offer-to": "admin ops",
     "GET /api/v1/contractors/<contractor_id>/schedule": "admin ops compliance contractor",
     "GET /api/v1/me/schedule": "contractor",
     "GET /api/v1/me/calendar": "contractor",
@@ -197,7 +207,7 @@ def test_every_route_has_an_entry_and_declares_exactly_those_roles(app) -> None:
 @pytest.fixture
 def world(app, new_contractor) -> dict[str, int]:
     """Objects that belong to a victim contractor; requests come from someone else."""
-    victim, caller = new_contractor(), new_contractor()
+    victim, caller, colleague = new_contractor(), new_contractor(), new_contractor()
     with app.test_request_context(), db.transaction(app) as session:
         credential = submit_credential(session, victim, {"kind": "license", "code": "RN"})
         queue_id = make_queue(session, slug="safe-queue", name="Safe")
@@ -245,6 +255,8 @@ def world(app, new_contractor) -> dict[str, int]:
                 "ends_at": start + dt.timedelta(hours=8),
             },
         )
+        # offered to a colleague only: the caller may not see or take it
+        offer = offer_shift(session, victim, shift.id, to_contractor_id=colleague)
         rotation = start_rotation(
             session,
             contractor_id=victim,
@@ -262,6 +274,7 @@ def world(app, new_contractor) -> dict[str, int]:
             "notification_id": notification,
             "delivery_id": delivery.id,
             "shift_id": shift.id,
+            "offer_id": offer.id,
             "distribution_id": distribution.id,
             "statement_id": statement.id,
             "check_in_id": check_in.id,
@@ -308,7 +321,9 @@ def test_each_role_gets_exactly_what_the_matrix_allows(
             continue
         assert response.status_code != 403, f"{role} {key} was refused"
         # (claiming someone else's shift is a 409 shift_taken: that is what a race loser sees)
-        if role == "contractor" and re.search(r"<(contractor|credential|shift|token)_id>", path):
+        if role == "contractor" and re.search(
+            r"<(contractor|credential|shift|token|offer)_id>", path
+        ):
             expected = 409 if path.endswith("/claim") else 404
             assert response.status_code == expected, f"contractor reached another's object: {key}"
         if (
