@@ -303,3 +303,32 @@ def test_auto_approve_policy_moves_at_acceptance(app, client, ops, pair) -> None
     assert taken.status_code == 200, taken.json
     assert (taken.json["status"], taken.json["decided_by"]) == ("approved", "policy")
     assert holder(client, ops, pair["shift"]["id"]) == pair["taker"]
+
+
+def test_concurrent_takers_one_wins(app, client, pair, new_contractor, as_role) -> None:
+    """Threads, each with its own client and connection, accept at the same moment: the
+    same offer (conditional update), or offers of the same shift sent to several people
+    (the unique partial index on accepted offers); exactly one is accepted."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workforce.scheduling.models import ShiftOffer
+
+    takers = [new_contractor() for _ in range(4)]
+    tokens = [as_role("contractor", t) for t in takers]
+    shared = offer(client, pair["g"], pair["shift"]["id"]).json
+    barrier = threading.Barrier(len(tokens))
+
+    def take(headers: dict[str, str]) -> tuple[int, str]:
+        mine = app.test_client()
+        barrier.wait()
+        response = mine.post(f"{API}/me/shift-offers/{shared['id']}/accept", headers=headers)
+        return response.status_code, (response.json or {}).get("code", "")
+
+    with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
+        results = list(pool.map(take, tokens))
+    assert sorted(s for s, _ in results) == [200] + [409] * (len(tokens) - 1)
+    assert {c for s, c in results if s == 409} == {"offer_taken"}
+    with db.get_db(app).reader() as session:
+        accepted = session.scalars(select(ShiftOffer).where(ShiftOffer.status == "accepted")).all()
+    assert len(accepted) == 1 and accepted[0].taker_id in takers

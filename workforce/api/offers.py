@@ -120,7 +120,9 @@ class CandidateSchema(ma.Schema):
     tier3_minutes_7d = ma.fields.Integer(
         metadata={"description": "tier-3 exposure minutes, 7 local days to the shift's day"}
     )
-    hours_this_week = ma.fields.Float(metadata={"description": "planned in the shift's week"})
+    hours_this_week = ma.fields.Float(
+        metadata={"description": "hours planned in the 7 days before the shift starts"}
+    )
     night_minutes = ma.fields.Integer(
         metadata={"description": "minutes of the shift in their local night (22:00-06:00)"}
     )

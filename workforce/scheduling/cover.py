@@ -10,14 +10,18 @@ with a fixed number of queries instead of a handful per person:
 3. active rotations at the shift's start, for tier >= 2 queues (one query);
 4. exposure standings at the shift's start, for tier >= 1 queues
    (:func:`workforce.exposure.standing.standings`: two queries);
-5. everyone's counted shifts around the shift (one query), then the hour rules of
-   :func:`workforce.scheduling.rules.check_shift` in memory, with each country's limits.
+5. the hour rules of :func:`workforce.scheduling.rules.check_shift`, with each country's
+   limits, against the counted shifts around the shift (three queries).
 
 Each stage only looks at who passed the ones before, so the first rule that excludes a
 contractor is the one reported (``?include_excluded=true``).
 
+   Who may break an hour rule is found in SQL first (a shift within rest reach, or more
+   planned hours around the shift than the weekly limit leaves room for); only they are
+   checked one by one.
+
 Ranking: fewest tier-3 (and above) exposure minutes in the 7 local days ending on the
-shift's day, then fewest hours already planned in the shift's local week, then fewest
+shift's day, then fewest hours planned in the 7 days before the shift starts, then fewest
 minutes of the shift falling in their local night (22:00-06:00), then id.
 """
 
@@ -46,7 +50,7 @@ from workforce.scheduling.hour_limits import limits_for
 from workforce.scheduling.queries import get_shift
 from workforce.scheduling.rules import Interval, ShiftLimits, check_shift
 from workforce.shifts.models import Shift
-from workforce.timeutil import load_zone, local_date, local_day_bounds, local_week_start
+from workforce.timeutil import load_zone, local_date
 
 __all__ = ["Candidate", "CoverResult", "cover_candidates"]
 
@@ -197,6 +201,72 @@ def _night_minutes(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> int:
     return total
 
 
+#: The longest rest any country's limits may ask (hour_limits.py caps rest at 48 h).
+REST_REACH = dt.timedelta(hours=48)
+_COUNTED = "('scheduled', 'in_progress', 'completed')"
+
+
+def _seconds_sql(session: Session) -> str:
+    if db.is_postgresql(session):
+        return "EXTRACT(EPOCH FROM (ends_at - starts_at))"
+    return "(julianday(ends_at) - julianday(starts_at)) * 86400.0"
+
+
+def _suspects(
+    session: Session, start: dt.datetime, end: dt.datetime, reach: dt.timedelta, room: float
+) -> set[int]:
+    """Contractors with a counted shift within rest reach of ``[start, end)``, or with more
+    planned seconds in the weeks around it than ``room``."""
+    near = db.driver_rows(
+        session,
+        "SELECT DISTINCT contractor_id FROM shifts WHERE contractor_id IS NOT NULL "
+        f"AND status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi",
+        lo=start - reach,
+        hi=end + REST_REACH,
+    )
+    busy = db.driver_rows(
+        session,
+        f"SELECT contractor_id, SUM({_seconds_sql(session)}) AS seconds FROM shifts "
+        f"WHERE contractor_id IS NOT NULL AND status IN {_COUNTED} "
+        "AND starts_at >= :lo AND starts_at < :hi GROUP BY contractor_id",
+        lo=start - RULE_WINDOW - MAX_SHIFT,
+        hi=end + RULE_WINDOW,
+    )
+    return {row[0] for row in near} | {row[0] for row in busy if float(row[1] or 0) > room}
+
+
+def _planned_seconds(session: Session, lo: dt.datetime, hi: dt.datetime) -> dict[int, float]:
+    """Seconds of counted shifts starting in ``[lo, hi)``, per contractor (the ranking)."""
+    rows = db.driver_rows(
+        session,
+        f"SELECT contractor_id, SUM({_seconds_sql(session)}) AS seconds FROM shifts "
+        f"WHERE contractor_id IS NOT NULL AND status IN {_COUNTED} "
+        "AND starts_at >= :lo AND starts_at < :hi GROUP BY contractor_id",
+        lo=lo,
+        hi=hi,
+    )
+    return {row[0]: float(row[1] or 0) for row in rows}
+
+
+def _shift_rows(
+    session: Session, ids: list[int], lo: dt.datetime, hi: dt.datetime
+) -> list[tuple[int, int, Any, Any]]:
+    """Counted shifts of ``ids`` starting in ``[lo, hi)`` (enforce's window)."""
+    found: list[tuple[int, int, Any, Any]] = []
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk : chunk + 500]
+        rows = session.execute(
+            select(Shift.contractor_id, Shift.id, Shift.starts_at, Shift.ends_at).where(
+                Shift.contractor_id.in_(part),
+                Shift.status.in_(COUNTED_STATUSES),
+                Shift.starts_at >= lo,
+                Shift.starts_at < hi,
+            )
+        ).all()
+        found.extend((r[0], r[1], r[2], r[3]) for r in rows)
+    return found
+
+
 def cover_candidates(session: Session, shift_id: int) -> CoverResult:
     """Everyone who may take shift ``shift_id`` under every rule, ranked, and the others
     with the rules that exclude them (module docstring)."""
@@ -283,52 +353,66 @@ def cover_candidates(session: Session, shift_id: int) -> CoverResult:
                 candidate.exclude(*reasons)
             else:
                 candidate.qualifies.append("exposure_budget")
-    # stage 5: hour rules against everyone's shifts around this one
+    # stage 5: hour rules. Who may break one is found in SQL: a counted shift within rest
+    # reach of this one (overlap, rest), or more planned hours in the weeks around it than
+    # the weekly limit leaves room for; only those are checked one by one, with every
+    # shift around them (enforce's window).
     ids = alive()
-    near: dict[int, list[Interval]] = defaultdict(list)
-    if ids:
-        for contractor_id, shift_id_, s_start, s_end in db.driver_rows(
-            session,
-            "SELECT contractor_id, id, starts_at, ends_at FROM shifts "
-            "WHERE starts_at >= :lo AND starts_at < :hi AND status IN "
-            "('scheduled', 'in_progress', 'completed') AND contractor_id IS NOT NULL",
-            lo=start - RULE_WINDOW - MAX_SHIFT,
-            hi=end + RULE_WINDOW,
-        ):
-            near[contractor_id].append(
-                Interval(db.instant_value(s_start), db.instant_value(s_end), shift_id_)
-            )
-    assert set(COUNTED_STATUSES) == {"scheduled", "in_progress", "completed"}
     settings = _settings()
     limits: dict[str, ShiftLimits] = {}
-    weeks: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    for pid in ids:
+        country = people[pid].country
+        if country not in limits:
+            limits[country] = limits_for(country, settings)
+    reach = REST_REACH + MAX_SHIFT
+    room = min((lim.weekly_hours for lim in limits.values()), default=0) * 3600 - shift_seconds
+    suspects = _suspects(session, start, end, reach, room) if ids else set()
+    recent = _planned_seconds(session, start - dt.timedelta(days=7), start) if ids else {}
+    wide: dict[int, list[Interval]] = defaultdict(list)
+    checked = [pid for pid in ids if pid in suspects]
+    if checked:
+        for contractor_id, shift_id_, s_start, s_end in _shift_rows(
+            session, checked, start - RULE_WINDOW - MAX_SHIFT, end + RULE_WINDOW
+        ):
+            wide[contractor_id].append(
+                Interval(db.instant_value(s_start), db.instant_value(s_end), shift_id_)
+            )
     candidate_interval = Interval(start, end, shift.id)
+    alone: dict[tuple[str, str], list[str]] = {}
+    night: dict[str, int] = {}
     for pid in ids:
         person = people[pid]
         candidate = result[pid]
-        tz = load_zone(person.timezone)
-        country_limits = limits.get(person.country)
-        if country_limits is None:
-            country_limits = limits[person.country] = limits_for(person.country, settings)
-        theirs = near.get(pid, [])
-        breaches = check_shift(candidate_interval, theirs, tz, country_limits)
-        if breaches:
-            candidate.exclude(*dict.fromkeys(b.code for b in breaches))
+        if pid in suspects:
+            breaches = check_shift(
+                candidate_interval,
+                wide.get(pid, []),
+                load_zone(person.timezone),
+                limits[person.country],
+            )
+            codes = list(dict.fromkeys(b.code for b in breaches))
+        else:  # nothing near: only the shift's own length can break a rule
+            key = (person.country, person.timezone)
+            if key not in alone:
+                alone[key] = [
+                    b.code
+                    for b in check_shift(
+                        candidate_interval,
+                        [],
+                        load_zone(person.timezone),
+                        limits[person.country],
+                    )
+                ]
+            codes = alone[key]
+        if codes:
+            candidate.exclude(*codes)
             continue
         candidate.qualifies.extend(["no_overlap", "rest", "shift_length", "weekly_hours"])
-        week = weeks.get(person.timezone)
-        if week is None:
-            monday = local_week_start(local_date(start, tz))
-            week = weeks[person.timezone] = (
-                local_day_bounds(monday, tz)[0],
-                local_day_bounds(monday + dt.timedelta(days=6), tz)[1],
-            )
-        seconds = sum(
-            max(0.0, (min(i.end, week[1]) - max(i.start, week[0])).total_seconds()) for i in theirs
-        )
-        candidate.hours_this_week = round(seconds / 3600, 2)
-        candidate.night_minutes = _night_minutes(start, end, tz)
-        candidate.local_start = start.astimezone(tz)
+        candidate.hours_this_week = round(recent.get(pid, 0) / 3600, 2)
+        if person.timezone not in night:
+            night[person.timezone] = _night_minutes(start, end, load_zone(person.timezone))
+        candidate.night_minutes = night[person.timezone]
+        candidate.local_start = start.astimezone(load_zone(person.timezone))
     eligible = sorted((c for c in result.values() if c.eligible), key=lambda c: c.rank_key)
     excluded = [c for c in result.values() if not c.eligible]
     return CoverResult(shift, queue, eligible, excluded)
