@@ -195,19 +195,27 @@ def test_the_exposure_budget_is_projected_over_the_shift(
         headers=ops,
     )
     assert shift.status_code == 201, shift.json
-    made = offer(client, as_role("contractor", giver), shift.json["id"]).json
+    g = as_role("contractor", giver)
+    made = offer(client, g, shift.json["id"]).json
     t = as_role("contractor", taker)
     assert [o["id"] for o in client.get(f"{API}/me/shift-offers", headers=t).json["items"]] == [
         made["id"]
     ]
-    # 90 minutes of tier-3 work the same local day, before the shift: 90 + 180 > 240
+    assert accept(client, t, made["id"]).status_code == 200
+    # then 90 minutes of tier-3 work the same local day, before the shift: 90 + 180 > 240
     token = ingest_token(app)
     earlier = start - dt.timedelta(hours=2)
     ingest_now(app, token, [event("e1", taker, earlier, 90 * 60)], start)
-    assert client.get(f"{API}/me/shift-offers", headers=t).json["items"] == []
-    refused = accept(client, t, made["id"])
+    refused = approve(client, ops, made["id"])
     assert (refused.status_code, refused.json["code"]) == (409, "daily_limit")
-    assert refused.json["daily_cap_minutes"] == 240
+    assert (refused.json["daily_cap_minutes"], refused.json["used_minutes"]) == (240, 90)
+    assert holder(client, ops, shift.json["id"]) == giver
+    # offered again: not listed for the taker, and refused at acceptance
+    client.post(f"{API}/shift-offers/{made['id']}/reject", headers=ops)
+    again = offer(client, g, shift.json["id"]).json
+    assert client.get(f"{API}/me/shift-offers", headers=t).json["items"] == []
+    refused = accept(client, t, again["id"])
+    assert (refused.status_code, refused.json["code"]) == (409, "daily_limit")
 
 
 def test_swap_is_all_or_nothing(app, client, ops, pair, plan) -> None:

@@ -302,7 +302,7 @@ def accept_offer(
         raise Conflict("another contractor took the offer first", code="offer_taken")
     session.refresh(offer)
     # the other offers of the shift (ops offered it to several) are over
-    session.execute(
+    ended = session.scalars(
         update(ShiftOffer)
         .where(
             ShiftOffer.shift_id == offer.shift_id,
@@ -310,8 +310,9 @@ def accept_offer(
             ShiftOffer.id != offer.id,
         )
         .values(status="withdrawn", updated_at=now)
+        .returning(ShiftOffer.id)
         .execution_options(synchronize_session="fetch")
-    )
+    ).all()
     if swap_shift_id is not None:
         back = ShiftOffer(
             shift_id=swap_shift_id,
@@ -336,7 +337,11 @@ def accept_offer(
         "shift_offer.accept",
         "shift_offer",
         offer.id,
-        {"taker_id": contractor_id, "swap_offer_id": offer.swap_offer_id},
+        {
+            "taker_id": contractor_id,
+            "swap_offer_id": offer.swap_offer_id,
+            "withdrawn_offer_ids": sorted(ended),
+        },
     )
     for each in offers:
         _notify(session, each, "accepted", [each.from_contractor_id, each.taker_id])
