@@ -340,3 +340,13 @@ def test_concurrent_takers_one_wins(app, client, pair, new_contractor, as_role) 
     with db.get_db(app).reader() as session:
         accepted = session.scalars(select(ShiftOffer).where(ShiftOffer.status == "accepted")).all()
     assert len(accepted) == 1 and accepted[0].taker_id in takers
+
+
+def test_weekly_hours_are_checked_at_approval(app, client, ops, pair) -> None:
+    made = offer(client, pair["g"], pair["shift"]["id"]).json
+    assert accept(client, pair["t"], made["id"]).status_code == 200
+    # the country's weekly limit falls below the 6-hour shift before ops approve
+    app.config["SHIFT_LIMITS"] = {"KE": {"weekly_hours": 5}}
+    refused = approve(client, ops, made["id"])
+    assert (refused.status_code, refused.json["code"]) == (409, "weekly_hours_exceeded")
+    assert holder(client, ops, pair["shift"]["id"]) == pair["giver"]
