@@ -23,6 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import cover  # noqa: E402
 import delivery  # noqa: E402
 import eligibility  # noqa: E402
 import ingest  # noqa: E402
@@ -39,6 +40,7 @@ BENCHES = {
     ),
     "report": (report, [], ["--contractors", "1000", "--events", "300000", "--repeat", "3"]),
     "delivery": (delivery, [], ["--writes", "100"]),
+    "cover": (cover, [], ["--contractors", "1000", "--runs", "3", "--sample", "100"]),
     "simulate": (
         simulate,
         [],

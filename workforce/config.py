@@ -88,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
     #: e.g. {"default": {"weekly_hours": 45}, "FR": {"max_shift_hours": 10}}; see
     #: workforce/scheduling/limits.py.
     "SHIFT_LIMITS": {},
+    #: Shift offers (docs/offers.md): true approves a swap or drop as soon as it is
+    #: accepted and every rule holds for the taker; false (default) waits for ops.
+    "SHIFT_OFFERS_AUTO_APPROVE": False,
     #: Days a check-in's answers are kept; then a job deletes them and keeps the score.
     "CHECKIN_RETENTION_DAYS": 365,
     #: Days raw exposure events are kept (the roll-ups keep their totals); 0 keeps them.

@@ -31,6 +31,7 @@ from workforce.pay.statement_lifecycle import create_statement
 from workforce.reports.models import ReportRun
 from workforce.rotations.services import start_rotation
 from workforce.scheduling import time_off
+from workforce.scheduling.offers import offer_shift
 from workforce.scheduling.planning import create_pattern, create_shift
 from workforce.wellbeing.checkins import record_check_in
 from workforce.wellbeing.models import Referral
@@ -108,6 +109,15 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/time-off": "admin ops compliance",
     "POST /api/v1/time-off/<time_off_id>/approve": "admin ops",
     "POST /api/v1/time-off/<time_off_id>/reject": "admin ops",
+    "POST /api/v1/me/shifts/<shift_id>/offer": "contractor",
+    "GET /api/v1/me/shift-offers": "contractor",
+    "POST /api/v1/me/shift-offers/<offer_id>/accept": "contractor",
+    "POST /api/v1/me/shift-offers/<offer_id>/withdraw": "contractor",
+    "GET /api/v1/shift-offers": "admin ops",
+    "POST /api/v1/shift-offers/<offer_id>/approve": "admin ops",
+    "POST /api/v1/shift-offers/<offer_id>/reject": "admin ops",
+    "GET /api/v1/shifts/<shift_id>/cover-candidates": "admin ops",
+    "POST /api/v1/shifts/<shift_id>/offer-to": "admin ops",
     "GET /api/v1/contractors/<contractor_id>/schedule": "admin ops compliance contractor",
     "GET /api/v1/me/schedule": "contractor",
     "GET /api/v1/me/calendar": "contractor",
@@ -215,7 +225,7 @@ def test_every_route_has_an_entry_and_declares_exactly_those_roles(app) -> None:
 @pytest.fixture
 def world(app, new_contractor) -> dict[str, int]:
     """Objects that belong to a victim contractor; requests come from someone else."""
-    victim, caller = new_contractor(), new_contractor()
+    victim, caller, colleague = new_contractor(), new_contractor(), new_contractor()
     with app.test_request_context(), db.transaction(app) as session:
         credential = submit_credential(session, victim, {"kind": "license", "code": "RN"})
         queue_id = make_queue(session, slug="safe-queue", name="Safe")
@@ -276,6 +286,8 @@ def world(app, new_contractor) -> dict[str, int]:
                 "until": later + dt.timedelta(days=13),
             },
         )
+        # offered to a colleague only: the caller may not see or take it
+        offer = offer_shift(session, victim, shift.id, to_contractor_id=colleague)
         rotation = start_rotation(
             session,
             contractor_id=victim,
@@ -300,6 +312,7 @@ def world(app, new_contractor) -> dict[str, int]:
             "delivery_id": delivery.id,
             "shift_id": shift.id,
             "pattern_id": pattern.id,
+            "offer_id": offer.id,
             "distribution_id": distribution.id,
             "statement_id": statement.id,
             "check_in_id": check_in.id,
@@ -346,7 +359,9 @@ def test_each_role_gets_exactly_what_the_matrix_allows(
             continue
         assert response.status_code != 403, f"{role} {key} was refused"
         # (claiming someone else's shift is a 409 shift_taken: that is what a race loser sees)
-        if role == "contractor" and re.search(r"<(contractor|credential|shift|token)_id>", path):
+        if role == "contractor" and re.search(
+            r"<(contractor|credential|shift|token|offer)_id>", path
+        ):
             expected = 409 if path.endswith("/claim") else 404
             assert response.status_code == expected, f"contractor reached another's object: {key}"
         if (

@@ -163,7 +163,10 @@ def test_every_contractor_kind_renders_in_every_language(app, new_contractor, lo
     }
     for kind in CONTRACTOR_TEXTS:
         notice(app, kind, cid, **payload)
-    assert deliver(app)["delivered"] == len(CONTRACTOR_TEXTS)
+    delivered = 0
+    while sent := deliver(app).get("delivered", 0):  # a run sends at most a batch
+        delivered += sent
+    assert delivered == len(CONTRACTOR_TEXTS)
     for eml in Path(app.config["MAIL_DIR"]).glob("*.eml"):
         message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
         text, rich = parts(message)

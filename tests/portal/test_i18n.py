@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from sqlalchemy import update
 
-from tests.factories import make_queue, make_shift
+from tests.factories import make_contractor, make_queue, make_shift
 from tests.portal.conftest import accept, csrf_from, post_form, sign_in, text_of
 from workforce import db
 from workforce import translation as i18n
@@ -24,6 +24,7 @@ from workforce.contractors.models import Credential
 from workforce.notifications.services import notify_once
 from workforce.portal.web import use_language
 from workforce.rotations.services import start_rotation
+from workforce.scheduling.offers import offer_shift
 from workforce.translation import LANGUAGES, TRANSLATIONS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,6 +125,13 @@ def work_pages(app, user) -> dict[str, str]:
         for days, status in ((0, "scheduled"), (1, "cancelled"), (2, "completed")):
             starts = now + dt.timedelta(days=days)
             make_shift(session, user.id, queue, starts, hours=2, status=status)
+        # shift offers: one of theirs on offer, a colleague's offered to them
+        plain = make_queue(session, slug="plain")
+        colleague = make_contractor(session)
+        mine = make_shift(session, user.id, plain, now + dt.timedelta(days=3), hours=2)
+        offer_shift(session, user.id, mine)
+        theirs = make_shift(session, colleague, plain, now + dt.timedelta(days=4), hours=2)
+        offer_shift(session, colleague, theirs, to_contractor_id=user.id, reason="x")
         rotation = start_rotation(
             session,
             contractor_id=user.id,
@@ -141,6 +149,7 @@ def work_pages(app, user) -> dict[str, str]:
             ),
             ("credential.expired", {"code": "RN", "expires_on": "2026-01-31"}),
             ("shift.cancelled", {"starts_at": now.isoformat()}),
+            ("shift_offer.approved", {"starts_at": now.isoformat()}),
         ):
             notify_once(
                 session,
@@ -161,6 +170,7 @@ def work_pages(app, user) -> dict[str, str]:
             ("pay", "pay"),
             ("notifications", "notifications"),
             ("calendar", "calendar"),
+            ("shift offers", "offers"),
         )
     }
     pages["review error"] = post_form(
@@ -248,7 +258,7 @@ def every_page(app, client, ops, invite, new_contractor, portal_user):
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_every_page_renders_in_the_language(every_page, lang: str) -> None:
     pages = every_page(lang)
-    assert len(pages) == 27
+    assert len(pages) == 28
     for name, html in pages.items():
         assert f'<html lang="{lang}">' in html, (lang, name)
         if lang != "en":

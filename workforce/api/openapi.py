@@ -94,6 +94,14 @@ PROBLEM_CODES: dict[str, tuple[int, str]] = {
     "already_clocked_in": (409, "the contractor already clocked in"),
     "clock_in_too_early": (409, "too early to clock in to this shift"),
     "not_clocked_in": (409, "the contractor has not clocked in"),
+    # shift offers
+    "daily_limit": (409, "the shift would take the taker past a daily exposure cap"),
+    "offer_exists": (409, "the shift is already on offer"),
+    "own_offer": (409, "a contractor cannot take their own offer"),
+    "offer_taken": (409, "another contractor took the offer (or the shift) first"),
+    "offer_stale": (409, "the shift changed hands or status since it was offered"),
+    "offer_not_accepted": (409, "only an open or accepted offer can be decided"),
+    "offer_not_live": (409, "the offer was already approved, rejected or withdrawn"),
     # wellbeing
     "referral_closed": (409, "the referral is closed"),
     # pay

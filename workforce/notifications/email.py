@@ -91,6 +91,32 @@ CONTRACTOR_TEXTS: dict[str, tuple[str, str]] = {
         N_("Your shift was cancelled"),
         N_("One of your shifts was cancelled. Your schedule in the portal shows the details."),
     ),
+    "shift_offer.offered": (
+        N_("A shift is offered to you"),
+        N_(
+            "A shift was offered to you. The shift offers page of the portal shows it; take "
+            "it there if you want it."
+        ),
+    ),
+    "shift_offer.accepted": (
+        N_("A shift offer was taken"),
+        N_(
+            "A shift offer you are part of was taken. The shift stays where it was until "
+            "operations approve the move."
+        ),
+    ),
+    "shift_offer.approved": (
+        N_("A shift offer was approved"),
+        N_("A shift offer you are part of was approved. Your schedule in the portal shows it."),
+    ),
+    "shift_offer.rejected": (
+        N_("A shift offer was declined"),
+        N_("A shift offer you are part of was declined. The shift stays where it was."),
+    ),
+    "shift_offer.withdrawn": (
+        N_("A shift offer was withdrawn"),
+        N_("A shift offer you were part of was withdrawn. The shift stays where it was."),
+    ),
     "rotation.started": (
         N_("You are rotated off high-exposure work"),
         N_(

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 
 from workforce import db
 from workforce.contractors.models import Contractor
-from workforce.errors import Conflict
+from workforce.errors import Conflict, NotFound
 from workforce.exposure.view import exposure_view
 from workforce.holidays import holiday_lookup
 from workforce.http import download
@@ -30,8 +30,9 @@ from workforce.portal.web import page, render
 from workforce.rotations import services as rotation_service
 from workforce.rotations.explain import summary
 from workforce.rotations.models import Rotation
-from workforce.scheduling import feed
+from workforce.scheduling import feed, offers
 from workforce.scheduling import schedule as schedule_service
+from workforce.scheduling.models import LIVE_OFFER_STATUSES
 from workforce.timeutil import load_zone, local_date
 from workforce.translation import N_, current_locale, format_date, format_datetime
 from workforce.translation import gettext as _
@@ -78,6 +79,27 @@ REVIEW_STATUS_LABELS = {
 STATEMENT_KIND_LABELS = {
     "regular": N_("Pay statement"),
     "adjustment": N_("Adjustment"),
+}
+
+OFFER_STATUS_LABELS = {
+    "open": N_("Waiting for a colleague to take it"),
+    "accepted": N_("Taken: waiting for approval by operations"),
+    "approved": N_("Approved"),
+    "rejected": N_("Declined"),
+    "withdrawn": N_("Withdrawn"),
+}
+OFFER_NOTICES = {
+    "shift_offer.offered": N_("A shift of %(when)s is offered to you."),
+    "shift_offer.accepted": N_("The shift offer of %(when)s was taken; it waits for approval."),
+    "shift_offer.approved": N_("The shift offer of %(when)s was approved."),
+    "shift_offer.rejected": N_("The shift offer of %(when)s was declined."),
+    "shift_offer.withdrawn": N_("The shift offer of %(when)s was withdrawn."),
+}
+#: What a refused accept or withdraw tells the contractor, by problem code.
+OFFER_PROBLEMS = {
+    "offer_taken": N_("Someone else took this shift first."),
+    "offer_not_live": N_("This offer is no longer open."),
+    "own_offer": N_("This is your own offer."),
 }
 
 
@@ -130,6 +152,65 @@ def schedule(contractor: Contractor) -> ResponseReturnValue:
         weeks=weeks,
         today=local_date(now, load_zone(contractor.timezone)),
         statuses=SHIFT_STATUS_LABELS,
+    )
+
+
+# --- shift offers ----------------------------------------------------------------------------
+
+
+@page(
+    "/offers",
+    nav=N_("Shift offers"),
+    summary=N_("Shifts colleagues offer that you may take, and the shifts you offered."),
+    order=15,
+    methods=("GET", "POST"),
+)
+def shift_offers(contractor: Contractor) -> ResponseReturnValue:
+    session = db.session()
+    if request.method == "POST":
+        action = request.form.get("action")
+        raw = request.form.get("shift" if action == "offer" else "offer", "")
+        if not (raw.isdigit() and len(raw) < 10) or action not in ("accept", "withdraw", "offer"):
+            flash(_("Choose one of the options and try again."), "warning")
+            return redirect(url_for("portal.shift_offers"), 303)
+        try:
+            if action == "offer":
+                offers.offer_shift(session, contractor.id, int(raw))
+                flash(
+                    _("Your shift is on offer. It stays yours until a move is approved."), "success"
+                )
+            elif action == "accept":
+                offers.accept_offer(session, int(raw), contractor.id)
+                flash(_("You took the shift. Operations will confirm the move."), "success")
+            else:
+                offers.withdraw_offer(session, int(raw), contractor.id)
+                flash(_("Your offer is withdrawn. The shift stays yours."), "success")
+        except NotFound:
+            flash(_("This offer is no longer open."), "warning")
+        except Conflict as conflict:
+            session.rollback()
+            message = OFFER_PROBLEMS.get(conflict.code or "")
+            flash(
+                _(message)
+                if message
+                else _("You may not take this shift: a work rule forbids it."),
+                "warning",
+            )
+        return redirect(url_for("portal.shift_offers"), 303)
+    open_to_me = offers.my_offers(session, contractor.id)
+    mine = session.scalars(
+        offers.offers_query(contractor_id=contractor.id)
+        .where(offers.ShiftOffer.status.in_(LIVE_OFFER_STATUSES))
+        .limit(LIST_LIMIT)
+    ).all()
+    return render(
+        "portal/offers.html",
+        open_to_me=open_to_me,
+        mine=[o for o in mine if o.from_contractor_id == contractor.id],
+        taken=[o for o in mine if o.taker_id == contractor.id],
+        shifts=offers.shifts_of(session, mine),
+        offerable=offers.offerable_shifts(session, contractor.id, LIST_LIMIT),
+        statuses=OFFER_STATUS_LABELS,
     )
 
 
@@ -333,6 +414,8 @@ def notification_text(notification: Notification) -> tuple[str, str | None]:
     if kind == "shift.cancelled":
         text = _("Your shift of %(when)s was cancelled.", when=_when(p.get("starts_at")))
         return text, "portal.schedule"
+    if kind in OFFER_NOTICES:
+        return _(OFFER_NOTICES[kind], when=_when(p.get("starts_at"))), "portal.offers"
     if kind in ("portal.invite", "portal.password_reset"):
         # The link itself is only in the email: a page may be seen over a shoulder.
         return _("We emailed you a link to choose your portal password."), None

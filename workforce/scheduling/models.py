@@ -1,4 +1,5 @@
-"""Scheduling's own tables: calendar feeds, availability windows and time-off requests."""
+"""Scheduling's own tables: calendar feeds (the secret URL a contractor's calendar app
+subscribes to), availability windows, time-off requests and shift offers (swap and drop)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -95,3 +97,55 @@ class TimeOffRequest(Base):
     #: scheduled shifts approval turned into ``needs_cover``
     shifts_released: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+#: open: waiting for a taker; accepted: a taker said yes, ops (or the auto-approve policy)
+#: decide; approved: the shift moved; rejected, withdrawn: it did not (docs/offers.md).
+OFFER_STATUSES = ("open", "accepted", "approved", "rejected", "withdrawn")
+#: An offer still in play (at most one accepted per shift: the unique partial index below).
+LIVE_OFFER_STATUSES = ("open", "accepted")
+
+
+class ShiftOffer(Base):
+    """A contractor offers their shift to a colleague (or anyone eligible), or ops offer a
+    shift to the cover finder's best candidates; the giver keeps it until the move is
+    approved. A swap is two offers accepted together, each pointing
+    at the other through ``swap_offer_id``, approved or refused as one."""
+
+    __tablename__ = "shift_offers"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('open', 'accepted', 'approved', 'rejected', 'withdrawn')",
+            name="status_known",
+        ),
+        # one accepted offer per shift: two takers racing for offers of it meet here
+        Index(
+            "uq_shift_offers_accepted_shift",
+            "shift_id",
+            unique=True,
+            sqlite_where=text("status = 'accepted'"),
+            postgresql_where=text("status = 'accepted'"),
+        ),
+        Index("ix_shift_offers_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    #: Who held the shift when it was offered; None: an open shift ops offered
+    #: (``POST /shifts/{id}/offer-to``).
+    from_contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"), index=True)
+    #: Offered to one colleague only; None: to anyone who may take it.
+    to_contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"))
+    reason: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    #: Who accepted it.
+    taker_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"), index=True)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The other half of a swap.
+    swap_offer_id: Mapped[int | None] = mapped_column(ForeignKey("shift_offers.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: ``ops``, ``admin`` or ``policy`` (auto-approved).
+    decided_by: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,271 @@
+"""The cover finder (issue 22): who may take a shift, ranked, why, and who may not; sending
+the shift to the best candidates; and a property: it never proposes anyone eligibility or
+the shift rules would refuse (nor leaves out anyone they would accept)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import make_contractor, make_queue, make_shift, make_token, post_queue
+from tests.scheduling.conftest import API, soon
+from tests.wellbeing.exposure_helpers import consent, ingest_now, ingest_token
+from tests.wellbeing.exposure_helpers import event as exposure_event
+from workforce import db
+from workforce.contractors.credentials import decide, submit_credential
+from workforce.contractors.models import Contractor
+from workforce.contractors.services import set_consent, set_opt_outs
+from workforce.errors import Conflict
+from workforce.exposure.ingest import ingest
+from workforce.queues.models import Queue
+from workforce.scheduling.cover import cover_candidates
+from workforce.scheduling.enforcement import enforce
+from workforce.scheduling.offers import exposure_budget
+from workforce.scheduling.rules import Interval
+from workforce.shifts.models import Shift
+
+
+def cover(client, ops, shift_id: int, **query: Any):
+    response = client.get(
+        f"{API}/shifts/{shift_id}/cover-candidates", query_string=query, headers=ops
+    )
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_each_excluding_rule_is_named_and_the_rest_ranked(app, client, ops, new_contractor) -> None:
+    gore = post_queue(
+        client,
+        ops,
+        slug="gore",
+        tier=3,
+        categories=["violence_gore"],
+        required_credentials=[{"kind": "license", "code": "RN"}],
+    )
+    names = ("holder", "busy", "fresh", "exposed", "overlap", "rest", "expired", "no_consent")
+    people = {name: new_contractor() for name in names}
+    for name, person in people.items():
+        if name != "no_consent":
+            consent(app, person)
+        with app.test_request_context(), db.transaction(app) as session:
+            credential = submit_credential(
+                session,
+                person,
+                {
+                    "kind": "license",
+                    "code": "RN",
+                    "expires_on": dt.date.today() - dt.timedelta(days=1)
+                    if name == "expired"
+                    else None,
+                },
+            )
+            decide(session, credential.id, "verify", None)
+    start = soon(2, hour=6)  # 09:00-12:00 in Nairobi
+    with db.transaction(app) as session:
+        shift_id = make_shift(session, people["holder"], gore["id"], start, hours=3)
+        make_shift(session, people["overlap"], gore["id"], start + dt.timedelta(hours=1), hours=1)
+        make_shift(session, people["rest"], gore["id"], start - dt.timedelta(hours=6), hours=2)
+    # exposed: 100 tier-3 minutes already on the shift's day: 100 + 180 > 240; busy: an
+    # hour of tier-3 work two days before (ranked after fresh, whose id is higher)
+    token = ingest_token(app)
+    ingest_now(
+        app,
+        token,
+        [
+            exposure_event("x1", people["exposed"], start - dt.timedelta(hours=3), 100 * 60),
+            exposure_event("x2", people["busy"], start - dt.timedelta(days=2), 60 * 60),
+        ],
+        start,
+    )
+    found = cover(client, ops, shift_id, include_excluded="true")
+    ranked = [c["contractor_id"] for c in found["candidates"]]
+    assert ranked == [people["fresh"], people["busy"]]
+    fresh = found["candidates"][0]
+    assert {"credentials", "consent", "no_opt_out", "exposure_budget", "rest"} <= set(
+        fresh["qualifies"]
+    )
+    assert [c["tier3_minutes_7d"] for c in found["candidates"]] == [0, 60]
+    assert fresh["hours_this_week"] == 0 and fresh["local_start"].endswith("+03:00")
+    why = {c["contractor_id"]: c["excluded_by"] for c in found["excluded"]}
+    assert why[people["holder"]] == ["current_holder"]
+    assert why[people["overlap"]] == ["overlap"]
+    assert why[people["rest"]] == ["rest_too_short"]
+    assert why[people["expired"]] == ["credential_expired:RN"]
+    assert why[people["no_consent"]] == ["no_consent"]
+    assert why[people["exposed"]] == ["daily_limit"]
+    assert cover(client, ops, shift_id)["excluded"] == []
+
+
+def test_offer_to_the_top_candidates_first_taker_wins(
+    app, client, ops, as_role, new_contractor, plan
+) -> None:
+    holder = new_contractor()
+    others = [new_contractor() for _ in range(3)]
+    shift = plan(holder, soon(2), hours=6).json
+    sent = client.post(f"{API}/shifts/{shift['id']}/offer-to", json={"top": 2}, headers=ops)
+    assert sent.status_code == 201, sent.json
+    offers = sent.json["items"]
+    assert [o["to_contractor_id"] for o in offers] == others[:2]
+    assert all(o["from_contractor_id"] == holder for o in offers)
+    third = as_role("contractor", others[2])
+    assert client.get(f"{API}/me/shift-offers", headers=third).json["items"] == []
+    first = as_role("contractor", others[1])
+    taken = client.post(f"{API}/me/shift-offers/{offers[1]['id']}/accept", headers=first)
+    assert taken.status_code == 200, taken.json
+    late = client.post(
+        f"{API}/me/shift-offers/{offers[0]['id']}/accept", headers=as_role("contractor", others[0])
+    )
+    assert (late.status_code, late.json["code"]) == (409, "offer_taken")
+    approved = client.post(f"{API}/shift-offers/{offers[1]['id']}/approve", headers=ops)
+    assert approved.status_code == 200, approved.json
+    assert (
+        client.get(f"{API}/shifts/{shift['id']}", headers=ops).json["contractor_id"] == (others[1])
+    )
+    bad = client.post(f"{API}/shifts/{shift['id']}/offer-to", json={"top": 0}, headers=ops)
+    assert bad.status_code == 422 and "top" in bad.json["errors"]
+    assert cover(client, ops, shift["id"])["candidates"][0]["contractor_id"] != others[1]
+
+
+def test_a_shift_left_needing_cover_is_covered_through_an_offer(
+    app, client, ops, as_role, new_contractor
+) -> None:
+    queue = post_queue(client, ops, slug="cover-q")
+    holder, cover_person = new_contractor(), new_contractor()
+    with db.transaction(app) as session:
+        shift_id = make_shift(
+            session, holder, queue["id"], soon(2), hours=4, status="cancelled", needs_cover=True
+        )
+    sent = client.post(f"{API}/shifts/{shift_id}/offer-to", json={"top": 1}, headers=ops).json
+    offer_id = sent["items"][0]["id"]
+    me = as_role("contractor", cover_person)
+    assert client.post(f"{API}/me/shift-offers/{offer_id}/accept", headers=me).status_code == 200
+    assert client.post(f"{API}/shift-offers/{offer_id}/approve", headers=ops).status_code == 200
+    shift = client.get(f"{API}/shifts/{shift_id}", headers=ops).json
+    assert (shift["contractor_id"], shift["status"], shift["needs_cover"]) == (
+        cover_person,
+        "scheduled",
+        False,
+    )
+
+
+def test_unknown_shift_and_parameters(client, ops) -> None:
+    assert client.get(f"{API}/shifts/999999/cover-candidates", headers=ops).status_code == 404
+    bad = client.get(f"{API}/shifts/1/cover-candidates?include=1", headers=ops)
+    assert bad.status_code == 422
+
+
+# --- the property ---------------------------------------------------------------------------
+
+PERSON = st.fixed_dictionaries(
+    {
+        "consent": st.booleans(),
+        "opt_out": st.booleans(),
+        "credential": st.sampled_from(["none", "verified", "expired", "pending"]),
+        "status": st.sampled_from(["active", "active", "active", "suspended"]),
+        "zone": st.sampled_from(["Africa/Nairobi", "America/New_York", "Asia/Manila"]),
+        # other shifts: (hours before (-) or after (+) the candidate's start, length)
+        "shifts": st.lists(st.tuples(st.integers(-60, 60), st.integers(1, 12)), max_size=4),
+        # tier-3 minutes worked before the shift on its day, if any
+        "exposure": st.sampled_from([0, 0, 30, 120, 200, 240]),
+    }
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    people=st.lists(PERSON, min_size=1, max_size=5),
+    tier=st.sampled_from([0, 1, 3]),
+    needs_rn=st.booleans(),
+    hours=st.integers(1, 6),
+)
+def test_the_finder_agrees_with_eligibility_and_the_shift_rules(
+    app, people: list[dict[str, Any]], tier: int, needs_rn: bool, hours: int
+) -> None:
+    start = dt.datetime(2027, 3, 10, 9, tzinfo=dt.UTC)
+    with app.test_request_context():
+        session = db.get_db(app).writer()
+        try:  # each example in its own transaction, rolled back
+            queue_id = make_queue(
+                session,
+                slug="prop",
+                tier=tier,
+                required_credentials=[{"kind": "license", "code": "RN"}] if needs_rn else [],
+            )
+            holder = make_contractor(session)
+            shift_id = make_shift(session, holder, queue_id, start, hours=hours)
+            token = make_token(session, "ingest", name="p").id
+            events, suspended = [], []
+            for n, person in enumerate(people):
+                cid = make_contractor(session, timezone=person["zone"])
+                if person["consent"]:
+                    set_consent(session, cid, True)
+                    session.get_one(Contractor, cid).sensitive_consent_at = dt.datetime(
+                        2026, 1, 1, tzinfo=dt.UTC
+                    )
+                if person["opt_out"]:
+                    set_opt_outs(session, cid, ["violence_gore"])
+                if person["credential"] != "none":
+                    expired = person["credential"] == "expired"
+                    credential = submit_credential(
+                        session,
+                        cid,
+                        {
+                            "kind": "license",
+                            "code": "RN",
+                            "expires_on": dt.date(2027, 1, 1) if expired else None,
+                        },
+                    )
+                    if person["credential"] != "pending":
+                        decide(session, credential.id, "verify", None)
+                for offset, length in person["shifts"]:
+                    make_shift(
+                        session, cid, queue_id, start + dt.timedelta(hours=offset), hours=length
+                    )
+                if person["exposure"]:
+                    events.append(
+                        {
+                            "event_id": f"p{n}",
+                            "contractor_id": cid,
+                            "queue": "prop-gore",
+                            "category": "violence_gore",
+                            "started_at": (
+                                start - dt.timedelta(minutes=5 + person["exposure"])
+                            ).isoformat(),
+                            "duration_seconds": person["exposure"] * 60,
+                        }
+                    )
+                if person["status"] != "active":
+                    suspended.append(cid)
+            if events:
+                make_queue(session, slug="prop-gore", tier=3)
+                ingest(session, token, events, now=start)
+            for cid in suspended:
+                session.get_one(Contractor, cid).status = "suspended"
+            session.flush()
+            found = cover_candidates(session, shift_id)
+            proposed = {c.contractor_id for c in found.candidates}
+            shift = session.get_one(Shift, shift_id)
+            queue = session.get_one(Queue, queue_id)
+            accepted = set()
+            for contractor in session.query(Contractor).where(Contractor.id != holder):
+                try:
+                    interval = Interval(shift.starts_at, shift.ends_at, shift.id)
+                    enforce(session, contractor, queue, [interval], None)
+                    exposure_budget(session, contractor, queue, shift)
+                except Conflict as refused:
+                    event(f"refused: {refused.code}")
+                    continue
+                accepted.add(contractor.id)
+            # never proposes anyone the checks refuse, and leaves out nobody they accept
+            assert proposed == accepted
+            event(f"proposed {len(proposed)} of {len(people)}")
+        finally:
+            session.rollback()
+            session.close()
