@@ -298,6 +298,15 @@ def run(args: argparse.Namespace, layout: str = "partitioned") -> dict[str, Any]
     shares = profile(client, headers, sample)
     fast, slow = validation_comparison(batches[0])
     memory = memory_of_a_big_batch(app, world, rng)
+    sizes = {}
+    if dialect == "postgresql":  # the idempotency keys' share of the raw events' space
+        with db.get_db(app).engine.connect() as conn:
+            for table in ("exposure_events", "exposure_event_keys"):
+                sizes[table] = conn.exec_driver_sql(
+                    "SELECT sum(pg_total_relation_size(relid)) "
+                    "FROM pg_partition_tree(%s::regclass)",
+                    (table,),
+                ).scalar_one()
     dispose(app)
 
     print(f"\n== ingest on {label}: {total:,} events in batches of {args.batch:,} ==")
@@ -314,6 +323,8 @@ def run(args: argparse.Namespace, layout: str = "partitioned") -> dict[str, Any]
         f"marshmallow schema {slow:,.0f} events/s ({fast / slow:.1f}x)"
     )
     print(f"memory: a 5,000-event batch peaks at {memory:.1f} MB beyond its parsed request")
+    for table, size in sizes.items():
+        print(f"space: {table} with its indexes {size / 2**20:.1f} MB")
     return {
         "database": label,
         "events": total,
