@@ -302,10 +302,11 @@ def run(args: argparse.Namespace, layout: str = "partitioned") -> dict[str, Any]
     if dialect == "postgresql":  # the idempotency keys' share of the raw events' space
         with db.get_db(app).engine.connect() as conn:
             for table in ("exposure_events", "exposure_event_keys"):
+                # a plain table has no partition tree: its own size then
                 sizes[table] = conn.exec_driver_sql(
-                    "SELECT sum(pg_total_relation_size(relid)) "
-                    "FROM pg_partition_tree(%s::regclass)",
-                    (table,),
+                    "SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) "
+                    "FROM pg_partition_tree(%s::regclass)), pg_total_relation_size(%s::regclass))",
+                    (table, table),
                 ).scalar_one()
     dispose(app)
 
