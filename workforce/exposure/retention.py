@@ -18,7 +18,7 @@ On PostgreSQL (``exposure_events`` partitioned by month of ``received_at``,
 dropped once its whole month (and the 5 minutes an event may lead) is older than the
 retention age, so an event stays between the age and the age plus a month. The stray rows
 the default partition holds go in batches as before, and the idempotency keys
-(``exposure_event_keys``) of events no longer stored go in batches too (a narrow table).
+(``exposure_event_keys``) of events no longer stored go in batches too.
 """
 
 from __future__ import annotations
