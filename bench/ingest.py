@@ -1,7 +1,7 @@
 """Ingestion throughput: POST /exposure-events (in-process WSGI) against a raw executemany.
 
     python bench/ingest.py [--events 200000] [--batch 1000] [--contractors 2000]
-                           [--database-url URL]
+                           [--database-url URL] [--layout partitioned|plain|both]
 
 Batches of a realistic mix (queues weighted by tier, 20 % of events naming the contractor
 by external_ref, 1 % resent from earlier batches) go through the whole HTTP stack: JSON
@@ -11,6 +11,11 @@ the driver's ``executemany`` (``INSERT ... ON CONFLICT DO NOTHING``, one transac
 batch) into an identical table in the same database: the baseline. Then a profile of where
 the API's time goes, validation against a marshmallow schema, and the memory a 5,000-event
 batch takes beyond its request.
+
+On PostgreSQL ``--layout both`` (the default there) makes the same run twice: on
+``exposure_events`` as migrations leave it (partitioned by month of ``received_at``), then
+on a fresh database where it was swapped for a plain table of the same columns and indexes
+(the idempotency keys in ``exposure_event_keys`` either way), and prints the ratio.
 """
 
 from __future__ import annotations
@@ -229,9 +234,28 @@ def memory_of_a_big_batch(app: Any, world: dict[str, Any], rng: random.Random) -
     return peak / 1e6
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+#: PostgreSQL, ``--layout plain``: ``exposure_events`` as one table again, the same columns,
+#: defaults, checks and indexes, the id sequence kept (what partitioning is measured against).
+UNPARTITION = (
+    "CREATE TABLE exposure_events_plain (LIKE exposure_events INCLUDING DEFAULTS"
+    " INCLUDING CONSTRAINTS)",
+    "ALTER SEQUENCE exposure_events_id_seq OWNED BY exposure_events_plain.id",
+    "DROP TABLE exposure_events",
+    "ALTER TABLE exposure_events_plain RENAME TO exposure_events",
+    "ALTER TABLE exposure_events ADD CONSTRAINT pk_exposure_events PRIMARY KEY (id)",
+    "CREATE INDEX ix_exposure_events_received_at ON exposure_events (received_at)",
+)
+
+
+def run(args: argparse.Namespace, layout: str = "partitioned") -> dict[str, Any]:
     url, label = database_url(args.database_url)
     app = fresh_app(url)
+    if url.startswith("postgresql"):
+        label = f"{label}, exposure_events {layout}"
+        if layout == "plain":
+            with db.get_db(app).engine.begin() as conn:
+                for statement in UNPARTITION:
+                    conn.exec_driver_sql(statement)
     rng = random.Random(11)
     world = seed_workforce(app, args.contractors)
     dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
@@ -274,6 +298,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     shares = profile(client, headers, sample)
     fast, slow = validation_comparison(batches[0])
     memory = memory_of_a_big_batch(app, world, rng)
+    sizes = {}
+    if dialect == "postgresql":  # the idempotency keys' share of the raw events' space
+        with db.get_db(app).engine.connect() as conn:
+            for table in ("exposure_events", "exposure_event_keys"):
+                # a plain table has no partition tree: its own size then
+                sizes[table] = conn.exec_driver_sql(
+                    "SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) "
+                    "FROM pg_partition_tree(%s::regclass)), pg_total_relation_size(%s::regclass))",
+                    (table, table),
+                ).scalar_one()
     dispose(app)
 
     print(f"\n== ingest on {label}: {total:,} events in batches of {args.batch:,} ==")
@@ -290,6 +324,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         f"marshmallow schema {slow:,.0f} events/s ({fast / slow:.1f}x)"
     )
     print(f"memory: a 5,000-event batch peaks at {memory:.1f} MB beyond its parsed request")
+    for table, size in sizes.items():
+        print(f"space: {table} with its indexes {size / 2**20:.1f} MB")
     return {
         "database": label,
         "events": total,
@@ -306,7 +342,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--contractors", type=int, default=2000)
     parser.add_argument("--database-url", default=None)
-    return run(parser.parse_args(argv))
+    parser.add_argument(
+        "--layout",
+        choices=("partitioned", "plain", "both"),
+        default="both",
+        help="PostgreSQL: exposure_events partitioned by month (as migrated), a plain "
+        "table, or both in turn with their ratio (the default); SQLite has one plain table",
+    )
+    args = parser.parse_args(argv)
+    url, _label = database_url(args.database_url)
+    args.database_url = url  # both runs on the same database (SQLite: one fresh file)
+    if not url.startswith("postgresql") or args.layout != "both":
+        return run(args, args.layout)
+    parted, plain = run(args, "partitioned"), run(args, "plain")
+    ratio = parted["api_events_per_s"] / plain["api_events_per_s"]
+    print(
+        f"\n== partitioned / plain exposure_events, POST /exposure-events: "
+        f"{parted['api_events_per_s']:,} / {plain['api_events_per_s']:,} events/s = {ratio:.2f} =="
+    )
+    return {**parted, "plain_api_events_per_s": plain["api_events_per_s"], "layout_ratio": ratio}
 
 
 if __name__ == "__main__":

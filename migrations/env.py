@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from workforce.db import Base
+from workforce.exposure.partitions import comparison_filter
 from workforce.models import load_all
 
 load_all()
@@ -33,6 +34,8 @@ def run_migrations_online() -> None:
             # SQLite alters tables by copying them: batch mode does that for us.
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # the monthly partitions of exposure_events on PostgreSQL are not models
+            include_object=comparison_filter(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

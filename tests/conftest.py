@@ -23,6 +23,7 @@ from tests import factories
 from workforce import create_app, db
 from workforce.cli import upgrade
 from workforce.db import Base
+from workforce.exposure.partitions import ensure_partitions
 from workforce.models import load_all
 from workforce.notifications.services import AT_ONCE_THREAD
 
@@ -67,6 +68,8 @@ def empty_tables(app: Flask) -> None:
     with db.transaction(app) as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # a test may have dropped this month's partition of exposure_events (retention)
+            ensure_partitions(session, db.utcnow(), months_ahead=2)
         else:
             for name in tables:
                 session.execute(text(f"DELETE FROM {name}"))

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect
 from workforce import create_app, db
 from workforce.cli import alembic_config, upgrade
 from workforce.db import Base
+from workforce.exposure.partitions import comparison_filter
 from workforce.models import load_all
 
 
@@ -18,7 +19,11 @@ def test_migrations_at_head_equal_the_models(database_url: str) -> None:
     load_all()
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {
+            "compare_type": True,
+            "include_object": comparison_filter(connection.dialect.name),
+        }
+        context = MigrationContext.configure(connection, opts=opts)
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"

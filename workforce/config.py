@@ -100,6 +100,8 @@ DEFAULTS: dict[str, Any] = {
     "EXPOSURE_EVENT_RETENTION_MAX_BATCHES": 50,
     #: How often the retention job runs.
     "EXPOSURE_EVENT_RETENTION_INTERVAL_SECONDS": 300,
+    #: PostgreSQL: monthly partitions of exposure_events kept created ahead of this month.
+    "EXPOSURE_PARTITION_MONTHS_AHEAD": 2,
     #: PCL-5 total at or above which PTSD is probable; the literature's range is 31-33.
     "PCL5_CUTOFF": 33,
     #: Portal session cookie: always ``Secure`` when true (set it behind a TLS proxy);

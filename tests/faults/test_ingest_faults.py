@@ -74,8 +74,9 @@ def test_concurrent_retries_of_one_batch_store_each_event_once(app, make_token, 
 
 
 def test_a_batch_racing_an_uncommitted_overlap_stores_only_what_is_new(app, new_contractor):
-    """The second batch looks for stored ids before the first commits, so its COPY meets
-    the first's rows on the unique key: it falls back and skips them."""
+    """The second batch arrives before the first commits: on PostgreSQL its insert into
+    ``exposure_event_keys`` waits on the first's uncommitted keys, then skips them (SQLite:
+    it waits for the write lock); only what is new is stored."""
     make_queues(app)
     person = new_contractor()
     consent(app, person)

@@ -48,6 +48,7 @@ class Ready(MethodView):
     def get(self) -> tuple[dict[str, Any], int]:
         """Can this host serve? 503 when its database does not answer (take it out of the
         load balancer); 200 otherwise, with ``status`` ``degraded`` when the scheduler is
-        silent or a job is overdue (alert an operator). No token needed."""
+        silent, a job is overdue, or (PostgreSQL) exposure events wait in the default
+        partition for their month's (alert an operator). No token needed."""
         found = readiness(current_app, db.utcnow())
         return {"status": found.status, "checks": found.checks}, 200 if found.ready else 503

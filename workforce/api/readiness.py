@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from workforce.db import get_db
+from workforce.exposure.partitions import default_partition_rows
 from workforce.jobs.models import SchedulerHeartbeat
 from workforce.jobs.status import job_statuses
 from workforce.notifications import routing
@@ -35,6 +36,7 @@ def readiness(app: Flask, now: dt.datetime) -> Readiness:
         with get_db(app).reader() as session:
             jobs = job_statuses(session, app.config, now)
             beat = session.scalar(select(func.max(SchedulerHeartbeat.beat_at)))
+            strays = default_partition_rows(session)
     except DBAPIError as error:
         # the detail is for operators' logs, never for an unauthenticated client
         app.logger.warning("readiness: the database does not answer: %s", error.orig)
@@ -55,5 +57,13 @@ def readiness(app: Flask, now: dt.datetime) -> Readiness:
         # a person in crisis must reach a human: an operator's matter, like a silent scheduler
         "urgent_referrals": urgent,
     }
+    if strays:
+        # PostgreSQL: events arrived in a month with no partition (the exposure-partitions
+        # job has not run): nothing is lost, but an operator should run it
+        checks["exposure_partitions"] = {
+            "ok": False,
+            "detail": f"{strays} exposure events in the default partition: run the "
+            "exposure-partitions job",
+        }
     healthy = all(check["ok"] for check in checks.values())
     return Readiness(True, "ok" if healthy else "degraded", checks)

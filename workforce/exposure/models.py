@@ -43,7 +43,13 @@ RUN_COLUMNS = (
 
 
 class ExposureEvent(Base):
-    """One raw event as a platform sent it; written once, never updated."""
+    """One raw event as a platform sent it; written once, never updated.
+
+    This is the SQLite shape. On PostgreSQL migration 0195 makes the table partitioned by
+    month of ``received_at`` (:mod:`workforce.exposure.partitions`): its primary key is
+    ``(id, received_at)`` and the ``(ingest_token_id, event_id)`` key is kept unique by
+    :class:`ExposureEventKey` instead (a partitioned table's unique index must include the
+    partition key)."""
 
     __tablename__ = "exposure_events"
     __table_args__ = (
@@ -77,6 +83,21 @@ class ExposureEvent(Base):
     #: The event's mitigations sorted and comma-joined (``"blurred,greyscale"``), ``"none"``
     #: for ``[]``; NULL: the event did not say (unknown).
     mitigations: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ExposureEventKey(Base):
+    """PostgreSQL: the idempotency key of every stored raw event, in one table that is not
+    partitioned, so ``(ingest_token_id, event_id)`` stays unique across months; ingestion
+    inserts here first and stores only the events whose key was new. Retention deletes the
+    keys older than every stored event. Empty on SQLite, where ``exposure_events`` keeps
+    its own unique key."""
+
+    __tablename__ = "exposure_event_keys"
+    __table_args__ = (Index("ix_exposure_event_keys_received_at", "received_at"),)
+
+    ingest_token_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(EVENT_ID_MAX), primary_key=True)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 

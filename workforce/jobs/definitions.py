@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from workforce import audit
 from workforce.contractors.credentials import notify_credential_expiry
+from workforce.exposure.partitions import ensure_partitions
 from workforce.exposure.retention import delete_old_events
 from workforce.notifications.delivery import deliver_due
 from workforce.ratelimit import delete_closed_windows
@@ -120,6 +121,14 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "interval",
             {"seconds": config["EXPOSURE_EVENT_RETENTION_INTERVAL_SECONDS"]},
             "delete raw exposure events past the retention age; the roll-ups stay",
+        ),
+        Job(
+            "exposure-partitions",
+            partial(ensure_partitions, months_ahead=config["EXPOSURE_PARTITION_MONTHS_AHEAD"]),
+            "interval",
+            {"hours": 6},
+            "PostgreSQL: create the coming months' exposure_events partitions ahead; move "
+            "rows the default partition caught into their month's",
         ),
         Job(
             "monthly-reports",

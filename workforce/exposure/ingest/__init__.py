@@ -5,9 +5,10 @@ Moderation platforms post batches of up to 5,000 events. A batch is validated as
 contractors and queues are looked up (:mod:`.resolve`), then in one transaction:
 
 1. the raw events go in skipping any ``(ingest token, event_id)`` already stored (SQLite:
-   ``INSERT ... ON CONFLICT DO NOTHING RETURNING``; PostgreSQL: ``COPY`` of the ids not
-   found stored, see :func:`.postgresql.insert_events`), so a retried batch, whole or
-   partial, adds nothing twice;
+   ``INSERT ... ON CONFLICT DO NOTHING RETURNING``; PostgreSQL: the keys into
+   ``exposure_event_keys`` skipping stored ones, then ``COPY`` of the events whose key was
+   new into the table partitioned by month, see :func:`.postgresql.insert_events`), so a
+   retried batch, whole or partial, adds nothing twice;
 2. the contractor's current *run* of continuous exposure is extended (:mod:`.runs`),
    noting the breaks that fall due and those cut short, and its ``changes`` count moves
    (the rotation sweep measures again only those whose count moved);

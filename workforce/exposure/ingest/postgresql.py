@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from psycopg.errors import UniqueViolation
 from sqlalchemy.orm import Session
 
 from workforce import db
@@ -67,33 +66,29 @@ def insert_events(
 ) -> set[str]:
     """Insert, skipping stored (token, event_id) pairs; the event ids inserted.
 
-    Skips the ids this token already stored (one index probe each), then COPYs the rest --
-    about twice as fast as ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
-    (docs/benchmarks.md). A concurrent batch with some of the same new ids that commits
-    first makes the COPY fail on the unique key: then, inside a savepoint rolled back, the
-    batch falls back to the conflict-skipping insert, which waits for that batch and skips
-    what it stored."""
+    The keys go first into ``exposure_event_keys`` (``ON CONFLICT DO NOTHING RETURNING``:
+    the keys that were new), then the events of those keys by binary ``COPY`` into
+    ``exposure_events`` (partitioned by month: :mod:`workforce.exposure.partitions`), which
+    has no unique index of its own. A concurrent batch with some of the same new ids waits
+    on their keys until it commits (then they are skipped) or rolls back (then they are
+    ours); the ids arrive sorted, so two batches take those key locks in the same order."""
     with db.driver_cursor(session) as cursor:
-        # One unique-index probe per id whatever the table's statistics say: with
-        # ``event_id = ANY(...)`` a stale row estimate made the planner read every event of
-        # the token instead (11 ms a batch at 60,000 events, growing with the table).
         cursor.execute(
-            "SELECT x.event_id FROM unnest(%(ids)b::varchar[]) AS x(event_id) "
-            "CROSS JOIN LATERAL (SELECT 1 FROM exposure_events e "
-            "WHERE e.ingest_token_id = %(token)b AND e.event_id = x.event_id LIMIT 1) AS stored",
-            {"ids": [e.event_id for e in events], "token": token_id},
+            "INSERT INTO exposure_event_keys (ingest_token_id, event_id, received_at) "
+            "SELECT %(token)b, x.event_id, %(received)b "
+            "FROM unnest(%(ids)b::varchar[]) AS x(event_id) "
+            "ON CONFLICT DO NOTHING RETURNING event_id",
+            {"ids": [e.event_id for e in events], "token": token_id, "received": received_at},
         )
-        stored = {event_id for (event_id,) in cursor}
-        fresh = [e for e in events if e.event_id not in stored]
-        if not fresh:
-            return set()
-        cursor.execute("SAVEPOINT copy_events")
-        try:
-            with cursor.copy(
-                f"COPY exposure_events ({EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(_COPY_TYPES)
-                for e in fresh:
+        new = {event_id for (event_id,) in cursor}
+        if not new:
+            return new
+        with cursor.copy(
+            f"COPY exposure_events ({EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(_COPY_TYPES)
+            for e in events:
+                if e.event_id in new:
                     copy.write_row(
                         (
                             token_id,
@@ -110,39 +105,7 @@ def insert_events(
                             received_at,
                         )
                     )
-        except UniqueViolation:
-            cursor.execute("ROLLBACK TO SAVEPOINT copy_events")
-            return _insert_skipping_stored(cursor, token_id, fresh, received_at)
-        cursor.execute("RELEASE SAVEPOINT copy_events")
-        return {e.event_id for e in fresh}
-
-
-def _insert_skipping_stored(
-    cursor: Any, token_id: int, events: Sequence[Resolved], received_at: dt.datetime
-) -> set[str]:
-    cursor.execute(
-        f"INSERT INTO exposure_events ({EVENT_COLUMNS}) "
-        "SELECT %(token)b, *, %(received)b FROM unnest(%(event_id)b::text[], "
-        "%(contractor_id)b::int[], %(queue_id)b::int[], %(tier)b::smallint[], "
-        "%(category)b::text[], %(started_at)b::timestamptz[], %(duration_seconds)b::int[], "
-        "%(items)b::int[], %(modality)b::text[], %(mitigations)b::text[]) "
-        "ON CONFLICT (ingest_token_id, event_id) DO NOTHING RETURNING event_id",
-        {
-            "token": token_id,
-            "received": received_at,
-            "event_id": [e.event_id for e in events],
-            "contractor_id": [e.contractor.id for e in events],
-            "queue_id": [e.queue_id for e in events],
-            "tier": [e.tier for e in events],
-            "category": [e.category for e in events],
-            "started_at": [e.started_at for e in events],
-            "duration_seconds": [e.duration_seconds for e in events],
-            "items": [e.items for e in events],
-            "modality": [e.modality for e in events],
-            "mitigations": [e.mitigations for e in events],
-        },
-    )
-    return {event_id for (event_id,) in cursor}
+        return new
 
 
 def read_runs(session: Session, ids: list[int]) -> list[Any]:
