@@ -146,7 +146,11 @@ HEAVY_DAYS = (-6, -5, -3, -2)
 #: Minutes of continuous tier-3 exposure ending now for the people a break falls due for
 #: (the tier-3 continuous limit is 60 minutes).
 NEAR_BREAK_MINUTES = 57
-MODALITIES = (("text", []), ("image", ["greyscale"]), ("video", ["blurred", "muted"]))
+MODALITIES: tuple[tuple[str, list[str]], ...] = (
+    ("text", []),
+    ("image", ["greyscale"]),
+    ("video", ["blurred", "muted"]),
+)
 #: The WHO-5 answers of the demo's worsening check-ins: 80 % then 60 %, a 20-point fall.
 WHO5_BEFORE, WHO5_AFTER = [4, 4, 4, 4, 4], [3, 3, 3, 3, 3]
 
@@ -182,7 +186,7 @@ def present(session: Session) -> bool:
 
 def roster(now: dt.datetime) -> list[dict[str, Any]]:
     """The 60 people: name, country, zone, queue and role, in a fixed order."""
-    people = []
+    people: list[dict[str, Any]] = []
     for country, subdivision, zone, locale, firsts, families in COUNTRIES:
         index = sum(1 for p in people if p["country"] == country)
         lasts = families.split()

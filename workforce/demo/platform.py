@@ -25,7 +25,11 @@ from typing import Any
 
 #: The exposure one event may carry (ingestion's own limit is 4 hours).
 MAX_EVENT_SECONDS = 4 * 3600
-MODALITIES = (("text", []), ("image", ["greyscale"]), ("video", ["blurred", "muted"]))
+MODALITIES: tuple[tuple[str, list[str]], ...] = (
+    ("text", []),
+    ("image", ["greyscale"]),
+    ("video", ["blurred", "muted"]),
+)
 
 
 @dataclass
