@@ -13,11 +13,16 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tests.factories import make_queue
 from tests.faults.helpers import gunicorn
 from workforce import db
+from workforce.contractors.services import set_consent
 from workforce.demo import live, seed
 from workforce.demo.platform import Platform
+from workforce.errors import InvalidInput
 
 
 def _period() -> str:
@@ -150,3 +155,50 @@ def test_the_platform_shows_a_break_a_rotation_and_a_moved_shift(
         f"/api/v1/reports/exposure?{_period()}&group_by=country", headers=admin
     ).json["rows"]
     assert sum(1 for row in by_country if not row["suppressed"]) == 5
+
+
+@given(
+    st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2030, 12, 31)).map(
+        lambda moment: moment.replace(tzinfo=dt.UTC)
+    )
+)
+def test_the_roster_always_has_its_near_cap_people_and_safe_history(now: dt.datetime) -> None:
+    """Whatever the hour: two people near the weekly cap and two near a break, all distinct,
+    on shift on tier 3; the history never holds three days in a row and stays under the
+    caps."""
+    people = live.roster(now)
+    assert len(people) == 60
+    near = [p for p in people if p.get("near")]
+    assert sorted(p["near"] for p in near) == ["break_due"] * 2 + ["weekly_limit"] * 2
+    who5 = [p for p in people if p.get("who5")]
+    assert len(who5) == 1 and not who5[0].get("near")
+    for p in [*near, *who5]:
+        assert p["on_now"] and p["i"] in live.TIER3
+    days = sorted(live.HISTORY_DAYS)
+    assert not any(
+        a + 1 == b and b + 1 == c for a, b, c in zip(days, days[1:], days[2:], strict=False)
+    )
+    assert all(d < 0 for d in days)
+    heavy_daily = sum(minutes for _, minutes in live.HEAVY_BLOCKS)
+    assert heavy_daily < 240 and heavy_daily * len(live.HEAVY_DAYS) < 960
+    assert all(b[0] + b[1] + 15 <= a[0] for b, a in zip(live.BLOCKS, live.BLOCKS[1:], strict=False))
+    assert live.NEAR_BREAK_MINUTES < 60
+
+
+def test_consent_given_earlier_is_dated_then_and_never_in_the_future(
+    app: Flask, client: FlaskClient, admin: dict[str, str], new_contractor: Callable[..., int]
+) -> None:
+    contractor = new_contractor()
+    past = db.utcnow() - dt.timedelta(days=3)
+    with app.app_context(), db.transaction(app) as session:
+        with pytest.raises(InvalidInput) as refused:
+            set_consent(session, contractor, True, given_at=db.utcnow() + dt.timedelta(hours=1))
+        assert "given_at" in refused.value.errors
+        set_consent(session, contractor, True, given_at=past)
+    queue = make_queue(app, slug="sensitive", tier=1, categories=["other_disturbing"])
+    at = (past + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    verdict = client.get(
+        f"/api/v1/contractors/{contractor}/eligibility?queue=sensitive&at={at}", headers=admin
+    ).json
+    assert verdict["eligible"] is True, verdict
+    assert queue
