@@ -44,6 +44,8 @@ def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
 
 COMMANDS = {
     "seed-demo": ["seed-demo"],
+    "seed-demo-live": ["seed-demo", "--live"],
+    "demo-platform": ["demo-platform", "--duration", "1"],
     "tokens": ["tokens", "create", "--role", "admin", "--name", "x"],
     "audit": ["audit", "verify"],
     "scheduler": ["scheduler"],

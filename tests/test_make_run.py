@@ -53,6 +53,7 @@ def test_make_run_ends_its_start_with_a_banner_and_no_access_log(tmp_path: Path)
         WORKFORCE_LOCK_DIR=str(tmp_path / "locks"),
         WORKFORCE_AUDIT_CHECKPOINT_FILE=str(tmp_path / "checkpoints.jsonl"),
         SCHEDULER_LOG=str(tmp_path / "scheduler.log"),
+        PLATFORM_LOG=str(tmp_path / "platform.log"),
     )
     with out.open("wb") as sink:
         script = subprocess.Popen(
@@ -84,7 +85,7 @@ def test_make_run_ends_its_start_with_a_banner_and_no_access_log(tmp_path: Path)
     # The banner is all there is: no migration, job or gunicorn lines, no access log.
     assert text.strip().splitlines()[0].startswith("Workforce is running (demo data)"), text
     assert text.rstrip().endswith("shows each request."), text
-    for label in ("API docs", "Contractor portal", "Mailbox", "Admin token"):
+    for label in ("API docs", "Contractor portal", "Mailbox", "Admin token", "Living demo"):
         assert label in text
     assert str(tmp_path / "mail") in text
     assert "GET /api/v1/contractors" not in text

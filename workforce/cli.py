@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import sys
@@ -132,21 +133,84 @@ def audit_rekey() -> None:
 
 
 @click.command("seed-demo")
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Also the living demo world of `make run`: about 60 contractors, two weeks of "
+    "history, pay, shifts now and a few people close to their caps (docs/demo.md).",
+)
 @with_appcontext
-def seed_demo() -> None:
-    """Create a small demo workforce (idempotent)."""
+def seed_demo(live: bool) -> None:
+    """Create a small demo workforce (idempotent); --live adds the living world."""
+    from workforce.demo import live as living
     from workforce.demo import seed
 
     started = time.monotonic()
-    progress = sys.stderr.isatty()
+    progress = live or sys.stderr.isatty()
     if progress:
         click.echo("seeding the demo workforce ...", err=True)
     with db.transaction() as session:
         summary = seed(session)
     for line in summary:
         click.echo(line)
+    if live:
+        with db.transaction() as session:
+            if living.present(session):
+                click.echo("living demo already present")
+                return
+            world = living.World(now=db.utcnow())
+        for number, (what, step) in enumerate(living.STEPS, start=1):
+            click.echo(f"[{number}/{len(living.STEPS)}] {what} ...", err=True)
+            with db.transaction() as session:
+                for line in step(session, world):
+                    click.echo(line)
     if progress:
         click.echo(f"done in {time.monotonic() - started:.1f} s", err=True)
+
+
+@click.command("demo-platform")
+@click.option(
+    "--url", default="http://127.0.0.1:8000", show_default=True, help="The API's base URL."
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(0.1, 600),
+    default=1.0,
+    show_default=True,
+    help="Minutes of exposure one real minute stands for (1: real time).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.1, 3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds between two rounds of work.",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(0, None),
+    default=None,
+    help="Stop after this many seconds (default: run until stopped).",
+)
+@with_appcontext
+def demo_platform(url: str, speed: float, interval: float, duration: float | None) -> None:
+    """Simulate a moderation platform: hand out work to whoever is on shift and eligible,
+    and post the exposure through the API (docs/demo.md)."""
+    from workforce.demo.platform import Platform
+
+    expires = db.utcnow() + dt.timedelta(days=1)
+    with db.transaction() as session:
+        _, ingest = access.create_token(
+            session, name="demo platform: exposure", role="ingest", expires_at=expires
+        )
+        _, roster = access.create_token(
+            session, name="demo platform: who is on shift", role="ops", expires_at=expires
+        )
+    platform = Platform(url.rstrip("/"), ingest, roster, speed, lambda line: click.echo(line))
+    click.echo(f"demo platform: {url}, {speed:g} minute(s) of exposure per minute", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        platform.run(interval, duration)
+    click.echo(f"demo platform: {platform.sent} events posted", err=True)
 
 
 @click.command("backup")
@@ -279,6 +343,7 @@ COMMANDS: tuple[click.Command, ...] = (
     tokens_cli,
     audit_cli,
     seed_demo,
+    demo_platform,
     scheduler,
     pay_cli,
     contractors_cli,

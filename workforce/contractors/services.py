@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -198,16 +199,24 @@ def list_contractors_query(
     return stmt
 
 
-def set_consent(session: Session, contractor_id: int, sensitive: bool) -> Contractor:
-    """Record or withdraw consent to sensitive work; takes effect at once."""
+def set_consent(
+    session: Session, contractor_id: int, sensitive: bool, *, given_at: dt.datetime | None = None
+) -> Contractor:
+    """Record or withdraw consent to sensitive work; takes effect at once. ``given_at``: when
+    consent given earlier on paper (or in the demo's history) was given, never in the future;
+    the audit row says so."""
+    now = utcnow()
+    if given_at is not None and given_at > now:
+        raise InvalidInput.field("given_at", "consent cannot be given in the future")
     contractor = get_contractor(session, contractor_id)
     given = contractor.sensitive_consent_at is not None
     if sensitive != given:
-        contractor.sensitive_consent_at = utcnow() if sensitive else None
+        contractor.sensitive_consent_at = (given_at or now) if sensitive else None
         session.flush()
-        audit.record(
-            session, "contractor.consent", "contractor", contractor.id, {"sensitive": sensitive}
-        )
+        summary: dict[str, Any] = {"sensitive": sensitive}
+        if sensitive and given_at is not None:
+            summary["given_at"] = given_at.isoformat()
+        audit.record(session, "contractor.consent", "contractor", contractor.id, summary)
     return contractor
 
 
