@@ -125,6 +125,9 @@ def environment(checkout: Path, port: int) -> dict[str, str]:
         WORKFORCE_LOCK_DIR=str(instance),
         WORKFORCE_AUDIT_CHECKPOINT_FILE=str(instance / "audit-checkpoints.jsonl"),
         WORKFORCE_DELIVERY_INTERVAL_SECONDS="2",
+        # The small demo: the living world's simulated platform would race the walk-through
+        # for the same people (tests/test_demo_live.py runs the living world).
+        DEMO_LIVE="0",
         # `curl -sf` says nothing when it fails: have it name the status in the report.
         CURL_HOME=str(checkout),
     )
