@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,8 @@ from workforce.contractors.services import set_consent, set_opt_outs
 from workforce.errors import Conflict
 from workforce.exposure.ingest import ingest
 from workforce.queues.models import Queue
+from workforce.scheduling import time_off
+from workforce.scheduling.availability import set_windows
 from workforce.scheduling.cover import cover_candidates
 from workforce.scheduling.enforcement import enforce
 from workforce.scheduling.offers import exposure_budget
@@ -170,8 +173,16 @@ PERSON = st.fixed_dictionaries(
         "shifts": st.lists(st.tuples(st.integers(-60, 60), st.integers(1, 12)), max_size=4),
         # tier-3 minutes worked before the shift on its day, if any
         "exposure": st.sampled_from([0, 0, 30, 120, 200, 240]),
+        # weekly availability in their zone, and approved time off on the shift's day
+        "availability": st.sampled_from(["any", "every_hour", "mornings"]),
+        "leave": st.booleans(),
     }
 )
+WINDOWS = {
+    "any": [],
+    "every_hour": [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)],
+    "mornings": [{"weekday": d, "start": "06:00", "end": "12:00"} for d in range(7)],
+}
 
 
 @settings(
@@ -243,6 +254,15 @@ def test_the_finder_agrees_with_eligibility_and_the_shift_rules(
                     )
                 if person["status"] != "active":
                     suspended.append(cid)
+                set_windows(session, cid, WINDOWS[person["availability"]])
+                if person["leave"]:
+                    day = start.astimezone(ZoneInfo(person["zone"])).date()
+                    request = time_off.request_time_off(
+                        session,
+                        session.get_one(Contractor, cid),
+                        {"starts_on": day, "ends_on": day, "kind": "vacation", "note": None},
+                    )
+                    time_off.approve(session, request.id, None)
             if events:
                 make_queue(session, slug="prop-gore", tier=3)
                 ingest(session, token, events, now=start)

@@ -38,6 +38,7 @@ __all__ = [
     "availability_breaches",
     "get_windows",
     "set_windows",
+    "windows_by_contractor",
 ]
 
 OUTSIDE_AVAILABILITY = "outside_availability"
@@ -107,6 +108,16 @@ def get_windows(session: Session, contractor_id: int) -> list[Window]:
         select(AvailabilityWindow).where(AvailabilityWindow.contractor_id == contractor_id)
     ).all()
     return sorted(Window(r.weekday, r.start_minute, r.end_minute) for r in rows)
+
+
+def windows_by_contractor(session: Session) -> dict[int, list[Window]]:
+    """Everyone's windows in one query (the cover finder); absent: available at any time."""
+    windows: dict[int, list[Window]] = {}
+    for row in session.scalars(select(AvailabilityWindow)):
+        windows.setdefault(row.contractor_id, []).append(
+            Window(row.weekday, row.start_minute, row.end_minute)
+        )
+    return {contractor_id: sorted(found) for contractor_id, found in windows.items()}
 
 
 def set_windows(

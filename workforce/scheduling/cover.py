@@ -10,7 +10,8 @@ with a fixed number of queries instead of a handful per person:
 3. active rotations at the shift's start, for tier >= 2 queues (one query);
 4. exposure standings at the shift's start, for tier >= 1 queues
    (:func:`workforce.exposure.standing.standings`: two queries);
-5. the hour rules of :func:`workforce.scheduling.rules.check_shift`, with each country's
+5. approved time off and weekly availability (two queries);
+6. the hour rules of :func:`workforce.scheduling.rules.check_shift`, with each country's
    limits, against the counted shifts around the shift (three queries).
 
 Each stage only looks at who passed the ones before, so the first rule that excludes a
@@ -45,10 +46,12 @@ from workforce.harm import ROTATED_TIER, SENSITIVE_TIER
 from workforce.queues.models import Queue
 from workforce.queues.requirements import required_credentials
 from workforce.rotations.models import Rotation
+from workforce.scheduling.availability import OUTSIDE_AVAILABILITY, is_inside, windows_by_contractor
 from workforce.scheduling.enforcement import MAX_SHIFT, RULE_WINDOW
 from workforce.scheduling.hour_limits import limits_for
 from workforce.scheduling.queries import get_shift
 from workforce.scheduling.rules import Interval, ShiftLimits, check_shift
+from workforce.scheduling.time_off import ON_LEAVE, on_leave
 from workforce.shifts.models import Shift
 from workforce.timeutil import load_zone, local_date
 
@@ -352,7 +355,18 @@ def cover_candidates(session: Session, shift_id: int) -> CoverResult:
                 candidate.exclude(*reasons)
             else:
                 candidate.qualifies.append("exposure_budget")
-    # stage 5: hour rules. Who may break one is found in SQL: a counted shift within rest
+    # stage 5: approved time off, then weekly availability (enforce's order)
+    ids = alive()
+    zones = {pid: load_zone(people[pid].timezone) for pid in ids}
+    for pid in on_leave(session, zones, start, end):
+        result[pid].exclude(ON_LEAVE)
+    windows = windows_by_contractor(session)
+    for pid in alive():
+        if is_inside(Interval(start, end), windows.get(pid, []), zones[pid]):
+            result[pid].qualifies.extend(["not_on_leave", "available"])
+        else:
+            result[pid].exclude(OUTSIDE_AVAILABILITY)
+    # stage 6: hour rules. Who may break one is found in SQL: a counted shift within rest
     # reach of this one (overlap, rest), or more planned hours in the weeks around it than
     # the weekly limit leaves room for; only those are checked one by one, with every
     # shift around them (enforce's window).

@@ -46,6 +46,7 @@ __all__ = [
     "for_ops",
     "get_request",
     "list_query",
+    "on_leave",
     "public_kind",
     "reject",
     "request_time_off",
@@ -280,6 +281,31 @@ def reject(session: Session, request_id: int, comment: str) -> TimeOffRequest:
     _require_pending(request)
     _decide(session, request, "rejected", comment)
     return request
+
+
+def on_leave(
+    session: Session, zones: Mapping[int, dt.tzinfo], start: dt.datetime, end: dt.datetime
+) -> set[int]:
+    """Who of ``zones`` (contractor id to zone) has approved time off touching
+    ``[start, end)``: one query for everyone (the cover finder)."""
+    # local dates lie within a day of the UTC ones in every zone
+    lo = start.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    hi = end.astimezone(dt.UTC).date() + dt.timedelta(days=1)
+    approved = session.scalars(
+        select(TimeOffRequest).where(
+            TimeOffRequest.status == "approved",
+            TimeOffRequest.starts_on <= hi,
+            TimeOffRequest.ends_on >= lo,
+        )
+    )
+    away = set()
+    for request in approved:
+        zone = zones.get(request.contractor_id)
+        if zone is not None:
+            leave_start, leave_end = range_bounds(request, zone)
+            if start < leave_end and leave_start < end:
+                away.add(request.contractor_id)
+    return away
 
 
 def require_not_on_leave(
