@@ -207,7 +207,7 @@ def test_the_export_has_a_file_name_and_the_import_columns(client, ops) -> None:
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith('attachment; filename="contractors-')
+    assert disposition.startswith('attachment; filename="contractors_')
     assert disposition.endswith('.csv"')
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == list(bulk.COLUMNS) and len(rows) == 3

@@ -153,6 +153,14 @@ def test_every_download_in_the_openapi_document_names_its_file(
                 ("pay-statement", *period, f"no-{statement}"),
             )
         ],
+        "GET /api/v1/contractors/export": [
+            (
+                f"/api/v1/contractors/export?format={fmt}&country=KE",
+                ops,
+                ("contractors", "country-KE"),
+            )
+            for fmt in ("csv", "xlsx")
+        ],
         "GET /api/v1/me/pay-statements/{statement_id}": [
             (
                 f"/api/v1/me/pay-statements/{statement}?format=pdf&locale=sw_KE",

@@ -23,6 +23,7 @@ from workforce.contractors.inputs import ContractorCreateSchema, ContractorPatch
 from workforce.contractors.models import CONTRACTOR_STATUSES, Contractor
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES
+from workforce.http import download, file_name
 from workforce.identity import access
 from workforce.identity.access import roles
 
@@ -215,12 +216,7 @@ class ContractorExport(MethodView):
             content_type = bulk.XLSX_TYPE
         else:
             body, content_type = bulk.to_csv(rows), f"{bulk.CSV_TYPE}; charset=utf-8"
-        return Response(
-            body,
-            content_type=content_type,
-            headers={
-                "Content-Disposition": (
-                    f'attachment; filename="contractors-{day}.{args["format"]}"'
-                )
-            },
+        filters = [f"{key}-{args[key]}" for key in ("country", "status") if args.get(key)]
+        return download(
+            body, content_type, file_name("contractors", day, *filters, ext=args["format"])
         )
