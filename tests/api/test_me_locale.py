@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.pay.conftest import PayData
 from tests.wellbeing.test_rotations_api import automated
@@ -77,6 +79,31 @@ def test_a_locale_is_validated_the_same_everywhere(client, as_role, kenyan) -> N
     ]
     assert answers[0] == ["'xx_bogus' is not a known CLDR locale"]
     assert all(answer == answers[0] for answer in answers)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    value=st.one_of(
+        st.text(max_size=50),
+        st.sampled_from(["sw_KE", "sw-KE", "fil", "tl_PH", "es_419", "zh_Hant_TW", "en", "xx"]),
+    )
+)
+def test_any_locale_is_an_answer_or_a_422_naming_it(client, as_role, new_contractor, value):
+    """Whatever ``locale`` holds: 200 with the canonical locale, or a 422 naming ``locale``;
+    never a 500, and the same verdict as on /me/schedule."""
+    mine = as_role("contractor", new_contractor(country="KE", locale="sw_KE"))
+    verdicts = []
+    for name in ("schedule", "rotations", "exposure"):
+        answer = client.get(f"{API}/me/{name}", query_string={"locale": value}, headers=mine)
+        assert answer.status_code in (200, 422), (name, value, answer.status_code)
+        if answer.status_code == 422:
+            assert list(answer.json["errors"]) == ["locale"]
+        verdicts.append(answer.status_code)
+    assert len(set(verdicts)) == 1, (value, verdicts)
 
 
 def test_explanations_change_language(client, as_role, kenyan) -> None:
