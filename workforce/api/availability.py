@@ -187,7 +187,7 @@ class ContractorAvailability(MethodView):
 
 
 class MyTimeOffLocaleArgs(MyTimeOffArgs, LocaleArgs):
-    pass
+    """MyTimeOffArgs and ``?locale=``."""
 
 
 @blp.route("/me/time-off")

@@ -177,7 +177,7 @@ class Instruments(MethodView):
 
 
 class MyCheckInLocaleArgs(MyCheckInArgs, LocaleArgs):
-    pass
+    """MyCheckInArgs and ``?locale=``."""
 
 
 @blp.route("/me/checkins")

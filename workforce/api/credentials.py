@@ -168,7 +168,7 @@ blp.route("/credentials/<int:credential_id>/revoke")(_decision("revoke", None))
 
 
 class MyCredentialArgs(OwnCredentialListArgs, LocaleArgs):
-    pass
+    """OwnCredentialListArgs and ``?locale=``."""
 
 
 @blp.route("/me/credentials")

@@ -209,7 +209,7 @@ class ContractorExposure(MethodView):
 
 
 class MyExposureArgs(ExposureArgs, LocaleArgs):
-    pass
+    """ExposureArgs and ``?locale=``."""
 
 
 @blp.route("/me/exposure")

@@ -127,7 +127,7 @@ class TokenItem(MethodView):
 
 
 class MyTokenArgs(MyTokenListArgs, LocaleArgs):
-    pass
+    """MyTokenListArgs and ``?locale=``."""
 
 
 @blp.route("/me/tokens")

@@ -76,7 +76,7 @@ class DeliveryListArgs(PageArgs):
 
 
 class MyNotificationArgs(NotificationListArgs, LocaleArgs):
-    pass
+    """NotificationListArgs and ``?locale=``."""
 
 
 @blp.route("/me/notifications")

@@ -262,7 +262,7 @@ class StatementAdjust(MethodView):
 
 
 class MyStatementListArgs(PageArgs, LocaleArgs):
-    pass
+    """PageArgs and ``?locale=``."""
 
 
 @blp.route("/me/pay-statements")

@@ -176,7 +176,7 @@ class ContractorEligibility(MethodView):
 
 
 class MyEligibilityArgs(EligibilityArgs, LocaleArgs):
-    pass
+    """EligibilityArgs and ``?locale=``."""
 
 
 @blp.route("/me/eligibility")

@@ -189,7 +189,7 @@ class Sweep(MethodView):
 
 
 class MyRotationArgs(PageArgs, LocaleArgs):
-    pass
+    """PageArgs and ``?locale=``."""
 
 
 @blp.route("/me/rotations")

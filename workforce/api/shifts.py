@@ -165,7 +165,7 @@ ShiftPage = page_schema(ShiftSchema, "ShiftPage")
 
 
 class OpenShiftArgs(PageArgs, LocaleArgs):
-    pass
+    """PageArgs and ``?locale=``."""
 
 
 class OpenShiftSchema(ShiftSchema, ScheduleEntrySchema):

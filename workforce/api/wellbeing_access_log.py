@@ -54,7 +54,7 @@ class AccessLog(MethodView):
 
 
 class MyAccessArgs(OwnAccessArgs, LocaleArgs):
-    pass
+    """OwnAccessArgs and ``?locale=``."""
 
 
 @blp.route("/me/wellbeing/access-log")
