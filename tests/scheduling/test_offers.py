@@ -350,3 +350,18 @@ def test_weekly_hours_are_checked_at_approval(app, client, ops, pair) -> None:
     refused = approve(client, ops, made["id"])
     assert (refused.status_code, refused.json["code"]) == (409, "weekly_hours_exceeded")
     assert holder(client, ops, pair["shift"]["id"]) == pair["giver"]
+
+
+def test_my_offers_follow_the_locale_parameter(client, pair) -> None:
+    """``?locale=`` (issue 23): the offered shift's display strings in that language."""
+    assert offer(client, pair["g"], pair["shift"]["id"]).status_code == 201
+
+    def text(query: str) -> str:
+        answer = client.get(f"{API}/me/shift-offers{query}", headers=pair["t"])
+        assert answer.status_code == 200, answer.json
+        return answer.json["items"][0]["shift"]["display"]["date"]
+
+    assert text("?locale=sw_KE") != text("?locale=es_ES")
+    assert text("") == text("?locale=sw_KE")  # the contractor's own (a Kenyan's default)
+    bad = client.get(f"{API}/me/shift-offers?locale=xx_bogus", headers=pair["t"])
+    assert bad.status_code == 422 and list(bad.json["errors"]) == ["locale"]

@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import InputSchema, PageArgs, page_schema, paginate
+from workforce.api.common import InputSchema, LocaleArgs, PageArgs, page_schema, paginate
 from workforce.api.openapi import problems
 from workforce.contractors.models import Contractor
 from workforce.contractors.services import get_contractor
@@ -140,8 +140,9 @@ def _set(contractor_id: int, data: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/me/availability")
 class MyAvailability(MethodView):
     @roles("contractor")
+    @blp.arguments(LocaleArgs, location="query")
     @blp.response(200, AvailabilitySchema)
-    def get(self) -> dict[str, Any]:
+    def get(self, _args: dict[str, Any]) -> dict[str, Any]:
         """My weekly availability.
 
         Windows in my local time (``timezone``); none means I am available at any time.
@@ -185,10 +186,14 @@ class ContractorAvailability(MethodView):
         return _set(contractor_id, data)
 
 
+class MyTimeOffLocaleArgs(MyTimeOffArgs, LocaleArgs):
+    """MyTimeOffArgs and ``?locale=``."""
+
+
 @blp.route("/me/time-off")
 class MyTimeOff(MethodView):
     @roles("contractor")
-    @blp.arguments(MyTimeOffArgs, location="query")
+    @blp.arguments(MyTimeOffLocaleArgs, location="query")
     @blp.response(200, TimeOffPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My time-off requests.

@@ -15,7 +15,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import InputSchema, PageArgs, page_schema, paginate
+from workforce.api.common import InputSchema, LocaleArgs, PageArgs, page_schema, paginate
 from workforce.extensions import Blueprint
 from workforce.identity import access
 from workforce.identity.access import ROLES, roles
@@ -176,10 +176,14 @@ class Instruments(MethodView):
         }
 
 
+class MyCheckInLocaleArgs(MyCheckInArgs, LocaleArgs):
+    """MyCheckInArgs and ``?locale=``."""
+
+
 @blp.route("/me/checkins")
 class MyCheckIns(MethodView):
     @roles("contractor")
-    @blp.arguments(MyCheckInArgs, location="query")
+    @blp.arguments(MyCheckInLocaleArgs, location="query")
     @blp.response(200, MyCheckInPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My check-ins, newest first, with my trend per instrument."""

@@ -10,6 +10,9 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from workforce.errors import InvalidInput
+from workforce.i18n import validate_locale
+
 #: A page number past this is refused: it keeps OFFSET within what SQLite accepts.
 MAX_PAGE = 100_000
 
@@ -47,6 +50,34 @@ class QuerySchema(ma.Schema):
             raise ma.ValidationError(
                 {name or "_schema": ["unknown query parameter"] for name in unknown}
             )
+
+
+class LocaleField(ma.fields.String):
+    """``?locale=``: a CLDR locale (``sw_KE``, ``es-MX``), loaded in canonical form. An
+    unknown one is a 422 naming ``locale``, by :func:`workforce.i18n.validate_locale`, the
+    check the services apply to a stored locale."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "metadata",
+            {"description": "CLDR locale for display, e.g. sw_KE; default the contractor's"},
+        )
+        super().__init__(validate=ma.validate.Length(2, 40), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        self._validate(text)  # the length first: Babel is not asked about 10 kB strings
+        try:
+            return validate_locale(text)
+        except InvalidInput as error:
+            raise ma.ValidationError(next(iter(error.errors.values()))) from None
+
+
+class LocaleArgs(QuerySchema):
+    """Every ``GET /me...`` takes ``?locale=``: the answer's words, dates and numbers in
+    that locale instead of the contractor's own."""
+
+    locale = LocaleField()
 
 
 class PageArgs(QuerySchema):

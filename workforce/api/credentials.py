@@ -10,6 +10,7 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import (
     InputSchema,
+    LocaleArgs,
     OptionalReasonSchema,
     PageArgs,
     ReasonSchema,
@@ -166,10 +167,14 @@ blp.route("/credentials/<int:credential_id>/reject")(_decision("reject", None))
 blp.route("/credentials/<int:credential_id>/revoke")(_decision("revoke", None))
 
 
+class MyCredentialArgs(OwnCredentialListArgs, LocaleArgs):
+    """OwnCredentialListArgs and ``?locale=``."""
+
+
 @blp.route("/me/credentials")
 class MyCredentials(MethodView):
     @roles("contractor")
-    @blp.arguments(OwnCredentialListArgs, location="query")
+    @blp.arguments(MyCredentialArgs, location="query")
     @blp.response(200, CredentialPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My credentials."""

@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import InputSchema, QuerySchema, Timestamp
+from workforce.api.common import InputSchema, LocaleArgs, QuerySchema, Timestamp
 from workforce.contractors.services import get_contractor
 from workforce.exposure import ingest
 from workforce.exposure.ingest.validate import (
@@ -192,6 +192,7 @@ def _view(contractor_id: int, args: dict[str, Any], *, localized: bool) -> dict[
         end=args.get("to"),
         at=args.get("at") or db.utcnow(),
         localized=localized,
+        locale=args.get("locale"),
     )
     result["from_"] = result.pop("from")
     return result
@@ -207,10 +208,14 @@ class ContractorExposure(MethodView):
         return _view(contractor_id, args, localized=False)
 
 
+class MyExposureArgs(ExposureArgs, LocaleArgs):
+    """ExposureArgs and ``?locale=``."""
+
+
 @blp.route("/me/exposure")
 class MyExposure(MethodView):
     @roles("contractor")
-    @blp.arguments(ExposureArgs, location="query", unknown=ma.RAISE)
+    @blp.arguments(MyExposureArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, ExposureViewSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My exposure and limits, with display strings in my language."""

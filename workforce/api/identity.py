@@ -11,7 +11,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import InputSchema, PageArgs, Timestamp, page_schema, paginate
+from workforce.api.common import InputSchema, LocaleArgs, PageArgs, Timestamp, page_schema, paginate
 from workforce.api.openapi import problems
 from workforce.errors import Forbidden
 from workforce.extensions import Blueprint
@@ -70,8 +70,9 @@ class TokenListArgs(PageArgs):
 @blp.route("/me")
 class Me(MethodView):
     @roles(*ROLES)
+    @blp.arguments(LocaleArgs, location="query")
     @blp.response(200, MeSchema)
-    def get(self) -> access.Principal:
+    def get(self, _args: dict[str, Any]) -> access.Principal:
         """The principal behind this token."""
         return access.principal()
 
@@ -125,10 +126,14 @@ class TokenItem(MethodView):
         return access.revoke_token(db.session(), token_id)
 
 
+class MyTokenArgs(MyTokenListArgs, LocaleArgs):
+    """MyTokenListArgs and ``?locale=``."""
+
+
 @blp.route("/me/tokens")
 class MyTokens(MethodView):
     @roles("contractor")
-    @blp.arguments(MyTokenListArgs, location="query")
+    @blp.arguments(MyTokenArgs, location="query")
     @blp.response(200, page_schema(TokenSchema, "MyTokenPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My API tokens (never their secrets)."""

@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import InputSchema
+from workforce.api.common import InputSchema, LocaleArgs
 from workforce.api.contractors import ContractorSchema
 from workforce.contractors import services
 from workforce.contractors.models import Contractor
@@ -36,8 +36,9 @@ class OptOutsSchema(InputSchema):
 @blp.route("/me/profile")
 class MyProfile(MethodView):
     @roles("contractor")
+    @blp.arguments(LocaleArgs, location="query")
     @blp.response(200, ContractorSchema)
-    def get(self) -> Contractor:
+    def get(self, _args: dict[str, Any]) -> Contractor:
         """My contractor record."""
         return services.get_contractor(db.session(), access.me())
 

@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import InputSchema, PageArgs, page_schema, paginate
+from workforce.api.common import InputSchema, LocaleArgs, PageArgs, page_schema, paginate
 from workforce.extensions import Blueprint
 from workforce.identity import access
 from workforce.identity.access import roles
@@ -75,10 +75,14 @@ class DeliveryListArgs(PageArgs):
     status = ma.fields.String(validate=ma.validate.OneOf(DELIVERY_STATUSES))
 
 
+class MyNotificationArgs(NotificationListArgs, LocaleArgs):
+    """NotificationListArgs and ``?locale=``."""
+
+
 @blp.route("/me/notifications")
 class MyNotifications(MethodView):
     @roles("contractor")
-    @blp.arguments(NotificationListArgs, location="query")
+    @blp.arguments(MyNotificationArgs, location="query")
     @blp.response(200, page_schema(NotificationSchema, "NotificationPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My notifications, newest first (``?unread=true`` for the new ones)."""
@@ -98,8 +102,9 @@ class MyNotificationRead(MethodView):
 @blp.route("/me/notification-preferences")
 class MyNotificationPreferences(MethodView):
     @roles("contractor")
+    @blp.arguments(LocaleArgs, location="query")
     @blp.response(200, PreferencesSchema)
-    def get(self) -> dict[str, Any]:
+    def get(self, _args: dict[str, Any]) -> dict[str, Any]:
         """Which notices I get by email; ``required`` ones cannot be turned off."""
         return preferences.preferences(db.session(), access.me())
 

@@ -10,7 +10,14 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import InputSchema, PageArgs, QuerySchema, page_schema, paginate
+from workforce.api.common import (
+    InputSchema,
+    LocaleArgs,
+    PageArgs,
+    QuerySchema,
+    page_schema,
+    paginate,
+)
 from workforce.api.openapi import SHIFT_RULE_CODES, problems
 from workforce.api.schedules import ScheduleEntrySchema
 from workforce.extensions import MAX_ID, Blueprint
@@ -171,14 +178,15 @@ class MyShiftOffer(MethodView):
 @blp.route("/me/shift-offers")
 class MyShiftOffers(MethodView):
     @roles("contractor")
+    @blp.arguments(LocaleArgs, location="query")
     @blp.response(200, MyOfferListSchema)
-    def get(self) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Open offers I may take, soonest first, in my time zone and language.
 
         Every rule is checked for me (eligibility, overlap, rest, weekly hours and the
         exposure budget projected over the shift); an offer I may not take is not listed.
         """
-        items = offers.my_offers(db.session(), access.me())
+        items = offers.my_offers(db.session(), access.me(), locale_name=args.get("locale"))
         return {"items": items, "total": len(items)}
 
 

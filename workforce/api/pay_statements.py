@@ -10,7 +10,15 @@ from flask import current_app
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import InputSchema, PageArgs, QuerySchema, page_schema, paginate
+from workforce.api.common import (
+    InputSchema,
+    LocaleArgs,
+    LocaleField,
+    PageArgs,
+    QuerySchema,
+    page_schema,
+    paginate,
+)
 from workforce.api.openapi import STATEMENT_BASIS_CODES, problems
 from workforce.contractors.services import get_contractor
 from workforce.extensions import Blueprint
@@ -57,9 +65,8 @@ class StatementListArgs(PageArgs):
 
 class StatementViewArgs(QuerySchema):
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "pdf")))
-    locale = ma.fields.String(
-        validate=ma.validate.Length(2, 20),
-        metadata={"description": "CLDR locale for labels and formatting (default: contractor's)"},
+    locale = LocaleField(
+        metadata={"description": "CLDR locale for labels and formatting (default: contractor's)"}
     )
 
 
@@ -254,10 +261,14 @@ class StatementAdjust(MethodView):
         return _detail(statement)
 
 
+class MyStatementListArgs(PageArgs, LocaleArgs):
+    """PageArgs and ``?locale=``."""
+
+
 @blp.route("/me/pay-statements")
 class MyStatements(MethodView):
     @roles("contractor")
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(MyStatementListArgs, location="query")
     @blp.response(200, StatementPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My final pay statements, newest period first."""

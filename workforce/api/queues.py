@@ -10,6 +10,7 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import (
     InputSchema,
+    LocaleArgs,
     PageArgs,
     QuerySchema,
     Timestamp,
@@ -174,10 +175,14 @@ class ContractorEligibility(MethodView):
         return _eligibility(contractor_id, args)
 
 
+class MyEligibilityArgs(EligibilityArgs, LocaleArgs):
+    """EligibilityArgs and ``?locale=``."""
+
+
 @blp.route("/me/eligibility")
 class MyEligibility(MethodView):
     @roles("contractor")
-    @blp.arguments(EligibilityArgs, location="query")
+    @blp.arguments(MyEligibilityArgs, location="query")
     @blp.response(200, EligibilitySchema)
     def get(self, args: dict[str, Any]) -> eligibility.Eligibility:
         """May I take work from this queue now, and if not, why?"""

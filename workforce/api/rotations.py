@@ -12,6 +12,7 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import (
     InputSchema,
+    LocaleArgs,
     PageArgs,
     ReasonSchema,
     Timestamp,
@@ -187,10 +188,14 @@ class Sweep(MethodView):
             return sweep(session, db.utcnow())
 
 
+class MyRotationArgs(PageArgs, LocaleArgs):
+    """PageArgs and ``?locale=``."""
+
+
 @blp.route("/me/rotations")
 class MyRotations(MethodView):
     @roles("contractor")
-    @blp.arguments(PageArgs, location="query", unknown=ma.RAISE)
+    @blp.arguments(MyRotationArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, page_schema(MyRotationSchema, "MyRotationPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Your rotations, newest first, each explained in your language."""
@@ -207,7 +212,9 @@ class MyRotations(MethodView):
         page["items"] = [
             {
                 **{name: getattr(item, name) for name in RotationSchema().fields},
-                "summary": summary(item, contractor.locale, contractor.timezone),
+                "summary": summary(
+                    item, args.get("locale") or contractor.locale, contractor.timezone
+                ),
             }
             for item in page["items"]
         ]

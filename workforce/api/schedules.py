@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import PageArgs
+from workforce.api.common import LocaleArgs, LocaleField, PageArgs
 from workforce.extensions import Blueprint
 from workforce.identity import access
 from workforce.identity.access import roles
@@ -29,10 +29,7 @@ class ScheduleArgs(PageArgs):
     end = ma.fields.Date(
         data_key="to", metadata={"description": "last local date; default 13 days after from"}
     )
-    locale = ma.fields.String(
-        validate=ma.validate.Length(2, 40),
-        metadata={"description": "CLDR locale for display, e.g. sw_KE; default the contractor's"},
-    )
+    locale = LocaleField()
     include_cancelled = ma.fields.Boolean(load_default=False)
 
 
@@ -129,8 +126,9 @@ class MySchedule(MethodView):
 @blp.route("/me/calendar")
 class MyCalendar(MethodView):
     @roles("contractor")
+    @blp.arguments(LocaleArgs, location="query")
     @blp.response(200, CalendarUrlSchema)
-    def get(self) -> dict[str, str]:
+    def get(self, _args: dict[str, Any]) -> dict[str, str]:
         """My secret calendar feed URL: subscribe to it from a phone calendar."""
         return feed.feed_url(db.session(), access.me())
 

@@ -13,6 +13,7 @@ from flask.views import MethodView
 from workforce import db
 from workforce.api.common import (
     InputSchema,
+    LocaleArgs,
     OptionalReasonSchema,
     PageArgs,
     Timestamp,
@@ -163,11 +164,8 @@ class CorrectionSchema(InputSchema):
 ShiftPage = page_schema(ShiftSchema, "ShiftPage")
 
 
-class OpenShiftArgs(PageArgs):
-    locale = ma.fields.String(
-        validate=ma.validate.Length(2, 40),
-        metadata={"description": "CLDR locale for display, e.g. sw_KE; default the contractor's"},
-    )
+class OpenShiftArgs(PageArgs, LocaleArgs):
+    """PageArgs and ``?locale=``."""
 
 
 class OpenShiftSchema(ShiftSchema, ScheduleEntrySchema):

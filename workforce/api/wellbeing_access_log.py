@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import PageArgs, page_schema, paginate
+from workforce.api.common import LocaleArgs, PageArgs, page_schema, paginate
 from workforce.extensions import Blueprint
 from workforce.identity import access
 from workforce.identity.access import roles
@@ -53,10 +53,14 @@ class AccessLog(MethodView):
         return paginate(db.session(), stmt, args["page"], args["page_size"])
 
 
+class MyAccessArgs(OwnAccessArgs, LocaleArgs):
+    """OwnAccessArgs and ``?locale=``."""
+
+
 @blp.route("/me/wellbeing/access-log")
 class OwnAccessLog(MethodView):
     @roles("contractor")
-    @blp.arguments(OwnAccessArgs, location="query")
+    @blp.arguments(MyAccessArgs, location="query")
     @blp.response(200, page_schema(AccessSchema, "OwnWellbeingAccessPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Which counsellor read or followed up my wellbeing records, and when."""

@@ -75,15 +75,18 @@ def exposure_view(
     end: dt.date | None = None,
     at: dt.datetime,
     localized: bool = False,
+    locale: str | None = None,
 ) -> dict[str, Any]:
     """Days ``start``..``end`` (contractor-local, default the last two weeks) and today's
     standing at ``at``. ``remaining_minutes_today`` and ``break_due`` of a tier entry are
-    what applies to work on a queue of that tier (every limit of tiers 1..t)."""
+    what applies to work on a queue of that tier (every limit of tiers 1..t). ``localized``
+    adds ``display`` strings in ``locale`` (default the contractor's own)."""
     zone = ZoneInfo(contractor.timezone)
     today = local_date(at, zone)
     start, end = _range(today, start, end)
     now = standing(session, contractor, at)
-    display = _Display(contractor.locale, zone) if localized else None
+    shown_locale = locale or contractor.locale
+    display = _Display(shown_locale, zone) if localized else None
     days = []
     for day, tier, category, seconds, items, events in session.execute(
         select(
@@ -141,7 +144,7 @@ def exposure_view(
         "break_until": break_until,
     }
     if display:
-        result["locale"] = contractor.locale
+        result["locale"] = shown_locale
         result["display"] = {
             "today": display.date(today),
             "period": f"{display.date(start)} – {display.date(end)}",

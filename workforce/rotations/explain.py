@@ -1,8 +1,8 @@
 """A rotation's explanation as one sentence in the contractor's language.
 
-The sentences are a small table (English, Swahili, Spanish, Filipino; anything else falls
-back to English) - there are no gettext catalogs yet. Numbers and dates are formatted by
-Babel for the contractor's locale, dates in the contractor's zone.
+The sentences are in the gettext catalogs (``workforce/translations``), as every other
+sentence a person reads; a language without a catalog reads English. Numbers and dates are
+formatted by Babel for the requested locale, dates in the contractor's zone.
 """
 
 from __future__ import annotations
@@ -14,68 +14,39 @@ from babel.numbers import format_decimal
 
 from workforce.rotations.models import Rotation
 from workforce.timeutil import load_zone
+from workforce.translation import DEFAULT_LANGUAGE, N_, supported_language, translations
 
-RULES: dict[str, dict[str, str]] = {
-    "en": {
-        "daily_limit": "Today's exposure at tier {tier} reached {measured} of the daily limit"
-        " of {limit} minutes",
-        "weekly_limit": "Your exposure at tier {tier} over the last 7 days reached {measured}"
-        " of the {limit}-minute limit",
-        "consecutive_days": "You worked {measured} days in a row at tier {tier}; the limit is"
-        " {limit}",
-        "credential_expired": "A credential needed for your upcoming shift has expired",
-        "planned": "You have worked {measured} weeks in a row on tier-3 content",
-        "other": "You were rotated off sensitive queues",
-        "until": "You are off sensitive queues until {until} (policy version {version}).",
-    },
-    "sw": {
-        "daily_limit": "Mfiduo wako wa leo wa daraja {tier} umefikia {measured} kati ya"
-        " kikomo cha kila siku cha dakika {limit}",
-        "weekly_limit": "Mfiduo wako wa daraja {tier} katika siku 7 zilizopita umefikia"
-        " {measured} kati ya kikomo cha dakika {limit}",
-        "consecutive_days": "Umefanya kazi siku {measured} mfululizo kwenye daraja {tier};"
-        " kikomo ni {limit}",
-        "credential_expired": "Cheti kinachohitajika kwa zamu yako ijayo kimeisha muda",
-        "planned": "Umefanya kazi wiki {measured} mfululizo kwenye maudhui ya daraja 3",
-        "other": "Umeondolewa kwenye foleni nyeti",
-        "until": "Hutafanya kazi kwenye foleni nyeti hadi {until} (toleo la sera {version}).",
-    },
-    "es": {
-        "daily_limit": "Tu exposición de hoy en el nivel {tier} llegó a {measured} del límite"
-        " diario de {limit} minutos",
-        "weekly_limit": "Tu exposición en el nivel {tier} en los últimos 7 días llegó a"
-        " {measured} del límite de {limit} minutos",
-        "consecutive_days": "Trabajaste {measured} días seguidos en el nivel {tier}; el límite"
-        " es {limit}",
-        "credential_expired": "Una credencial necesaria para tu próximo turno ha caducado",
-        "planned": "Has trabajado {measured} semanas seguidas con contenido de nivel 3",
-        "other": "Te retiramos de las colas sensibles",
-        "until": "Estarás fuera de las colas sensibles hasta {until} (versión de la política"
-        " {version}).",
-    },
-    "fil": {
-        "daily_limit": "Ang exposure mo ngayong araw sa tier {tier} ay umabot sa {measured}"
-        " ng pang-araw-araw na limitasyong {limit} minuto",
-        "weekly_limit": "Ang exposure mo sa tier {tier} sa nakaraang 7 araw ay umabot sa"
-        " {measured} ng limitasyong {limit} minuto",
-        "consecutive_days": "Nagtrabaho ka nang {measured} magkakasunod na araw sa tier {tier};"
-        " ang limitasyon ay {limit}",
-        "credential_expired": "Nag-expire na ang isang kredensyal na kailangan sa susunod mong"
-        " shift",
-        "planned": "Nagtrabaho ka nang {measured} magkakasunod na linggo sa tier-3 na content",
-        "other": "Inalis ka sa mga sensitibong queue",
-        "until": "Wala ka sa mga sensitibong queue hanggang {until} (bersyon ng patakaran"
-        " {version}).",
-    },
+#: The first half of the sentence: what was measured against which limit, by rule.
+RULES: dict[str, str] = {
+    "daily_limit": N_(
+        "Today's exposure at tier %(tier)s reached %(measured)s of the daily limit of"
+        " %(limit)s minutes"
+    ),
+    "weekly_limit": N_(
+        "Your exposure at tier %(tier)s over the last 7 days reached %(measured)s of the"
+        " %(limit)s-minute limit"
+    ),
+    "consecutive_days": N_(
+        "You worked %(measured)s days in a row at tier %(tier)s; the limit is %(limit)s"
+    ),
+    "credential_expired": N_("A credential needed for your upcoming shift has expired"),
+    "planned": N_("You have worked %(measured)s weeks in a row on tier-3 content"),
 }
+OTHER = N_("You were rotated off sensitive queues")
+#: The second half: until when, and under which policy version when one decided it (a
+#: manual or self-requested rotation has none, and says nothing of one).
+UNTIL = N_("You are off sensitive queues until %(until)s (policy version %(version)s).")
+UNTIL_UNVERSIONED = N_("You are off sensitive queues until %(until)s.")
+#: Rules whose sentence needs the tier.
+TIERED = ("daily_limit", "weekly_limit", "consecutive_days")
 
 
 def summary(rotation: Rotation, locale: str, timezone: str) -> str:
     """One localized sentence: what was measured against which limit, and until when."""
-    language = locale.split("_")[0]
-    table = RULES.get(language, RULES["en"])
-    if language not in RULES:
-        locale = "en"
+    language = supported_language(locale)
+    if language is None:
+        language, locale = DEFAULT_LANGUAGE, DEFAULT_LANGUAGE
+    catalog = translations(language)
     explanation: dict[str, Any] = rotation.explanation or {}
     rule = explanation.get("rule", "")
 
@@ -86,14 +57,13 @@ def summary(rotation: Rotation, locale: str, timezone: str) -> str:
         "tier": explanation.get("tier", ""),
         "measured": number(explanation.get("measured", "")),
         "limit": number(explanation.get("limit", "")),
-        "version": explanation.get("policy_version", "-"),
+        "version": explanation.get("policy_version"),
         "until": format_datetime(
             rotation.ends_at, "medium", tzinfo=load_zone(timezone), locale=locale
         ),
     }
-    first = table.get(rule) if rule in RULES["en"] and rule != "until" else None
-    if first is None or (
-        rule in ("daily_limit", "weekly_limit", "consecutive_days") and not values["tier"]
-    ):
-        first = table["other"]
-    return f"{first.format(**values)}. {table['until'].format(**values)}"
+    first = RULES.get(rule, OTHER)
+    if rule in TIERED and not values["tier"]:
+        first = OTHER
+    until = UNTIL if values["version"] not in (None, "") else UNTIL_UNVERSIONED
+    return f"{catalog.gettext(first) % values}. {catalog.gettext(until) % values}"

@@ -623,12 +623,16 @@ def offer_fields(offer: ShiftOffer) -> dict[str, Any]:
 
 
 def my_offers(
-    session: Session, contractor_id: int, now: dt.datetime | None = None
+    session: Session,
+    contractor_id: int,
+    now: dt.datetime | None = None,
+    locale_name: str | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`offers_for` with each shift as a schedule entry of the contractor: local
-    times in their zone, the queue's name, holidays and display strings in their locale."""
+    times in their zone, the queue's name, holidays and display strings in their locale
+    (or ``locale_name``)."""
     contractor = get_contractor(session, contractor_id)
-    locale = parse_locale(contractor.locale)
+    locale = parse_locale(locale_name or contractor.locale)
     holidays = holiday_lookup(contractor.country, contractor.subdivision, locale)
     return [
         {**offer_fields(offer), "shift": entry(shift, queue, contractor.timezone, locale, holidays)}
