@@ -329,23 +329,36 @@ def _table(content: dict[str, Any], args: dict[str, Any]) -> Any:
     return content
 
 
+def _table_responses(schema: type[ma.Schema]) -> dict[str, Any]:
+    """The documented 200 of a report that answers JSON, or its table as CSV or XLSX."""
+    return {
+        "200": {
+            "description": "the report (JSON), or its table as CSV or XLSX",
+            "content": {
+                "application/json": {"schema": schema},
+                "text/csv": {"schema": {"type": "string"}},
+                writers.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    }
+
+
+def _png_response(description: str) -> Any:
+    """The documented 200 of a report drawn as a PNG chart."""
+    return blp.response(
+        200,
+        {"type": "string", "format": "binary"},
+        content_type="image/png",
+        description=description,
+    )
+
+
 @blp.route("/reports/exposure")
 class ExposureReport(MethodView):
     @roles(*READERS)
     @blp.arguments(ExposureReportArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, ExposureReportSchema)
-    @blp.doc(
-        responses={
-            "200": {
-                "description": "the report (JSON), or its table as CSV or XLSX",
-                "content": {
-                    "application/json": {"schema": ExposureReportSchema},
-                    "text/csv": {"schema": {"type": "string"}},
-                    writers.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
-                },
-            }
-        }
-    )
+    @blp.doc(responses=_table_responses(ExposureReportSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """Exposure per group from the daily roll-ups, small groups suppressed; stored as
         a run. ``format=csv|xlsx`` gives the same rows and total as a table."""
@@ -356,12 +369,7 @@ class ExposureReport(MethodView):
 class ExposureChart(MethodView):
     @roles(*READERS)
     @blp.arguments(ChartArgs, location="query", unknown=ma.RAISE)
-    @blp.response(
-        200,
-        {"type": "string", "format": "binary"},
-        content_type="image/png",
-        description="weekly exposure per tier with the daily caps drawn",
-    )
+    @_png_response("weekly exposure per tier with the daily caps drawn")
     def get(self, args: dict[str, Any]) -> Response:
         """Weekly mean daily minutes at each tier and above, against each tier's cap
         (policy in force at ``to``): the exposure report grouped by week, drawn; a
@@ -453,18 +461,7 @@ class PayReport(MethodView):
     @roles(*READERS)
     @blp.arguments(PayReportArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, PayReportSchema)
-    @blp.doc(
-        responses={
-            "200": {
-                "description": "the report (JSON), or its table as CSV or XLSX",
-                "content": {
-                    "application/json": {"schema": PayReportSchema},
-                    "text/csv": {"schema": {"type": "string"}},
-                    writers.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
-                },
-            }
-        }
-    )
+    @blp.doc(responses=_table_responses(PayReportSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """What final pay statements paid per hour (base and each premium, local and
         reporting currency), placed on the local wage distribution, with the share of hours
@@ -477,12 +474,7 @@ class PayReport(MethodView):
 class PayChart(MethodView):
     @roles(*READERS)
     @blp.arguments(PayChartArgs, location="query", unknown=ma.RAISE)
-    @blp.response(
-        200,
-        {"type": "string", "format": "binary"},
-        content_type="image/png",
-        description="per group, the percentile of local wages base and effective pay reach",
-    )
+    @_png_response("per group, the percentile of local wages base and effective pay reach")
     def get(self, args: dict[str, Any]) -> Response:
         """The pay report as a chart: percentiles per group, the target drawn dashed."""
         content = _pay(args)
