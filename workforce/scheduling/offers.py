@@ -377,15 +377,30 @@ def _approve(
         if shift.status == "cancelled":  # a rotation left it waiting for cover
             shift.status = "scheduled"
             shift.cancel_reason = None
-        offer.status = "approved"
+    _decide(session, offers, "approved", comment, decided_by, now)
+
+
+def _decide(
+    session: Session,
+    offers: Sequence[ShiftOffer],
+    status: str,
+    comment: str | None,
+    decided_by: str,
+    now: dt.datetime,
+) -> None:
+    """Record ops' decision on each offer, audit it, and tell the giver and the taker (or
+    the colleague it was meant for, when nobody accepted yet)."""
+    for offer in offers:
+        offer.status = status
         offer.decided_at = now
         offer.decided_by = decided_by
         offer.comment = comment
     session.flush()
+    action = {"approved": "approve", "rejected": "reject"}[status]
     for offer in offers:
         audit.record(
             session,
-            "shift_offer.approve",
+            f"shift_offer.{action}",
             "shift_offer",
             offer.id,
             {
@@ -396,7 +411,12 @@ def _approve(
                 "comment": comment,
             },
         )
-        _notify(session, offer, "approved", [offer.from_contractor_id, offer.taker_id])
+        _notify(
+            session,
+            offer,
+            status,
+            [offer.from_contractor_id, offer.taker_id or offer.to_contractor_id],
+        )
 
 
 def _decidable(
@@ -438,26 +458,7 @@ def reject_offer(
     givers keep their shifts."""
     now = now or utcnow()
     offers = _decidable(session, offer_id, LIVE_OFFER_STATUSES)
-    for offer in offers:
-        offer.status = "rejected"
-        offer.decided_at = now
-        offer.decided_by = decided_by
-        offer.comment = comment
-    session.flush()
-    for offer in offers:
-        audit.record(
-            session,
-            "shift_offer.reject",
-            "shift_offer",
-            offer.id,
-            {"shift_id": offer.shift_id, "decided_by": decided_by, "comment": comment},
-        )
-        _notify(
-            session,
-            offer,
-            "rejected",
-            [offer.from_contractor_id, offer.taker_id or offer.to_contractor_id],
-        )
+    _decide(session, offers, "rejected", comment, decided_by, now)
     return offers[0]
 
 
