@@ -53,6 +53,19 @@ class WageDistribution(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_token_id: Mapped[int | None] = mapped_column(Integer)
 
+    def evidence(self) -> dict[str, Any]:
+        """What a rate or report cites of this distribution."""
+        return {
+            "id": self.id,
+            "country": self.country,
+            "subdivision": self.subdivision,
+            "year": self.year,
+            "currency": self.currency,
+            "period": self.period,
+            "percentiles": dict(self.percentiles),
+            "source": self.source,
+        }
+
 
 class PayPolicy(Base):
     """One version of the pay policy; the version in force is the highest one whose

@@ -52,16 +52,7 @@ class Rate:
                 ),
                 "terms": self.policy.terms.to_json(),
             },
-            "wage_distribution": {
-                "id": d.id,
-                "country": d.country,
-                "subdivision": d.subdivision,
-                "year": d.year,
-                "currency": d.currency,
-                "period": d.period,
-                "percentiles": dict(d.percentiles),
-                "source": d.source,
-            },
+            "wage_distribution": d.evidence(),
             "rate": {
                 "hourly_rate": f"{self.hourly_rate:f}",
                 "currency": self.currency,

@@ -477,7 +477,7 @@ def pay_figures(
     placed = sorted({row.figures["wage_distribution_id"] for row in rows} - {None})
     citations = {
         "reporting_currency": reporting,
-        "wage_distributions": [_distribution(session.get(WageDistribution, i)) for i in placed],
+        "wage_distributions": [session.get_one(WageDistribution, i).evidence() for i in placed],
         "wage_distributions_paid_on": [
             {k: v for k, v in ctx.paid_on[i].items() if k != "percentiles"}
             for i in sorted(ctx.paid_on)
@@ -498,17 +498,3 @@ def pay_figures(
         {"version": v, "effective_from": ctx.policies[v]} for v in sorted(ctx.policies)
     ]
     return PayFigures(group_by, keys, reporting, rows, total_row, policy_versions, citations)
-
-
-def _distribution(d: WageDistribution | None) -> dict[str, Any]:
-    assert d is not None
-    return {
-        "id": d.id,
-        "country": d.country,
-        "subdivision": d.subdivision,
-        "year": d.year,
-        "currency": d.currency,
-        "period": d.period,
-        "percentiles": dict(d.percentiles),
-        "source": d.source,
-    }
