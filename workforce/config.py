@@ -95,6 +95,9 @@ DEFAULTS: dict[str, Any] = {
     "CHECKIN_RETENTION_DAYS": 365,
     #: Days raw exposure events are kept (the roll-ups keep their totals); 0 keeps them.
     "EXPOSURE_EVENT_RETENTION_DAYS": 90,
+    #: Days the scheduler's job runs are kept (each job's latest run, success and failure
+    #: stay for the status page).
+    "JOB_RUN_RETENTION_DAYS": 90,
     #: The retention job deletes at most BATCH_SIZE x MAX_BATCHES events per run.
     "EXPOSURE_EVENT_RETENTION_BATCH_SIZE": 10000,
     "EXPOSURE_EVENT_RETENTION_MAX_BATCHES": 50,

@@ -17,6 +17,7 @@ from workforce import audit
 from workforce.contractors.credentials import notify_credential_expiry
 from workforce.exposure.partitions import ensure_partitions
 from workforce.exposure.retention import delete_old_events
+from workforce.jobs.retention import delete_old_runs
 from workforce.notifications.delivery import deliver_due
 from workforce.ratelimit import delete_closed_windows
 from workforce.reports.services import monthly_reports
@@ -150,5 +151,13 @@ def all_jobs(config: dict[str, Any]) -> list[Job]:
             "interval",
             {"minutes": 15},
             "forget closed failure windows of the sign-in rate limits (database storage)",
+        ),
+        Job(
+            "job-run-retention",
+            partial(delete_old_runs, retention_days=config["JOB_RUN_RETENTION_DAYS"]),
+            "interval",
+            {"hours": 24},
+            "forget job runs past the retention age, keeping each job's latest run, success "
+            "and failure",
         ),
     ]
