@@ -9,6 +9,10 @@ the agreed wall time. One exception: RFC 5545 §3.3.5 resolves a repeated local 
 *first* occurrence, so an instant in the second half of a DST fold is written in UTC.
 Seconds are kept, microseconds are dropped (iCalendar has no sub-second times).
 
+Its VTIMEZONE dates a spring-forward onset at the first wall time after the skipped hour
+(03:00, where RFC 5545 would write 02:00): no wall time lies between the two, so every
+local time in the feed resolves the same (the tests check it with dateutil's ``tzical``).
+
 Known limit of ``icalendar`` 7.3 (it treats ``\\N`` in a TEXT value as the newline escape
 before escaping): a backslash followed by a capital ``N`` in a queue or holiday name comes
 out as a line break.
