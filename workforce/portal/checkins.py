@@ -6,6 +6,8 @@ the contractor they belong to (the pages are behind their session and never cach
 
 The questions and answer choices are shown in their published English wording, as the API
 serves them: a validated questionnaire reworded by us would no longer be the validated one.
+No validated translation is shipped yet, so a page in another language says so (the
+template's ``english-only`` note, in the reader's language).
 """
 
 from __future__ import annotations

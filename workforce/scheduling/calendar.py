@@ -1,39 +1,41 @@
-"""RFC 5545 (iCalendar) feed of a contractor's shifts, written by hand.
+"""RFC 5545 (iCalendar) feed of a contractor's shifts, built with the ``icalendar`` package.
 
-Written rather than built with a library so the output is small, stable byte for byte and
-has no runtime dependency; the tests parse it with ``icalendar`` as an independent check.
+``icalendar`` writes the components, escapes TEXT values, folds lines at 75 octets (never
+inside a UTF-8 character) and generates the ``VTIMEZONE`` from the zoneinfo database
+(:meth:`icalendar.Timezone.from_tzinfo`) for the days the events span.
 
 Times are written in the contractor's zone (``DTSTART;TZID=...``) so calendar apps show
-the agreed wall time, with a ``VTIMEZONE`` generated from the zoneinfo database for the
-span of the events. One exception: RFC 5545 §3.3.5 resolves a repeated local time to its
+the agreed wall time. One exception: RFC 5545 §3.3.5 resolves a repeated local time to its
 *first* occurrence, so an instant in the second half of a DST fold is written in UTC.
 Seconds are kept, microseconds are dropped (iCalendar has no sub-second times).
+
+Its VTIMEZONE dates a spring-forward onset at the first wall time after the skipped hour
+(03:00, where RFC 5545 would write 02:00): no wall time lies between the two, so every
+local time in the feed resolves the same (the tests check it with dateutil's ``tzical``).
+
+Known limit of ``icalendar`` 7.3 (it treats ``\\N`` in a TEXT value as the newline escape
+before escaping): a backslash followed by a capital ``N`` in a queue or holiday name comes
+out as a line break.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from workforce.errors import InvalidInput
+from icalendar import Calendar, Event, Timezone, vText
 
-__all__ = ["PRODID", "CalendarEvent", "escape_text", "fold_line", "render_calendar"]
+from workforce.timeutil import load_zone
+
+__all__ = ["PRODID", "CalendarEvent", "render_calendar"]
 
 PRODID = "-//Workforce//Schedule//EN"
-MAX_LINE_OCTETS = 75
-CRLF = "\r\n"
 
-#: DST zones change at least yearly; a longer look-back finds the observance in force
-_LOOKBACK = timedelta(days=400)
-#: sampling step when searching for transitions; real ones are months apart, and two
-#: within a day that cancel out (the only kind a daily probe misses) do not occur
-_STEP = timedelta(days=1)
-#: CTLs other than TAB (and LF, escaped as ``\n``) are not allowed in TEXT values
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: CTLs other than TAB and line breaks are not allowed in TEXT values: they are dropped
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -50,126 +52,22 @@ class CalendarEvent:
     last_modified: datetime
 
 
-@dataclass(frozen=True)
-class _Observance:
-    offset: timedelta
-    is_dst: bool
-    name: str
+def _text(value: str) -> str:
+    # icalendar escapes \ ; , and turns CRLF, CR and LF into "\n"
+    return _CONTROL.sub("", value)
 
 
-@dataclass(frozen=True)
-class _Transition:
-    at: datetime  # UTC instant
-    before: _Observance
-    after: _Observance
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def escape_text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545 §3.3.11); other control characters are dropped."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _CONTROL.sub("", value)
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def fold_line(line: str) -> str:
-    """Fold one content line into ≤ 75-octet physical lines, never inside a UTF-8 char."""
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > MAX_LINE_OCTETS:
-            parts.append("".join(current))
-            current, size = [" "], 1  # the continuation's leading space counts too
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return CRLF.join(parts)
-
-
-def _utc_stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _local_stamp(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%S")
-
-
-def _offset(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else "+"  # "-0000" is forbidden, so zero is "+0000"
-    hours, rest = divmod(abs(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
-
-
-def _observance(tz: tzinfo, epoch_seconds: int) -> _Observance:
-    local = datetime.fromtimestamp(epoch_seconds, UTC).astimezone(tz)
-    return _Observance(local.utcoffset() or timedelta(0), bool(local.dst()), local.tzname() or "")
-
-
-def _transitions(tz: tzinfo, lo: datetime, hi: datetime) -> Iterator[_Transition]:
-    # zoneinfo has no public transition table: sample, then bisect each change to the
-    # second (tzdata transitions fall on whole seconds, so integers keep it exact).
-    step = int(_STEP.total_seconds())
-    at, end = math.floor(lo.timestamp()), math.ceil(hi.timestamp())
-    state = _observance(tz, at)
-    while at < end:
-        probe = min(at + step, end)
-        if _observance(tz, probe) == state:
-            at = probe
-            continue
-        low, high = at, probe
-        while high - low > 1:
-            mid = (low + high) // 2
-            if _observance(tz, mid) == state:
-                low = mid
-            else:
-                high = mid
-        after = _observance(tz, high)
-        yield _Transition(datetime.fromtimestamp(high, UTC), state, after)
-        at, state = high, after
-
-
-def _vtimezone(tz_name: str, tz: tzinfo, lo: datetime, hi: datetime) -> list[str]:
-    found = list(_transitions(tz, lo - _LOOKBACK, hi))
-    # keep the last transition at or before ``lo`` (the observance in force) and the rest
-    earlier = [t for t in found if t.at <= lo]
-    relevant = earlier[-1:] + [t for t in found if t.at > lo]
-    lines = ["BEGIN:VTIMEZONE", f"TZID:{tz_name}"]
-    if not relevant:
-        # no change in range (or no DST at all): one STANDARD observance from the epoch
-        obs = _observance(tz, math.floor(lo.timestamp()))
-        onset = "19700101T000000" if lo.year >= 1970 else "16010101T000000"
-        relevant_lines = _observance_lines("STANDARD", onset, obs.offset, obs)
-        return [*lines, *relevant_lines, "END:VTIMEZONE"]
-    for tr in relevant:
-        kind = "DAYLIGHT" if tr.after.is_dst else "STANDARD"
-        # DTSTART is the onset in the local time in force *before* the change (§3.6.5)
-        onset = _local_stamp((tr.at + tr.before.offset).replace(tzinfo=None))
-        lines += _observance_lines(kind, onset, tr.before.offset, tr.after)
-    return [*lines, "END:VTIMEZONE"]
-
-
-def _observance_lines(kind: str, onset: str, offset_from: timedelta, obs: _Observance) -> list[str]:
-    return [
-        f"BEGIN:{kind}",
-        f"DTSTART:{onset}",
-        f"TZOFFSETFROM:{_offset(offset_from)}",
-        f"TZOFFSETTO:{_offset(obs.offset)}",
-        f"TZNAME:{escape_text(obs.name)}",
-        f"END:{kind}",
-    ]
-
-
-def _date_time(prop: str, moment: datetime, tz_name: str, tz: tzinfo) -> str:
+def _local(moment: datetime, tz: ZoneInfo) -> datetime:
     # Through UTC: astimezone() to the zone a value already has keeps its wall time, even a
     # wall time the clock skips (02:30 on a spring-forward day), which would be written as is.
-    local = moment.astimezone(UTC).astimezone(tz)
-    repeated = local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()
-    if repeated:  # a TZID form would mean the first occurrence; UTC is unambiguous
-        return f"{prop}:{_utc_stamp(moment)}"
-    return f"{prop};TZID={tz_name}:{_local_stamp(local)}"
+    local = moment.astimezone(UTC).astimezone(tz).replace(microsecond=0)
+    if local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return _utc(moment)  # a TZID form would mean the first occurrence; UTC is unambiguous
+    return local
 
 
 def _require_aware(moment: datetime, what: str) -> None:
@@ -184,20 +82,25 @@ def _check_event(event: CalendarEvent) -> None:
         raise ValueError("CalendarEvent.sequence must not be negative")
 
 
-def _vevent(event: CalendarEvent, tz_name: str, tz: tzinfo, stamp: str) -> list[str]:
-    return [
-        "BEGIN:VEVENT",
-        f"UID:{escape_text(event.uid)}",
-        f"DTSTAMP:{stamp}",
-        _date_time("DTSTART", event.start, tz_name, tz),
-        _date_time("DTEND", event.end, tz_name, tz),
-        f"SUMMARY:{escape_text(event.summary)}",
-        f"DESCRIPTION:{escape_text(event.description)}",
-        f"SEQUENCE:{event.sequence}",
-        f"LAST-MODIFIED:{_utc_stamp(event.last_modified)}",
-        "STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED",
-        "END:VEVENT",
-    ]
+def _vevent(event: CalendarEvent, tz: ZoneInfo, stamp: datetime) -> Event:
+    vevent = Event()
+    vevent.add("UID", _text(event.uid))
+    vevent.add("DTSTAMP", stamp)
+    vevent.add("DTSTART", _local(event.start, tz))
+    vevent.add("DTEND", _local(event.end, tz))
+    vevent.add("SUMMARY", _text(event.summary))
+    vevent.add("DESCRIPTION", _text(event.description))
+    vevent.add("SEQUENCE", event.sequence)
+    vevent.add("LAST-MODIFIED", _utc(event.last_modified))
+    vevent.add("STATUS", "CANCELLED" if event.cancelled else "CONFIRMED")
+    return vevent
+
+
+def _vtimezone(tz_name: str, tz: ZoneInfo, days: tuple[date, date]) -> Timezone:
+    """The zone's observances from local midnight of ``days[0]`` to that of ``days[1]``."""
+    vtimezone = Timezone.from_tzinfo(tz, tz_name, first_date=days[0], last_date=days[1])
+    vtimezone.pop("COMMENT", None)  # "only works from ... to ...": true of any feed's span
+    return vtimezone
 
 
 def render_calendar(name: str, tz_name: str, events: Sequence[CalendarEvent], now: datetime) -> str:
@@ -210,28 +113,24 @@ def render_calendar(name: str, tz_name: str, events: Sequence[CalendarEvent], no
     _require_aware(now, "now")
     for event in events:  # before comparing them: naive and aware datetimes do not mix
         _check_event(event)
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput.field("timezone", f"Unknown time zone {tz_name!r}.") from None
-    if events:
-        # in UTC: datetimes sharing a tzinfo compare by wall clock, ignoring DST folds
-        lo = min(e.start.astimezone(UTC) for e in events)
-        hi = max(max(e.start.astimezone(UTC), e.end.astimezone(UTC)) for e in events)
-    else:
-        lo = hi = now
-    stamp = _utc_stamp(now)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
-        f"X-WR-TIMEZONE:{escape_text(tz_name)}",
-        *_vtimezone(tz_name, tz, lo.astimezone(UTC), hi.astimezone(UTC)),
-    ]
+    tz = load_zone(tz_name)
+    # in UTC: datetimes sharing a tzinfo compare by wall clock, ignoring DST folds
+    instants = [_utc(m) for e in events for m in (e.start, e.end)] or [_utc(now)]
+    # a day's margin each side: the span starts and ends at local midnight
+    days = (
+        min(instants).astimezone(tz).date() - timedelta(days=1),
+        max(instants).astimezone(tz).date() + timedelta(days=2),
+    )
+    calendar = Calendar()
+    calendar.add("VERSION", "2.0")
+    calendar.add("PRODID", PRODID)
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "PUBLISH")
+    # vText: an X- property is not known to be TEXT, so it would not be escaped
+    calendar.add("X-WR-CALNAME", vText(_text(name)))
+    calendar.add("X-WR-TIMEZONE", vText(tz_name))
+    calendar.add_component(_vtimezone(tz_name, tz, days))
+    stamp = _utc(now)
     for event in events:
-        lines += _vevent(event, tz_name, tz, stamp)
-    lines.append("END:VCALENDAR")
-    return "".join(fold_line(line) + CRLF for line in lines)
+        calendar.add_component(_vevent(event, tz, stamp))
+    return calendar.to_ical(sorted=False).decode("utf-8")

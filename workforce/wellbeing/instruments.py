@@ -6,6 +6,11 @@ is banded without reading any scoring code, and every threshold sits next to its
 
 Item texts are the published English wordings, reproduced verbatim because paraphrasing a
 validated questionnaire invalidates its norms and cut-points.
+
+No translation is shipped: a validated translation may be added only as its published text,
+word for word, with its citation (URL and publisher) beside it, and none was found in a form
+that meets that bar (docs/wellbeing.md lists what was looked for). Until then the portal
+shows these English items on every language's page and says why, in the reader's language.
 """
 
 from __future__ import annotations
