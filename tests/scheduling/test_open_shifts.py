@@ -80,3 +80,101 @@ def test_pages(client, as_role, new_contractor, plan) -> None:
     assert len(first["items"]) == 2 and len(second["items"]) == 1
     starts = [e["local_start"][11:16] for e in first["items"] + second["items"]]
     assert starts == ["01:00", "09:00", "17:00"]
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def _listed(client, me) -> list[int]:
+    answer = client.get(f"{API}/me/open-shifts", headers=me)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["total"] == len(answer.json["items"])
+    return [item["id"] for item in answer.json["items"]]
+
+
+def _next_change(tz: ZoneInfo) -> dt.date:
+    """The first local date at least two weeks away on which ``tz``'s offset changes."""
+    day = db.utcnow().date() + dt.timedelta(days=14)
+    while True:
+        before = dt.datetime.combine(day, dt.time(0), tz).utcoffset()
+        after = dt.datetime.combine(day, dt.time(23), tz).utcoffset()
+        if before != after:
+            return day
+        day += dt.timedelta(days=1)
+
+
+def _local(day: dt.date, hour: int, tz: ZoneInfo = NEW_YORK) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tz).astimezone(dt.UTC)
+
+
+def test_shifts_outside_my_availability_are_not_offered(
+    client, as_role, new_contractor, plan
+) -> None:
+    cid = new_contractor(country="US", subdivision="US-NY", timezone="America/New_York")
+    me = as_role("contractor", cid)
+    day = db.utcnow().date() + dt.timedelta(days=10)
+    inside = plan(None, _local(day, 9)).json["id"]
+    evening = plan(None, _local(day, 18), hours=4).json["id"]
+    assert _listed(client, me) == [inside, evening]  # no windows: available at any time
+    windows = [{"weekday": d, "start": "08:00", "end": "17:00"} for d in range(7)]
+    assert (
+        client.put(f"{API}/me/availability", json={"windows": windows}, headers=me).status_code
+        == 200
+    )
+    assert _listed(client, me) == [inside]
+    claim = client.post(f"{API}/shifts/{evening}/claim", headers=me)
+    assert claim.status_code == 409 and claim.json["code"] == "outside_availability"
+
+
+def test_shifts_on_my_approved_time_off_are_not_offered(
+    client, ops, as_role, new_contractor, plan
+) -> None:
+    cid = new_contractor(country="US", subdivision="US-NY", timezone="America/New_York")
+    me = as_role("contractor", cid)
+    day = db.utcnow().date() + dt.timedelta(days=10)
+    before = plan(None, _local(day - dt.timedelta(days=1), 9)).json["id"]
+    # 23:00 the evening before the leave, ending on its first day: touches it
+    touching = plan(None, _local(day - dt.timedelta(days=1), 23), hours=4).json["id"]
+    during = plan(None, _local(day, 9)).json["id"]
+    after = plan(None, _local(day + dt.timedelta(days=1), 9)).json["id"]
+    asked = client.post(
+        f"{API}/me/time-off",
+        json={"starts_on": day.isoformat(), "ends_on": day.isoformat(), "kind": "vacation"},
+        headers=me,
+    )
+    assert _listed(client, me) == [before, touching, during, after]  # pending: still offered
+    assert client.post(f"{API}/time-off/{asked.json['id']}/approve", headers=ops).status_code == 200
+    assert _listed(client, me) == [before, after]
+    claim = client.post(f"{API}/shifts/{during}/claim", headers=me)
+    assert claim.status_code == 409 and claim.json["code"] == "on_leave"
+
+
+def test_a_dst_week_keeps_my_local_windows(client, as_role, new_contractor, plan) -> None:
+    """09:00-17:00 local stays offered on both sides of the change; the same UTC hours
+    on the other side are an hour off locally and are not offered."""
+    cid = new_contractor(country="US", subdivision="US-NY", timezone="America/New_York")
+    me = as_role("contractor", cid)
+    change = _next_change(NEW_YORK)
+    before, after = change - dt.timedelta(days=2), change + dt.timedelta(days=1)
+    windows = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(7)]
+    client.put(f"{API}/me/availability", json={"windows": windows}, headers=me)
+    offered = [plan(None, _local(day, 9)).json["id"] for day in (before, after)]
+    # the UTC hours of 09:00 before the change, on the day after it
+    same_utc = _local(before, 9) + (after - before)
+    shifted = plan(None, same_utc).json["id"]
+    assert _listed(client, me) == offered
+    claim = client.post(f"{API}/shifts/{shifted}/claim", headers=me)
+    assert claim.status_code == 409 and claim.json["code"] == "outside_availability"
+
+
+def test_pages_count_only_what_i_may_take(client, as_role, new_contractor, plan) -> None:
+    cid = new_contractor(country="US", subdivision="US-NY", timezone="America/New_York")
+    me = as_role("contractor", cid)
+    day = db.utcnow().date() + dt.timedelta(days=10)
+    ids = [plan(None, _local(day, hour), hours=2).json["id"] for hour in (2, 9, 12, 15)]
+    windows = [{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(7)]
+    client.put(f"{API}/me/availability", json={"windows": windows}, headers=me)
+    first = client.get(f"{API}/me/open-shifts?page_size=2", headers=me).json
+    second = client.get(f"{API}/me/open-shifts?page_size=2&page=2", headers=me).json
+    assert first["total"] == second["total"] == 3
+    assert [i["id"] for i in first["items"] + second["items"]] == ids[1:]
