@@ -6,8 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import make_contractor, make_queue, make_shift
 from tests.scheduling.conftest import API
 from workforce import db
+from workforce.contractors.models import Contractor
+from workforce.errors import Conflict
+from workforce.queues.models import Queue
+from workforce.scheduling import time_off
+from workforce.scheduling.availability import set_windows
+from workforce.scheduling.enforcement import enforce
+from workforce.scheduling.queries import takeable_open_shift_ids
+from workforce.scheduling.rules import Interval
+from workforce.shifts.models import Shift
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MANILA = ZoneInfo("Asia/Manila")
@@ -178,3 +191,86 @@ def test_pages_count_only_what_i_may_take(client, as_role, new_contractor, plan)
     second = client.get(f"{API}/me/open-shifts?page_size=2&page=2", headers=me).json
     assert first["total"] == second["total"] == 3
     assert [i["id"] for i in first["items"] + second["items"]] == ids[1:]
+
+
+WINDOW_SETS = {
+    "any time": [],
+    "office": [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)],
+    "nights": [
+        *({"weekday": d, "start": "22:00", "end": "24:00"} for d in range(7)),
+        *({"weekday": d, "start": "00:00", "end": "06:00"} for d in range(7)),
+    ],
+    "split": [
+        *({"weekday": d, "start": "01:00", "end": "03:30"} for d in range(7)),
+        *({"weekday": d, "start": "08:00", "end": "12:00"} for d in range(7)),
+        *({"weekday": d, "start": "13:00", "end": "20:00"} for d in range(7)),
+    ],
+}
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    zone=st.sampled_from(["America/New_York", "Europe/London", "Africa/Nairobi", "Asia/Manila"]),
+    windows=st.sampled_from(sorted(WINDOW_SETS)),
+    leave=st.none() | st.tuples(st.integers(0, 6), st.integers(0, 2)),
+    # the spring change in New York (14 March 2027) and in Europe (28 March) lie within
+    shifts=st.lists(
+        st.tuples(st.integers(0, 24 * 22 - 1), st.integers(1, 10)), min_size=1, max_size=6
+    ),
+)
+def test_open_shifts_are_exactly_those_a_claim_would_not_refuse_for_availability_or_leave(
+    app, zone: str, windows: str, leave: tuple[int, int] | None, shifts: list[tuple[int, int]]
+) -> None:
+    """Listed iff ``enforce`` (what a claim runs) passes: the filter and the checks agree,
+    in any zone, on any window set, with or without leave, across a DST change."""
+    start = dt.datetime(2027, 3, 10, tzinfo=dt.UTC)
+    with app.test_request_context():
+        session = db.get_db(app).writer()
+        try:  # each example in its own transaction, rolled back
+            queue_id = make_queue(session, slug="prop-open")
+            cid = make_contractor(session, timezone=zone)
+            contractor = session.get_one(Contractor, cid)
+            set_windows(session, cid, WINDOW_SETS[windows], now=start)
+            if leave is not None:
+                first = start.date() + dt.timedelta(days=3 + leave[0])
+                request = time_off.request_time_off(
+                    session,
+                    contractor,
+                    {
+                        "starts_on": first,
+                        "ends_on": first + dt.timedelta(days=leave[1]),
+                        "kind": "vacation",
+                    },
+                )
+                time_off.approve(session, request.id, None)
+            ids = [
+                make_shift(session, None, queue_id, start + dt.timedelta(hours=h), hours=length)
+                for h, length in shifts
+            ]
+            listed = takeable_open_shift_ids(session, cid, start - dt.timedelta(days=1))
+            queue = session.get_one(Queue, queue_id)
+            accepted: list[int] = []
+            codes: list[str] = []
+            for shift_id in ids:
+                shift = session.get_one(Shift, shift_id)
+                try:
+                    enforce(
+                        session, contractor, queue, [Interval(shift.starts_at, shift.ends_at)], None
+                    )
+                except Conflict as refused:
+                    codes.append(refused.code)
+                    event(f"refused: {refused.code}")
+                    continue
+                accepted.append(shift_id)
+            # no other rule may refuse here, or the property would test nothing
+            assert set(codes) <= {"outside_availability", "on_leave"}
+            by_start = sorted(ids, key=lambda i: (session.get_one(Shift, i).starts_at, i))
+            assert listed == [i for i in by_start if i in accepted]
+            event(f"listed {len(listed)} of {len(ids)}")
+        finally:
+            session.rollback()
+            session.close()
