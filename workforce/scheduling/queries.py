@@ -106,8 +106,7 @@ def takeable_open_shift_ids(
     spans = session.execute(stmt.with_only_columns(Shift.id, Shift.starts_at, Shift.ends_at)).all()
     if not spans:
         return []
-    contractor = session.get(Contractor, contractor_id)
-    assert contractor is not None  # open_shifts_query found them
+    contractor = session.get_one(Contractor, contractor_id)  # open_shifts_query found them
     tz = load_zone(contractor.timezone)
     windows = get_windows(session, contractor_id)
     leave = time_off.approved_near(

@@ -9,7 +9,10 @@ rejected by ops (``time_off_not_pending`` otherwise).
 Approval turns the contractor's scheduled shifts that touch the range into ``needs_cover``
 (:func:`workforce.scheduling.needs_cover.release_for_cover`); from then on
 :func:`require_not_on_leave`, run by :func:`workforce.scheduling.enforcement.enforce`, refuses
-any shift touching the range with 409 ``on_leave``, which no override lifts.
+any shift touching the range with 409 ``on_leave``, which no override lifts. Whether a
+shift touches approved leave is decided in one place, :func:`clash` (over the requests
+:func:`approved_near` loads), for enforcement, the cover finder (:func:`on_leave`) and the
+open shifts a contractor is offered.
 
 ``wellbeing`` leave is the contractor's own business: ops see it as kind ``time_off`` with
 no note (:func:`for_ops`), and audit rows and notices only ever carry :func:`public_kind`.
@@ -128,7 +131,7 @@ def request_time_off(
     starts_on: dt.date = data["starts_on"]
     ends_on: dt.date = data["ends_on"]
     _validate(starts_on, ends_on)
-    clash = session.scalar(
+    overlapping = session.scalar(
         select(TimeOffRequest.id)
         .where(
             TimeOffRequest.contractor_id == contractor.id,
@@ -139,11 +142,11 @@ def request_time_off(
         .order_by(TimeOffRequest.starts_on)
         .limit(1)
     )
-    if clash is not None:
+    if overlapping is not None:
         raise Conflict(
-            f"the dates overlap time-off request {clash}",
+            f"the dates overlap time-off request {overlapping}",
             code="time_off_overlap",
-            extra={"time_off_id": clash},
+            extra={"time_off_id": overlapping},
         )
     request = TimeOffRequest(
         contractor_id=contractor.id,
