@@ -59,7 +59,10 @@ def test_put_replaces_windows_sorted_and_audited(app, client, as_role, new_contr
     assert put.status_code == 200, put.json
     assert put.json["windows"] == [windows[2], windows[1], windows[0]]
     assert put.json["always_available"] is False
-    assert client.get(f"{API}/me/availability", headers=me).json == put.json
+    assert put.json["conflicts"] == []  # nothing planned
+    assert client.get(f"{API}/me/availability", headers=me).json == {
+        k: v for k, v in put.json.items() if k != "conflicts"
+    }
     cleared = client.put(f"{API}/me/availability", json={"windows": []}, headers=me)
     assert cleared.json["always_available"] is True
     with db.get_db(app).reader() as session:
@@ -184,7 +187,9 @@ def test_ops_read_and_write_a_contractors_availability(client, ops, as_role, new
         f"{API}/contractors/{cid}/availability", json={"windows": WEEKDAYS[:1]}, headers=ops
     )
     assert put.status_code == 200
-    assert client.get(f"{API}/contractors/{cid}/availability", headers=ops).json == put.json
+    body = dict(put.json)
+    assert body.pop("conflicts") == []
+    assert client.get(f"{API}/contractors/{cid}/availability", headers=ops).json == body
     mine = client.get(f"{API}/me/availability", headers=as_role("contractor", cid))
     assert mine.json["windows"] == WEEKDAYS[:1]
     assert client.get(f"{API}/contractors/999999/availability", headers=ops).status_code == 404
@@ -231,3 +236,78 @@ def test_a_window_keeps_its_local_hours_on_every_date(zone, day, window, inner):
     assert not is_inside(Interval(lo, hi + minute), windows, tz)
     assert is_inside(Interval(lo, hi), windows, tz)
     assert is_inside(Interval(lo - minute, hi), [], tz)
+
+
+def _ops_notices(client, ops, kind: str) -> list[dict]:
+    found = client.get(f"{API}/notifications?page_size=100", headers=ops)
+    assert found.status_code == 200, found.json
+    return [n for n in found.json["items"] if n["kind"] == kind]
+
+
+def test_narrowing_lists_planned_shifts_outside_and_tells_ops(
+    app, client, ops, as_role, new_contractor, plan
+):
+    cid = _new_yorker(new_contractor)
+    me = as_role("contractor", cid)
+    day = db.utcnow().date() + dt.timedelta(days=10)
+    morning = _plan_local(plan, cid, day, 8, 12).json
+    evening = _plan_local(plan, cid, day + dt.timedelta(days=2), 17, 21).json
+    assert "id" in morning and "id" in evening, (morning, evening)
+    narrowed = [{"weekday": d, "start": "07:00", "end": "16:00"} for d in range(7)]
+    put = client.put(f"{API}/me/availability", json={"windows": narrowed}, headers=me)
+    assert put.status_code == 200, put.json
+    (conflict,) = put.json["conflicts"]
+    assert conflict["shift_id"] == evening["id"]
+    assert conflict["queue"] == "General labelling"
+    local = dt.datetime.fromisoformat(conflict["local_start"])
+    later = day + dt.timedelta(days=2)
+    assert (local.date(), local.hour) == (later, 17)
+    assert local.utcoffset() == _local(later, 17).astimezone(NEW_YORK).utcoffset()
+    assert dt.datetime.fromisoformat(conflict["local_end"]).hour == 21
+    # kept, not cancelled: ops decide
+    shifts = client.get(f"{API}/shifts?contractor_id={cid}", headers=ops).json["items"]
+    assert {s["id"]: s["status"] for s in shifts} == {
+        morning["id"]: "scheduled",
+        evening["id"]: "scheduled",
+    }
+    (notice,) = _ops_notices(client, ops, "availability.conflicts")
+    assert notice["payload"]["contractor_id"] == cid
+    assert [s["shift_id"] for s in notice["payload"]["shifts"]] == [evening["id"]]
+    with db.get_db(app).reader() as session:
+        summaries = session.scalars(
+            select(AuditEvent.summary).where(AuditEvent.action == "availability.set")
+        ).all()
+    assert summaries[-1]["planned_outside"] == [evening["id"]]
+    # ops setting the same windows see the same conflicts
+    again = client.put(
+        f"{API}/contractors/{cid}/availability", json={"windows": narrowed}, headers=ops
+    )
+    assert [c["shift_id"] for c in again.json["conflicts"]] == [evening["id"]]
+
+
+def test_widening_leaves_no_conflicts_and_tells_nobody(client, ops, as_role, new_contractor, plan):
+    cid = _new_yorker(new_contractor)
+    me = as_role("contractor", cid)
+    day = db.utcnow().date() + dt.timedelta(days=10)
+    client.put(f"{API}/me/availability", json={"windows": WEEKDAYS}, headers=me)
+    assert _plan_local(plan, cid, day, 9, 17).status_code == 201
+    wider = [{"weekday": d, "start": "06:00", "end": "22:00"} for d in range(7)]
+    put = client.put(f"{API}/me/availability", json={"windows": wider}, headers=me)
+    assert put.status_code == 200 and put.json["conflicts"] == []
+    cleared = client.put(f"{API}/me/availability", json={"windows": []}, headers=me)
+    assert cleared.json["conflicts"] == []
+    assert _ops_notices(client, ops, "availability.conflicts") == []
+
+
+def test_past_and_cancelled_shifts_are_no_conflict(client, ops, as_role, new_contractor, plan):
+    cid = _new_yorker(new_contractor)
+    me = as_role("contractor", cid)
+    day = db.utcnow().date() + dt.timedelta(days=10)
+    shift = _plan_local(plan, cid, day, 18, 22).json
+    cancelled = client.post(
+        f"{API}/shifts/{shift['id']}/cancel", json={"reason": "not needed"}, headers=ops
+    )
+    assert cancelled.status_code == 200, cancelled.json
+    put = client.put(f"{API}/me/availability", json={"windows": WEEKDAYS}, headers=me)
+    assert put.json["conflicts"] == []
+    assert _ops_notices(client, ops, "availability.conflicts") == []

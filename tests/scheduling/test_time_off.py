@@ -15,10 +15,13 @@ from tests.scheduling.conftest import API
 from workforce import db
 from workforce.audit import AuditEvent
 from workforce.notifications.models import Notification
+from workforce.scheduling import time_off
 from workforce.scheduling.models import TimeOffRequest
 from workforce.scheduling.patterns import local_to_utc
+from workforce.scheduling.rules import Interval
 from workforce.scheduling.time_off import range_bounds
 from workforce.shifts.models import Shift
+from workforce.timeutil import split_by_local_day
 
 NEW_YORK = ZoneInfo("America/New_York")
 D = dt.date(2027, 2, 8)  # a Monday, far from any DST change
@@ -244,3 +247,27 @@ def test_leave_covers_exactly_its_local_dates(
     at = lo + dt.timedelta(minutes=offset_minutes)
     local = at.astimezone(tz).date()
     assert (lo <= at < hi) == (request.starts_on <= local <= request.ends_on)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(["America/New_York", "Europe/London", "Asia/Tokyo", "Pacific/Kiritimati"]),
+    starts_on=st.dates(dt.date(2026, 1, 1), dt.date(2030, 12, 31)),
+    days=st.integers(0, 5),
+    offset_minutes=st.integers(-3 * 24 * 60, 8 * 24 * 60),
+    length_minutes=st.integers(1, 24 * 60),
+)
+def test_a_shift_clashes_with_leave_exactly_when_one_of_its_local_days_is_off(
+    zone, starts_on, days, offset_minutes, length_minutes
+):
+    """The one overlap test (``time_off.clash``, behind ``require_not_on_leave``,
+    ``on_leave`` and the open shifts) against the days the shift covers on the clock."""
+    tz = ZoneInfo(zone)
+    request = TimeOffRequest(starts_on=starts_on, ends_on=starts_on + dt.timedelta(days=days))
+    start = local_to_utc(dt.datetime.combine(starts_on, dt.time()), tz) + dt.timedelta(
+        minutes=offset_minutes
+    )
+    shift = Interval(start, start + dt.timedelta(minutes=length_minutes))  # in UTC
+    local_days = {day for day, _, _ in split_by_local_day(shift.start, shift.end, tz)}
+    off = any(request.starts_on <= day <= request.ends_on for day in local_days)
+    assert (time_off.clash([request], tz, [shift]) is not None) == off

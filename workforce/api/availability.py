@@ -64,6 +64,30 @@ class AvailabilitySchema(ma.Schema):
     always_available = ma.fields.Boolean(metadata={"description": "true when no windows are set"})
 
 
+class PlannedOutsideSchema(ma.Schema):
+    shift_id = ma.fields.Integer(metadata={"example": 42})
+    queue_id = ma.fields.Integer(metadata={"example": 3})
+    queue = ma.fields.String(metadata={"description": "the queue's name"})
+    starts_at = ma.fields.DateTime(metadata={"description": "UTC"})
+    ends_at = ma.fields.DateTime(metadata={"description": "UTC"})
+    local_start = ma.fields.DateTime(
+        metadata={"description": "in the contractor's zone, with its offset then"}
+    )
+    local_end = ma.fields.DateTime(
+        metadata={"description": "in the contractor's zone, with its offset then"}
+    )
+
+
+class AvailabilityChangeSchema(AvailabilitySchema):
+    conflicts = ma.fields.List(
+        ma.fields.Nested(PlannedOutsideSchema),
+        metadata={
+            "description": "future planned shifts now outside the windows: kept, and ops "
+            "are told (notification availability.conflicts) to find cover or agree them"
+        },
+    )
+
+
 class TimeOffCreateSchema(InputSchema):
     starts_on = ma.fields.Date(
         required=True, metadata={"description": "first local date off", "example": "2027-01-04"}
@@ -133,8 +157,8 @@ def _availability(contractor: Contractor) -> dict[str, Any]:
 def _set(contractor_id: int, data: dict[str, Any]) -> dict[str, Any]:
     session = db.session()
     contractor = get_contractor(session, contractor_id)
-    availability.set_windows(session, contractor.id, data["windows"])
-    return _availability(contractor)
+    _, outside = availability.set_windows(session, contractor.id, data["windows"])
+    return {**_availability(contractor), "conflicts": [p.as_dict() for p in outside]}
 
 
 @blp.route("/me/availability")
@@ -151,15 +175,18 @@ class MyAvailability(MethodView):
 
     @roles("contractor")
     @blp.arguments(AvailabilityInputSchema)
-    @blp.response(200, AvailabilitySchema)
+    @blp.response(200, AvailabilityChangeSchema)
     def put(self, data: dict[str, Any]) -> dict[str, Any]:
         """Replace my weekly availability.
 
         Each window is a weekday (0 = Monday) and a local start and end (``HH:MM``, end after
         start, ``24:00`` ends the day); windows of a day may touch but not overlap, at most
         28. Write an overnight window as two: 22:00-24:00 and 00:00-06:00 the next day.
-        New and moved shifts outside the windows are refused unless ops override; shifts
-        already planned stay. An empty list makes me available at any time.
+        New and moved shifts outside the windows are refused unless ops override. Shifts
+        already planned stay mine: those starting later that now fall outside the windows
+        are listed in ``conflicts`` (shift id, local start and end, queue name), and ops are
+        notified so they can find cover or agree the exception with me. The change is
+        audited as ``availability.set``. An empty list makes me available at any time.
         """
         return _set(access.me(), data)
 
@@ -177,11 +204,12 @@ class ContractorAvailability(MethodView):
 
     @roles(*WRITE)
     @blp.arguments(AvailabilityInputSchema)
-    @blp.response(200, AvailabilitySchema)
+    @blp.response(200, AvailabilityChangeSchema)
     def put(self, data: dict[str, Any], contractor_id: int) -> dict[str, Any]:
         """Replace a contractor's weekly availability.
 
-        The same windows as ``PUT /me/availability``; audited as ``availability.set``.
+        The same windows and ``conflicts`` as ``PUT /me/availability`` (planned shifts now
+        outside stay, and ops are notified); audited as ``availability.set``.
         """
         return _set(contractor_id, data)
 

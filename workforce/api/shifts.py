@@ -377,7 +377,9 @@ class MyOpenShifts(MethodView):
 
         Each shift carries, as in ``/me/schedule``, its local start and end in my zone, the
         queue's name, the public holiday it falls on and ``display`` strings in my language
-        (or ``?locale=``). Claim one to take it (``POST /shifts/{id}/claim``)."""
+        (or ``?locale=``). Only shifts I could take are listed: none outside my weekly
+        availability or touching my approved time off (the checks a claim runs, in my zone,
+        across DST). Claim one to take it (``POST /shifts/{id}/claim``)."""
         page_size = min(args["page_size"], current_app.config["PAGE_SIZE_MAX"])
         return open_shifts(
             db.session(),

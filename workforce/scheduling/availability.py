@@ -12,6 +12,13 @@ shift crosses and turned into UTC on that date: 09:00–17:00 stays 09:00–17:0
 DST week (eight real hours; a window spanning the change itself is an hour shorter or
 longer). Outside → :data:`OUTSIDE_AVAILABILITY`, which ops may override with a reason
 (:mod:`workforce.scheduling.enforcement`).
+
+Changing the windows (:func:`set_windows`) saves them and re-checks the contractor's future
+planned (``scheduled``) shifts with the same test: those now outside are returned as
+:class:`PlannedOutside` (the ``conflicts`` of ``PUT /me/availability``), listed in the audit
+row, and announced to ops (notification ``availability.conflicts``) so someone can find
+cover or agree an exception. Nothing is cancelled: the shifts stay the contractor's until
+ops move them.
 """
 
 from __future__ import annotations
@@ -26,17 +33,25 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from workforce import audit
-from workforce.errors import InvalidInput
+from workforce.contractors.models import Contractor
+from workforce.db import utcnow
+from workforce.errors import InvalidInput, NotFound
+from workforce.notifications.services import notify_once
+from workforce.queues.models import Queue
 from workforce.scheduling.models import AvailabilityWindow
 from workforce.scheduling.patterns import local_to_utc
 from workforce.scheduling.rules import Interval, RuleBreach
+from workforce.shifts.models import Shift
+from workforce.timeutil import load_zone
 
 __all__ = [
     "MAX_WINDOWS",
     "OUTSIDE_AVAILABILITY",
+    "PlannedOutside",
     "Window",
     "availability_breaches",
     "get_windows",
+    "planned_outside",
     "set_windows",
     "windows_by_contractor",
 ]
@@ -61,6 +76,30 @@ class Window:
             "weekday": self.weekday,
             "start": _hhmm(self.start_minute),
             "end": _hhmm(self.end_minute),
+        }
+
+
+@dataclass(frozen=True)
+class PlannedOutside:
+    """A planned shift of the contractor that lies outside their windows."""
+
+    shift_id: int
+    queue_id: int
+    queue: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    local_start: dt.datetime
+    local_end: dt.datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "shift_id": self.shift_id,
+            "queue_id": self.queue_id,
+            "queue": self.queue,
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "local_start": self.local_start,
+            "local_end": self.local_end,
         }
 
 
@@ -121,11 +160,21 @@ def windows_by_contractor(session: Session) -> dict[int, list[Window]]:
 
 
 def set_windows(
-    session: Session, contractor_id: int, raw: Sequence[Mapping[str, Any]]
-) -> list[Window]:
-    """Replace the contractor's windows (an empty list: available at any time). Existing
-    shifts are not checked again; the windows apply to shifts planned or moved from now."""
+    session: Session,
+    contractor_id: int,
+    raw: Sequence[Mapping[str, Any]],
+    now: dt.datetime | None = None,
+) -> tuple[list[Window], list[PlannedOutside]]:
+    """Replace the contractor's windows (an empty list: available at any time) and return
+    them with the future planned shifts now outside them (:func:`planned_outside`).
+
+    Those shifts are not cancelled: the audit row lists them and ops are told (one
+    ``availability.conflicts`` notice per change that leaves any outside)."""
     windows = parse_windows(raw)
+    contractor = session.get(Contractor, contractor_id)
+    if contractor is None:
+        raise NotFound(f"contractor {contractor_id} does not exist")
+    now = now or utcnow()
     session.execute(
         delete(AvailabilityWindow).where(AvailabilityWindow.contractor_id == contractor_id)
     )
@@ -139,14 +188,72 @@ def set_windows(
         for w in windows
     )
     session.flush()
+    outside = planned_outside(session, contractor, windows, now)
     audit.record(
         session,
         "availability.set",
         "contractor",
         contractor_id,
-        {"windows": [w.as_dict() for w in windows]},
+        {
+            "windows": [w.as_dict() for w in windows],
+            "planned_outside": [p.shift_id for p in outside],
+        },
     )
-    return windows
+    if outside:
+        notify_once(
+            session,
+            kind="availability.conflicts",
+            audience="ops",
+            dedupe_key=f"availability:{contractor_id}:{now.isoformat()}:conflicts",
+            payload={
+                "contractor_id": contractor_id,
+                "shifts": [
+                    {
+                        "shift_id": p.shift_id,
+                        "queue_id": p.queue_id,
+                        "starts_at": p.starts_at.isoformat(),
+                        "ends_at": p.ends_at.isoformat(),
+                    }
+                    for p in outside
+                ],
+            },
+            contractor_id=contractor_id,
+        )
+    return windows, outside
+
+
+def planned_outside(
+    session: Session, contractor: Contractor, windows: Sequence[Window], now: dt.datetime
+) -> list[PlannedOutside]:
+    """The contractor's ``scheduled`` shifts starting after ``now`` that lie outside
+    ``windows`` (:func:`availability_breaches`, as enforcement checks a new shift), earliest
+    first; none when no windows are set."""
+    if not windows:
+        return []
+    tz = load_zone(contractor.timezone)
+    rows = session.execute(
+        select(Shift.id, Shift.starts_at, Shift.ends_at, Queue.id, Queue.name)
+        .join(Queue, Queue.id == Shift.queue_id)
+        .where(
+            Shift.contractor_id == contractor.id,
+            Shift.status == "scheduled",
+            Shift.starts_at > now,
+        )
+        .order_by(Shift.starts_at, Shift.id)
+    ).all()
+    return [
+        PlannedOutside(
+            shift_id,
+            queue_id,
+            queue_name,
+            starts_at,
+            ends_at,
+            starts_at.astimezone(tz),
+            ends_at.astimezone(tz),
+        )
+        for shift_id, starts_at, ends_at, queue_id, queue_name in rows
+        if availability_breaches(Interval(starts_at, ends_at, shift_id), windows, tz)
+    ]
 
 
 def _instances(

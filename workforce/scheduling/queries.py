@@ -1,4 +1,13 @@
-"""Reading shifts: one by id, lists by filter, and the open shifts a contractor may claim."""
+"""Reading shifts: one by id, lists by filter, and the open shifts a contractor may claim.
+
+An open shift is offered to a contractor (:func:`takeable_open_shift_ids`) only when a
+claim could pass the checks that do not depend on other shifts: eligibility for its queue
+now, their weekly availability and their approved time off, each by the function
+:func:`~workforce.scheduling.enforcement.enforce` itself calls
+(:func:`~workforce.scheduling.availability.availability_breaches`,
+:func:`~workforce.scheduling.time_off.clash`), in their zone, so across DST too. The hour
+rules are left to the claim, which re-checks everything at the shift's start.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +21,14 @@ from workforce.db import utcnow
 from workforce.eligibility import check as eligibility
 from workforce.errors import NotFound
 from workforce.queues.models import Queue
+from workforce.scheduling import time_off
+from workforce.scheduling.availability import availability_breaches, get_windows
 from workforce.scheduling.enforcement import MAX_SHIFT
+from workforce.scheduling.rules import Interval
 from workforce.shifts.models import Shift
+from workforce.timeutil import load_zone
 
-__all__ = ["get_shift", "open_shifts_query", "shifts_query"]
+__all__ = ["get_shift", "open_shifts_query", "shifts_query", "takeable_open_shift_ids"]
 
 
 def get_shift(session: Session, shift_id: int) -> Shift:
@@ -82,3 +95,29 @@ def open_shifts_query(
         )
         .order_by(Shift.starts_at, Shift.id)
     )
+
+
+def takeable_open_shift_ids(
+    session: Session, contractor_id: int, now: dt.datetime | None = None
+) -> list[int]:
+    """The ids of :func:`open_shifts_query`'s shifts that lie inside the contractor's
+    availability and touch none of their approved time off, earliest first."""
+    stmt = open_shifts_query(session, contractor_id, now)
+    spans = session.execute(stmt.with_only_columns(Shift.id, Shift.starts_at, Shift.ends_at)).all()
+    if not spans:
+        return []
+    contractor = session.get_one(Contractor, contractor_id)  # open_shifts_query found them
+    tz = load_zone(contractor.timezone)
+    windows = get_windows(session, contractor_id)
+    leave = time_off.approved_near(
+        session, min(s.starts_at for s in spans), max(s.ends_at for s in spans), [contractor_id]
+    )
+    takeable = []
+    for shift_id, starts_at, ends_at in spans:
+        candidate = Interval(starts_at, ends_at, shift_id)
+        if availability_breaches(candidate, windows, tz):
+            continue
+        if time_off.clash(leave, tz, [candidate]) is not None:
+            continue
+        takeable.append(shift_id)
+    return takeable

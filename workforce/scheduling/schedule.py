@@ -32,7 +32,7 @@ from workforce.i18n import parse_locale
 from workforce.queues.models import Queue
 from workforce.scheduling.enforcement import EARLIEST, LATEST, MAX_SHIFT
 from workforce.scheduling.patterns import MAX_RANGE_DAYS
-from workforce.scheduling.queries import open_shifts_query
+from workforce.scheduling.queries import takeable_open_shift_ids
 from workforce.shifts.models import Shift
 from workforce.timeutil import (
     load_zone,
@@ -224,14 +224,18 @@ def open_shifts(
     now: dt.datetime,
 ) -> dict[str, Any]:
     """A page of the future open shifts the contractor may claim
-    (:func:`~workforce.scheduling.queries.open_shifts_query`), each as a schedule entry:
+    (:func:`~workforce.scheduling.queries.takeable_open_shift_ids`: eligible queues, inside
+    their availability, off their approved time off), each as a schedule entry:
     local times in their zone, the queue's name, the public holiday of their country it
     falls on and ``display`` in their language (or ``locale``), as :func:`schedule` gives."""
     contractor: Contractor = get_contractor(session, contractor_id)
     chosen = parse_locale(locale) if locale else parse_locale(contractor.locale)
-    stmt = open_shifts_query(session, contractor.id, now)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    shifts = session.scalars(stmt.limit(page_size).offset((page - 1) * page_size)).all()
+    takeable = takeable_open_shift_ids(session, contractor.id, now)
+    total = len(takeable)
+    chosen_ids = takeable[(page - 1) * page_size : page * page_size]
+    shifts = session.scalars(
+        select(Shift).where(Shift.id.in_(chosen_ids)).order_by(Shift.starts_at, Shift.id)
+    ).all()
     queue_ids = {shift.queue_id for shift in shifts}
     queues = {q.id: q for q in session.scalars(select(Queue).where(Queue.id.in_(queue_ids)))}
     holidays = holiday_lookup(contractor.country, contractor.subdivision, chosen)
@@ -249,5 +253,5 @@ def open_shifts(
         "items": items,
         "page": page,
         "page_size": page_size,
-        "total": total or 0,
+        "total": total,
     }

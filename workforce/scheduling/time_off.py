@@ -9,7 +9,10 @@ rejected by ops (``time_off_not_pending`` otherwise).
 Approval turns the contractor's scheduled shifts that touch the range into ``needs_cover``
 (:func:`workforce.scheduling.needs_cover.release_for_cover`); from then on
 :func:`require_not_on_leave`, run by :func:`workforce.scheduling.enforcement.enforce`, refuses
-any shift touching the range with 409 ``on_leave``, which no override lifts.
+any shift touching the range with 409 ``on_leave``, which no override lifts. Whether a
+shift touches approved leave is decided in one place, :func:`clash` (over the requests
+:func:`approved_near` loads), for enforcement, the cover finder (:func:`on_leave`) and the
+open shifts a contractor is offered.
 
 ``wellbeing`` leave is the contractor's own business: ops see it as kind ``time_off`` with
 no note (:func:`for_ops`), and audit rows and notices only ever carry :func:`public_kind`.
@@ -18,7 +21,7 @@ no note (:func:`for_ops`), and audit rows and notices only ever carry :func:`pub
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -41,7 +44,9 @@ __all__ = [
     "TIME_OFF_KINDS",
     "TIME_OFF_STATUSES",
     "approve",
+    "approved_near",
     "cancel",
+    "clash",
     "for_contractor",
     "for_ops",
     "get_request",
@@ -126,7 +131,7 @@ def request_time_off(
     starts_on: dt.date = data["starts_on"]
     ends_on: dt.date = data["ends_on"]
     _validate(starts_on, ends_on)
-    clash = session.scalar(
+    overlapping = session.scalar(
         select(TimeOffRequest.id)
         .where(
             TimeOffRequest.contractor_id == contractor.id,
@@ -137,11 +142,11 @@ def request_time_off(
         .order_by(TimeOffRequest.starts_on)
         .limit(1)
     )
-    if clash is not None:
+    if overlapping is not None:
         raise Conflict(
-            f"the dates overlap time-off request {clash}",
+            f"the dates overlap time-off request {overlapping}",
             code="time_off_overlap",
-            extra={"time_off_id": clash},
+            extra={"time_off_id": overlapping},
         )
     request = TimeOffRequest(
         contractor_id=contractor.id,
@@ -283,28 +288,50 @@ def reject(session: Session, request_id: int, comment: str) -> TimeOffRequest:
     return request
 
 
+def approved_near(
+    session: Session,
+    start: dt.datetime,
+    end: dt.datetime,
+    contractor_ids: Collection[int] | None = None,
+) -> list[TimeOffRequest]:
+    """Approved requests (of ``contractor_ids``, or everyone's) whose local dates may touch
+    ``[start, end)`` in any zone (local dates lie within a day of the UTC ones), in one
+    query, earliest first; :func:`clash` decides in the contractor's zone."""
+    lo = start.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    hi = end.astimezone(dt.UTC).date() + dt.timedelta(days=1)
+    stmt = select(TimeOffRequest).where(
+        TimeOffRequest.status == "approved",
+        TimeOffRequest.starts_on <= hi,
+        TimeOffRequest.ends_on >= lo,
+    )
+    if contractor_ids is not None:
+        stmt = stmt.where(TimeOffRequest.contractor_id.in_(list(contractor_ids)))
+    return list(session.scalars(stmt.order_by(TimeOffRequest.starts_on, TimeOffRequest.id)))
+
+
+def clash(
+    requests: Iterable[TimeOffRequest], tz: dt.tzinfo, candidates: Sequence[Interval]
+) -> tuple[TimeOffRequest, Interval] | None:
+    """The first request whose local dates (in ``tz``) touch a candidate, with that
+    candidate; None when none does. The one overlap test of time off."""
+    for request in requests:
+        leave_start, leave_end = range_bounds(request, tz)
+        for candidate in candidates:
+            if candidate.start < leave_end and leave_start < candidate.end:
+                return request, candidate
+    return None
+
+
 def on_leave(
     session: Session, zones: Mapping[int, dt.tzinfo], start: dt.datetime, end: dt.datetime
 ) -> set[int]:
     """Who of ``zones`` (contractor id to zone) has approved time off touching
     ``[start, end)``: one query for everyone (the cover finder)."""
-    # local dates lie within a day of the UTC ones in every zone
-    lo = start.astimezone(dt.UTC).date() - dt.timedelta(days=1)
-    hi = end.astimezone(dt.UTC).date() + dt.timedelta(days=1)
-    approved = session.scalars(
-        select(TimeOffRequest).where(
-            TimeOffRequest.status == "approved",
-            TimeOffRequest.starts_on <= hi,
-            TimeOffRequest.ends_on >= lo,
-        )
-    )
     away = set()
-    for request in approved:
+    for request in approved_near(session, start, end):
         zone = zones.get(request.contractor_id)
-        if zone is not None:
-            leave_start, leave_end = range_bounds(request, zone)
-            if start < leave_end and leave_start < end:
-                away.add(request.contractor_id)
+        if zone is not None and clash([request], zone, [Interval(start, end)]) is not None:
+            away.add(request.contractor_id)
     return away
 
 
@@ -312,28 +339,23 @@ def require_not_on_leave(
     session: Session, contractor: Contractor, candidates: list[Interval], tz: dt.tzinfo
 ) -> None:
     """409 ``on_leave`` when a candidate touches approved time off (never overridable)."""
-    lo = min(c.start for c in candidates).astimezone(tz).date() - dt.timedelta(days=1)
-    hi = max(c.end for c in candidates).astimezone(tz).date() + dt.timedelta(days=1)
-    approved = session.scalars(
-        select(TimeOffRequest).where(
-            TimeOffRequest.contractor_id == contractor.id,
-            TimeOffRequest.status == "approved",
-            TimeOffRequest.starts_on <= hi,
-            TimeOffRequest.ends_on >= lo,
+    requests = approved_near(
+        session,
+        min(c.start for c in candidates),
+        max(c.end for c in candidates),
+        [contractor.id],
+    )
+    found = clash(requests, tz, candidates)
+    if found is not None:
+        request, candidate = found
+        raise Conflict(
+            f"contractor {contractor.id} is on approved time off from "
+            f"{request.starts_on.isoformat()} to {request.ends_on.isoformat()}",
+            code=ON_LEAVE,
+            extra={
+                "time_off_id": request.id,
+                "time_off_starts_on": request.starts_on.isoformat(),
+                "time_off_ends_on": request.ends_on.isoformat(),
+                "starts_at": candidate.start.isoformat(),
+            },
         )
-    ).all()
-    for request in approved:
-        start, end = range_bounds(request, tz)
-        for candidate in candidates:
-            if candidate.start < end and start < candidate.end:
-                raise Conflict(
-                    f"contractor {contractor.id} is on approved time off from "
-                    f"{request.starts_on.isoformat()} to {request.ends_on.isoformat()}",
-                    code=ON_LEAVE,
-                    extra={
-                        "time_off_id": request.id,
-                        "time_off_starts_on": request.starts_on.isoformat(),
-                        "time_off_ends_on": request.ends_on.isoformat(),
-                        "starts_at": candidate.start.isoformat(),
-                    },
-                )
