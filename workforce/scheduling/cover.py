@@ -225,6 +225,8 @@ def _night_minutes(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> int:
     return total
 
 
+#: From how many contractors on exposure standings are read by a range scan of the days.
+SCAN_FROM = 500
 #: Statuses whose planned time counts (enforce's COUNTED_STATUSES), as SQL.
 _COUNTED = "('scheduled', 'in_progress', 'completed')"
 #: Float error of SQLite's julianday() durations, added to the weekly upper bound.
@@ -439,7 +441,9 @@ class _Finder:
         missing = [self.people[pid] for pid in ids if pid not in self.measured]
         if missing:
             policy = current_policy(self.session, self.start)
-            self.measured.update(standings(self.session, missing, self.start, policy))
+            # many: one range scan of the days' roll-ups rather than thousands of ids bound
+            scan = len(missing) > SCAN_FROM
+            self.measured.update(standings(self.session, missing, self.start, policy, scan=scan))
         if self.queue.tier < SENSITIVE_TIER:
             return {}
         excluded = {}
