@@ -3,23 +3,31 @@
 The same rules as :func:`workforce.eligibility.check.check` and
 :func:`workforce.scheduling.enforcement.enforce` (plus the projected exposure budget of
 :func:`workforce.scheduling.offers.exposure_budget`), asked of every contractor at once
-with a fixed number of queries instead of a handful per person:
+with a fixed number of queries instead of a handful per person. The stages, in the order
+reported to ops:
 
-1. every active contractor (one query);
-2. the queue's required credentials and language, of everyone (one query);
-3. active rotations at the shift's start, for tier >= 2 queues (one query);
-4. exposure standings at the shift's start, for tier >= 1 queues
-   (:func:`workforce.exposure.standing.standings`: two queries);
-5. approved time off and weekly availability (two queries);
-6. the hour rules of :func:`workforce.scheduling.rules.check_shift`, with each country's
-   limits, against the counted shifts around the shift (three queries).
+1. the contractor and the queue: current holder, inactive, queue inactive (every
+   contractor not offboarded: one query);
+2. the queue's required credentials and language (one query);
+3. consent and opt-outs, on a sensitive queue;
+4. active rotations at the shift's start, for tier >= 2 queues (one query);
+5. exposure standings at the shift's start (:func:`workforce.exposure.standing.standings`,
+   by a range scan of the days for many contractors), whose limits bind on a sensitive
+   queue;
+6. approved time off, then weekly availability (one query each);
+7. the hour rules, :func:`workforce.scheduling.rules.judge` (the function ``enforce``'s
+   :func:`~workforce.scheduling.rules.check_shift` calls), on plain data that SQL
+   aggregates give for everyone: the nearest shift before and after this one and those
+   overlapping it, then an upper bound of each local week's hours; a contractor whose
+   bound is over their limit is measured exactly from their shifts.
 
-Each stage only looks at who passed the ones before, so the first rule that excludes a
-contractor is the one reported (``?include_excluded=true``).
-
-   Who may break an hour rule is found in SQL first (a shift within rest reach, or more
-   planned hours around the shift than the weekly limit leaves room for); only they are
-   checked one by one.
+Who is eligible does not depend on the order, so :func:`cover_candidates` runs the stages
+cheapest first, each over who passed the ones before (on a busy workforce the hour rules'
+one aggregate settles most people before any exposure is measured), and builds the
+candidates (with why they qualify) only for the eligible. Who is excluded, and by which
+rules, is worked out only when ``CoverResult.excluded`` is read
+(``?include_excluded=true``): the stages again, in the order above, so that the first
+stage that excludes a contractor is the one reported.
 
 Ranking: fewest tier-3 (and above) exposure minutes in the 7 local days ending on the
 shift's day, then fewest hours planned in the 7 days before the shift starts, then fewest
