@@ -294,6 +294,7 @@ class _Finder:
 
     def __init__(self, session: Session, shift: Shift, queue: Queue) -> None:
         self.session, self.shift, self.queue = session, shift, queue
+        self.tier: int = queue.tier  # read per contractor: a plain attribute
         self.start, self.end = shift.starts_at, shift.ends_at
         self.candidate = Interval(self.start, self.end, shift.id)
         self.shift_seconds = int((self.end - self.start).total_seconds())
@@ -318,7 +319,7 @@ class _Finder:
 
     def labels(self, stage: str) -> list[str]:
         """What a contractor passing ``stage`` qualifies by (``qualifies``)."""
-        tier = self.queue.tier
+        tier = self.tier
         return {
             "person": ["active"],
             "credentials": ["credentials"] if self.required else [],
@@ -408,7 +409,7 @@ class _Finder:
         return _credential_reasons(self.session, people, self.required, self.start)
 
     def _consent(self, ids: list[int]) -> dict[int, list[str]]:
-        if self.queue.tier < SENSITIVE_TIER:
+        if self.tier < SENSITIVE_TIER:
             return {}
         excluded = {}
         categories = list(self.queue.categories)
@@ -430,7 +431,7 @@ class _Finder:
         return excluded
 
     def _rotation(self, ids: list[int]) -> dict[int, list[str]]:
-        if self.queue.tier < ROTATED_TIER:
+        if self.tier < ROTATED_TIER:
             return {}
         rotated = set(
             self.session.scalars(
@@ -452,11 +453,11 @@ class _Finder:
             # many: one range scan of the days' roll-ups rather than thousands of ids bound
             scan = len(missing) > SCAN_FROM
             self.measured.update(standings(self.session, missing, self.start, policy, scan=scan))
-        if self.queue.tier < SENSITIVE_TIER:
+        if self.tier < SENSITIVE_TIER:
             return {}
         excluded = {}
         for pid in ids:
-            reasons = _exposure_reasons(self.measured[pid], self.queue.tier, self.shift_seconds)
+            reasons = _exposure_reasons(self.measured[pid], self.tier, self.shift_seconds)
             if reasons:
                 excluded[pid] = reasons
         return excluded
@@ -464,8 +465,8 @@ class _Finder:
     def _exposure_measures(self, candidate: Candidate) -> None:
         now = self.measured[candidate.contractor_id]
         candidate.tier3_minutes_7d = now.tiers[EGREGIOUS].rolling_7_day_seconds // 60
-        if self.queue.tier >= SENSITIVE_TIER:
-            remaining = now.remaining_seconds_today(self.queue.tier)
+        if self.tier >= SENSITIVE_TIER:
+            remaining = now.remaining_seconds_today(self.tier)
             candidate.remaining_minutes_today = None if remaining is None else remaining // 60
 
     def _leave(self, ids: list[int]) -> dict[int, list[str]]:
