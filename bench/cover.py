@@ -2,15 +2,20 @@
 checks it stands for.
 
     python bench/cover.py [--contractors 10000] [--runs 7] [--sample 300]
-                          [--database-url URL]
+                          [--cover-at HOURS] [--database-url URL]
 
 Every contractor gets a week of planned shifts around the shift to cover (one a day at a
 random hour, so overlap, rest and weekly hours all exclude some) and a week of tier-3
 exposure roll-ups (so the exposure budget and the ranking read real rows). The shift to
 cover is on the tier-2 queue ``hate``: every rule applies (consent, opt-outs, rotation,
-exposure limits and the projected daily budget, overlap, rest, weekly hours).
+exposure limits and the projected daily budget, overlap, rest, weekly hours). At its
+default place (the middle of everyone's week) the hour rules exclude everyone, the worst
+case for them; ``--cover-at 108`` moves it 108 hours later, after everyone's last shift,
+so that nearly everyone qualifies: the worst case for the stages after them (exposure,
+ranking).
 
-Measured: ``cover_candidates`` (the API's service) ``--runs`` times, and the per-person
+Measured: ``cover_candidates`` (the API's service) ``--runs`` times, with and without
+reading its ``excluded`` (``?include_excluded=true``), and the per-person
 check it is built on -- ``enforce`` (eligibility and the hour rules) plus
 ``exposure_budget`` for one contractor -- for a random ``--sample`` of contractors; the
 ratio printed is (per-person time x contractors) / cover finder time: how much faster
@@ -33,7 +38,7 @@ from sqlalchemy import insert
 from workforce import db
 
 
-def seed(app: Any, contractors: int, rng: random.Random) -> int:
+def seed(app: Any, contractors: int, rng: random.Random, cover_at: float = 0) -> int:
     """The workforce, their shifts and exposure; returns the id of the shift to cover."""
     from workforce.exposure.models import ExposureDaily
     from workforce.shifts.models import Shift
@@ -81,11 +86,12 @@ def seed(app: Any, contractors: int, rng: random.Random) -> int:
             session.execute(insert(Shift), shifts[lo : lo + 5000])
         for lo in range(0, len(exposure), 5000):
             session.execute(insert(ExposureDaily), exposure[lo : lo + 5000])
+        at = start + dt.timedelta(hours=cover_at)
         target = Shift(
             contractor_id=None,
             queue_id=hate,
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=4),
+            starts_at=at,
+            ends_at=at + dt.timedelta(hours=4),
             status="scheduled",
             sequence=0,
             needs_cover=False,
@@ -107,6 +113,7 @@ def measure(app: Any, shift_id: int, a: argparse.Namespace, rng: random.Random) 
 
     database = db.get_db(app)
     finder: list[float] = []
+    everyone: list[float] = []
     found = 0
     with app.test_request_context():
         for run in range(a.runs + 1):
@@ -114,8 +121,11 @@ def measure(app: Any, shift_id: int, a: argparse.Namespace, rng: random.Random) 
                 began = time.perf_counter()
                 result = cover_candidates(session, shift_id)
                 took = time.perf_counter() - began
+                len(result.excluded)  # ?include_excluded=true: the others and why
+                took_all = time.perf_counter() - began
             if run:  # the first warms caches and connections
                 finder.append(took)
+                everyone.append(took_all)
             found = len(result.candidates)
         per_person: list[float] = []
         sample = rng.sample(range(1, a.contractors + 1), min(a.sample, a.contractors))
@@ -132,24 +142,34 @@ def measure(app: Any, shift_id: int, a: argparse.Namespace, rng: random.Random) 
                 except Conflict:
                     pass
                 per_person.append(time.perf_counter() - began)
-    return {"finder": finder, "per_person": per_person, "candidates": found}
+    return {
+        "finder": finder,
+        "with_excluded": everyone,
+        "per_person": per_person,
+        "candidates": found,
+    }
 
 
 def run(a: argparse.Namespace) -> dict[str, Any]:
     url, label = database_url(a.database_url)
     app = fresh_app(url)
     rng = random.Random(11)
-    shift_id = seed(app, a.contractors, rng)
+    shift_id = seed(app, a.contractors, rng, a.cover_at)
     m = measure(app, shift_id, a, rng)
     dispose(app)
     finder = statistics.median(m["finder"])
     each = statistics.fmean(m["per_person"])
     everyone = each * a.contractors
     ratio = everyone / finder
-    print(f"\n== cover finder on {label}: {a.contractors:,} contractors ==")
+    where = f", shift to cover at +{a.cover_at:g} h" if a.cover_at else ""
+    print(f"\n== cover finder on {label}: {a.contractors:,} contractors{where} ==")
     print(
         f"cover_candidates, median of {a.runs}: {finder * 1000:.0f} ms "
         f"(max {max(m['finder']) * 1000:.0f} ms); {m['candidates']:,} candidates"
+    )
+    print(
+        f"with the excluded and why (?include_excluded=true), median: "
+        f"{statistics.median(m['with_excluded']) * 1000:.0f} ms"
     )
     print(
         f"per-person check (enforce + exposure_budget), mean of {len(m['per_person'])}: "
@@ -162,6 +182,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         "contractors": a.contractors,
         "cover_median_ms": round(finder * 1000, 1),
         "cover_max_ms": round(max(m["finder"]) * 1000, 1),
+        "with_excluded_ms": round(statistics.median(m["with_excluded"]) * 1000, 1),
         "per_person_ms": round(each * 1000, 3),
         "ratio": round(ratio, 1),
         "candidates": m["candidates"],
@@ -173,6 +194,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--contractors", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--sample", type=int, default=300)
+    parser.add_argument(
+        "--cover-at", type=float, default=0, help="hours after the middle of everyone's week"
+    )
     parser.add_argument("--database-url", default=None)
     return run(parser.parse_args(argv))
 

@@ -102,6 +102,90 @@ def test_each_excluding_rule_is_named_and_the_rest_ranked(app, client, ops, new_
     assert cover(client, ops, shift_id)["excluded"] == []
 
 
+def _accepted(session, shift_id: int, contractor_id: int) -> bool:
+    """What enforce and the exposure budget say of one contractor taking the shift."""
+    shift = session.get_one(Shift, shift_id)
+    queue = session.get_one(Queue, shift.queue_id)
+    contractor = session.get_one(Contractor, contractor_id)
+    try:
+        enforce(
+            session, contractor, queue, [Interval(shift.starts_at, shift.ends_at, shift.id)], None
+        )
+        exposure_budget(session, contractor, queue, shift)
+    except Conflict:
+        return False
+    return True
+
+
+def test_weekly_hours_are_worked_time_measured_when_the_bound_is_over(app) -> None:
+    """The finder bounds a week's hours by adding up the shifts in it; over the limit, the
+    time is measured as the union of the shifts (as enforce does): four 11-hour shifts
+    earlier in the week exclude, the same four on top of each other (11 hours) do not."""
+    start = dt.datetime(2027, 3, 10, 12, tzinfo=dt.UTC)  # a Wednesday, 15:00 in Nairobi
+    monday = dt.datetime(2027, 3, 8, tzinfo=dt.UTC)
+    with app.test_request_context():
+        session = db.get_db(app).writer()
+        try:
+            queue_id = make_queue(session, slug="plain", tier=0)
+            shift_id = make_shift(session, make_contractor(session), queue_id, start, hours=6)
+            apart, stacked = make_contractor(session), make_contractor(session)
+            for n in range(4):  # 00-11 and 12-23 on Monday and Tuesday: 44 h
+                at = monday + dt.timedelta(hours=12 * n)
+                make_shift(session, apart, queue_id, at, hours=11)
+                make_shift(session, stacked, queue_id, monday, hours=11)
+            session.flush()
+            found = cover_candidates(session, shift_id)
+            assert [c.contractor_id for c in found.candidates] == [stacked]
+            why = {c.contractor_id: c.excluded_by for c in found.excluded}
+            assert why[apart] == ["weekly_hours_exceeded"]
+            assert _accepted(session, shift_id, stacked)
+            assert not _accepted(session, shift_id, apart)
+        finally:
+            session.rollback()
+            session.close()
+
+
+def test_standings_read_by_a_scan_of_the_days_are_the_same(app) -> None:
+    """The finder reads many contractors' exposure by a range scan of the days
+    (``scan=True``): the standings are those read by their ids."""
+    from workforce.exposure.policy import current_policy
+    from workforce.exposure.standing import standings
+
+    start = dt.datetime(2027, 3, 10, 9, tzinfo=dt.UTC)
+    with app.test_request_context():
+        session = db.get_db(app).writer()
+        try:
+            token = make_token(session, "ingest", name="s").id
+            make_queue(session, slug="scan-gore", tier=3)
+            people = [
+                make_contractor(session, timezone=zone)
+                for zone in ("Africa/Nairobi", "America/New_York", "Asia/Manila", "Africa/Nairobi")
+            ]
+            events = [
+                {
+                    "event_id": f"s{n}-{day}",
+                    "contractor_id": cid,
+                    "queue": "scan-gore",
+                    "category": "violence_gore",
+                    "started_at": (start - dt.timedelta(days=day, minutes=90)).isoformat(),
+                    "duration_seconds": 60 * (30 + 20 * n + day),
+                }
+                for n, cid in enumerate(people[:3])
+                for day in range(0, 9, 2)
+            ]
+            ingest(session, token, events, now=start)
+            session.flush()
+            facts = [session.get_one(Contractor, cid) for cid in people]
+            policy = current_policy(session, start)
+            by_ids = standings(session, facts, start, policy)
+            scanned = standings(session, facts, start, policy, scan=True)
+            assert scanned == by_ids
+            assert by_ids[people[0]].tiers[3].rolling_7_day_seconds > 0
+        finally:
+            session.rollback()
+            session.close()
+
+
 def test_offer_to_the_top_candidates_first_taker_wins(
     app, client, ops, as_role, new_contractor, plan
 ) -> None:

@@ -26,7 +26,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -182,17 +182,28 @@ def standing(
 
 
 def standings(
-    session: Session, contractors: Sequence[ContractorFacts], at: dt.datetime, policy: Policy
+    session: Session,
+    contractors: Sequence[ContractorFacts],
+    at: dt.datetime,
+    policy: Policy,
+    *,
+    scan: bool = False,
 ) -> dict[int, Standing]:
     """:func:`standing` of many contractors with two queries in all (the rotation sweep):
-    the roll-ups of the days any of their zones may call recent, and their runs rows."""
+    the roll-ups of the days any of their zones may call recent, and their runs rows.
+    ``scan``: read those days' roll-ups and runs of everyone and keep theirs, instead of
+    binding every id (for a large share of the workforce: the cover finder; an ``IN`` of
+    thousands of ids makes SQLite probe the primary key once per id)."""
     ids = [c.id for c in contractors]
     if not ids:
         return {}  # "IN ()" is an error on PostgreSQL
     # local dates are within a day of the UTC date
     first = at.date() - dt.timedelta(days=policy.history_days + 1)
-    days = _daily_rows(session, ids, first, at.date() + dt.timedelta(days=1))
-    runs = _run_rows(session, ids)
+    last = at.date() + dt.timedelta(days=1)
+    if scan:
+        days, runs = _all_daily_rows(session, set(ids), first, last), _all_run_rows(session)
+    else:
+        days, runs = _daily_rows(session, ids, first, last), _run_rows(session, ids)
     return {c.id: _measure(c, at, policy, days.get(c.id, []), runs.get(c.id)) for c in contractors}
 
 
@@ -210,6 +221,40 @@ def _daily_rows(
     for contractor_id, local_day, tier, seconds in found:
         rows[contractor_id].append((db.date_value(local_day), tier, int(seconds or 0)))
     return rows
+
+
+def _all_daily_rows(
+    session: Session, ids: set[int], first: dt.date, last: dt.date
+) -> dict[int, list[tuple[dt.date, int, int]]]:
+    """:func:`_daily_rows` of ``ids`` by one range scan of the days (``local_day`` index),
+    ungrouped (:func:`_measure` adds up the rows of a day) and without the rows it skips
+    (below the first policy tier, or no seconds)."""
+    found = db.driver_rows(
+        session,
+        "SELECT contractor_id, local_day, tier, seconds FROM exposure_daily "
+        "WHERE local_day >= :first AND local_day <= :last "
+        f"AND tier >= {POLICY_TIERS[0]} AND seconds > 0",
+        first=first,
+        last=last,
+    )
+    rows: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
+    day_of: dict[Any, dt.date] = {}
+    for contractor_id, local_day, tier, seconds in found:
+        if contractor_id not in ids:
+            continue
+        day = day_of.get(local_day)
+        if day is None:
+            day = day_of[local_day] = db.date_value(local_day)
+        rows[contractor_id].append((day, tier, int(seconds or 0)))
+    return rows
+
+
+def _all_run_rows(session: Session) -> dict[int, Any]:
+    """Every ``exposure_runs`` row (one a contractor at most), by contractor."""
+    found = db.driver_rows(
+        session, f"SELECT contractor_id, {', '.join(RUN_COLUMNS)} FROM exposure_runs"
+    )
+    return {row.contractor_id: row for row in found}
 
 
 def _run_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
@@ -237,6 +282,13 @@ def _reads(count: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return (daily, names), (runs, names)
 
 
+@lru_cache(maxsize=512)
+def _local_today(at: dt.datetime, timezone: str) -> dt.date:
+    """The local date at ``at`` in ``timezone`` (the same for everyone of a zone: asked
+    once per zone when many contractors are measured at one instant)."""
+    return local_date(at, ZoneInfo(timezone))
+
+
 def _measure(
     contractor: ContractorFacts,
     at: dt.datetime,
@@ -244,7 +296,7 @@ def _measure(
     rows: Sequence[tuple[dt.date, int, int]],
     runs: Any,
 ) -> Standing:
-    today = local_date(at, ZoneInfo(contractor.timezone))
+    today = _local_today(at, contractor.timezone)
     first = today - dt.timedelta(days=policy.history_days)
     result = Standing(contractor.id, at, contractor.timezone, today, policy)
     for t in POLICY_TIERS:

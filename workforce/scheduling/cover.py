@@ -3,23 +3,31 @@
 The same rules as :func:`workforce.eligibility.check.check` and
 :func:`workforce.scheduling.enforcement.enforce` (plus the projected exposure budget of
 :func:`workforce.scheduling.offers.exposure_budget`), asked of every contractor at once
-with a fixed number of queries instead of a handful per person:
+with a fixed number of queries instead of a handful per person. The stages, in the order
+reported to ops:
 
-1. every active contractor (one query);
-2. the queue's required credentials and language, of everyone (one query);
-3. active rotations at the shift's start, for tier >= 2 queues (one query);
-4. exposure standings at the shift's start, for tier >= 1 queues
-   (:func:`workforce.exposure.standing.standings`: two queries);
-5. approved time off and weekly availability (two queries);
-6. the hour rules of :func:`workforce.scheduling.rules.check_shift`, with each country's
-   limits, against the counted shifts around the shift (three queries).
+1. the contractor and the queue: current holder, inactive, queue inactive (every
+   contractor not offboarded: one query);
+2. the queue's required credentials and language (one query);
+3. consent and opt-outs, on a sensitive queue;
+4. active rotations at the shift's start, for tier >= 2 queues (one query);
+5. exposure standings at the shift's start (:func:`workforce.exposure.standing.standings`,
+   by a range scan of the days for many contractors), whose limits bind on a sensitive
+   queue;
+6. approved time off, then weekly availability (one query each);
+7. the hour rules, :func:`workforce.scheduling.rules.judge` (the function ``enforce``'s
+   :func:`~workforce.scheduling.rules.check_shift` calls), on plain data that SQL
+   aggregates give for everyone: the nearest shift before and after this one and those
+   overlapping it, then an upper bound of each local week's hours; a contractor whose
+   bound is over their limit is measured exactly from their shifts.
 
-Each stage only looks at who passed the ones before, so the first rule that excludes a
-contractor is the one reported (``?include_excluded=true``).
-
-   Who may break an hour rule is found in SQL first (a shift within rest reach, or more
-   planned hours around the shift than the weekly limit leaves room for); only they are
-   checked one by one.
+Who is eligible does not depend on the order, so :func:`cover_candidates` runs the stages
+cheapest first, each over who passed the ones before (on a busy workforce the hour rules'
+one aggregate settles most people before any exposure is measured), and builds the
+candidates (with why they qualify) only for the eligible. Who is excluded, and by which
+rules, is worked out only when ``CoverResult.excluded`` is read
+(``?include_excluded=true``): the stages again, in the order above, so that the first
+stage that excludes a contractor is the one reported.
 
 Ranking: fewest tier-3 (and above) exposure minutes in the 7 local days ending on the
 shift's day, then fewest hours planned in the 7 days before the shift starts, then fewest
@@ -29,9 +37,13 @@ minutes of the shift falling in their local night (22:00-06:00), then id.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -39,7 +51,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workforce import db
-from workforce.contractors.models import Contractor, Credential, credential_status_on
+from workforce.contractors.models import Credential, credential_status_on
 from workforce.exposure.policy import current_policy
 from workforce.exposure.standing import Standing, standings
 from workforce.harm import ROTATED_TIER, SENSITIVE_TIER
@@ -50,7 +62,15 @@ from workforce.scheduling.availability import OUTSIDE_AVAILABILITY, is_inside, w
 from workforce.scheduling.enforcement import MAX_SHIFT, RULE_WINDOW
 from workforce.scheduling.hour_limits import limits_for
 from workforce.scheduling.queries import get_shift
-from workforce.scheduling.rules import Interval, ShiftLimits, check_shift
+from workforce.scheduling.rules import (
+    WEEKLY_HOURS_EXCEEDED,
+    Around,
+    Finding,
+    Interval,
+    check_shift,
+    judge,
+    local_weeks,
+)
 from workforce.scheduling.time_off import ON_LEAVE, on_leave
 from workforce.shifts.models import Shift
 from workforce.timeutil import load_zone, local_date
@@ -93,30 +113,39 @@ class CoverResult:
     shift: Shift
     queue: Queue
     candidates: list[Candidate]
-    excluded: list[Candidate]
+    #: works out the others (``excluded``): a second pass, in the reported stage order
+    explain: Callable[[], list[Candidate]] = field(repr=False)
+
+    @cached_property
+    def excluded(self) -> list[Candidate]:
+        """Everyone else (not offboarded), by id, with the rules that exclude them."""
+        with _collector_paused():
+            return self.explain()
 
 
 class _Person:
-    """The columns of a contractor the rules read (eligibility's ContractorFacts)."""
+    """The columns of a contractor the rules read (eligibility's ContractorFacts), read
+    with plain SQL; consent and opt-outs are parsed when asked (on a sensitive queue)."""
 
-    __slots__ = (
-        "country",
-        "full_name",
-        "id",
-        "opt_outs",
-        "sensitive_consent_at",
-        "status",
-        "timezone",
-    )
+    __slots__ = ("_consent", "_opt_outs", "country", "full_name", "id", "status", "timezone")
 
     def __init__(self, row: Any) -> None:
         self.id: int = row.id
         self.status: str = row.status
         self.timezone: str = row.timezone
-        self.sensitive_consent_at: dt.datetime | None = row.sensitive_consent_at
-        self.opt_outs: list[str] = list(row.opt_outs or [])
         self.country: str = row.country
         self.full_name: str = row.full_name
+        self._consent: Any = row.sensitive_consent_at
+        self._opt_outs: Any = row.opt_outs
+
+    @property
+    def sensitive_consent_at(self) -> dt.datetime | None:
+        return _instant(self._consent)
+
+    @property
+    def opt_outs(self) -> list[str]:
+        raw = self._opt_outs
+        return [] if raw is None or raw == "[]" else list(db.json_value(raw) or [])
 
 
 def _settings() -> Mapping[str, Any] | None:
@@ -204,9 +233,12 @@ def _night_minutes(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> int:
     return total
 
 
-#: The longest rest any country's limits may ask (hour_limits.py caps rest at 48 h).
-REST_REACH = dt.timedelta(hours=48)
+#: From how many contractors on exposure standings are read by a range scan of the days.
+SCAN_FROM = 500
+#: Statuses whose planned time counts (enforce's COUNTED_STATUSES), as SQL.
 _COUNTED = "('scheduled', 'in_progress', 'completed')"
+#: Float error of SQLite's julianday() durations, added to the weekly upper bound.
+_SLACK = dt.timedelta(seconds=1)
 
 
 def _seconds_sql(session: Session) -> str:
@@ -215,217 +247,443 @@ def _seconds_sql(session: Session) -> str:
     return "(julianday(ends_at) - julianday(starts_at)) * 86400.0"
 
 
-def _suspects(
-    session: Session, start: dt.datetime, end: dt.datetime, reach: dt.timedelta, room: float
-) -> set[int]:
-    """Contractors with a counted shift within rest reach of ``[start, end)``, or with more
-    planned seconds in the weeks around it than ``room``."""
-    near = db.driver_rows(
-        session,
-        "SELECT DISTINCT contractor_id FROM shifts WHERE contractor_id IS NOT NULL "
-        f"AND status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi",
-        lo=start - reach,
-        hi=end + REST_REACH,
+def _id_list(session: Session, ids: list[int]) -> tuple[str, Any]:
+    """``IN`` a list of ids bound as one parameter ``:ids`` (a JSON array on SQLite, an
+    array on PostgreSQL), and its value: one range scan, where thousands of bound ids
+    would make SQLite probe an index once per id."""
+    if db.is_postgresql(session):
+        return "= ANY(:ids)", list(ids)
+    return "IN (SELECT value FROM json_each(:ids))", json.dumps(ids)
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    return None if value is None else db.instant_value(value)
+
+
+class _Finder:
+    """The stages of the finder over one shift. Each stage takes the contractors still in
+    play and answers ``{contractor: reasons}`` for those it excludes; the labels it adds to
+    ``qualifies`` are :meth:`labels`. The eligible are those no stage excludes, whatever
+    the order: :meth:`eligible` runs the cheapest first, :meth:`explain` (only for
+    ``?include_excluded=true``) runs them in :data:`STAGES` order so that the first stage
+    that excludes a contractor is the one reported."""
+
+    #: The order reported to ops (docs/offers.md).
+    STAGES = (
+        "person",
+        "credentials",
+        "consent",
+        "rotation",
+        "exposure",
+        "leave",
+        "availability",
+        "hours",
     )
-    busy = db.driver_rows(
-        session,
-        f"SELECT contractor_id, SUM({_seconds_sql(session)}) AS seconds FROM shifts "
-        f"WHERE contractor_id IS NOT NULL AND status IN {_COUNTED} "
-        "AND starts_at >= :lo AND starts_at < :hi GROUP BY contractor_id",
-        lo=start - RULE_WINDOW - MAX_SHIFT,
-        hi=end + RULE_WINDOW,
+    #: The order that finds the eligible fastest: cheap in-memory checks, then one SQL
+    #: aggregate that settles the hour rules of everyone, the exposure standings last.
+    FAST = (
+        "person",
+        "consent",
+        "hours",
+        "rotation",
+        "credentials",
+        "leave",
+        "availability",
+        "exposure",
     )
-    return {row[0] for row in near} | {row[0] for row in busy if float(row[1] or 0) > room}
 
-
-def _planned_seconds(session: Session, lo: dt.datetime, hi: dt.datetime) -> dict[int, float]:
-    """Seconds of counted shifts starting in ``[lo, hi)``, per contractor (the ranking)."""
-    rows = db.driver_rows(
-        session,
-        f"SELECT contractor_id, SUM({_seconds_sql(session)}) AS seconds FROM shifts "
-        f"WHERE contractor_id IS NOT NULL AND status IN {_COUNTED} "
-        "AND starts_at >= :lo AND starts_at < :hi GROUP BY contractor_id",
-        lo=lo,
-        hi=hi,
-    )
-    return {row[0]: float(row[1] or 0) for row in rows}
-
-
-def _shift_rows(
-    session: Session, ids: set[int], lo: dt.datetime, hi: dt.datetime
-) -> list[tuple[int, int, Any, Any]]:
-    """Counted shifts of ``ids`` starting in ``[lo, hi)`` (enforce's window): one range
-    scan of ``ix_shifts_status_starts``, filtered here (an ``IN`` of thousands of ids
-    makes SQLite probe the index once per id)."""
-    rows = db.driver_rows(
-        session,
-        "SELECT contractor_id, id, starts_at, ends_at FROM shifts "
-        f"WHERE status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi",
-        lo=lo,
-        hi=hi,
-    )
-    return [(row[0], row[1], row[2], row[3]) for row in rows if row[0] in ids]
-
-
-def cover_candidates(session: Session, shift_id: int) -> CoverResult:
-    """Everyone who may take shift ``shift_id`` under every rule, ranked, and the others
-    with the rules that exclude them (module docstring)."""
-    shift = get_shift(session, shift_id)
-    queue = session.get_one(Queue, shift.queue_id)
-    start, end = shift.starts_at, shift.ends_at
-    shift_seconds = int((end - start).total_seconds())
-    rows = session.execute(
-        select(
-            Contractor.id,
-            Contractor.status,
-            Contractor.timezone,
-            Contractor.sensitive_consent_at,
-            Contractor.opt_outs,
-            Contractor.country,
-            Contractor.full_name,
+    def __init__(self, session: Session, shift: Shift, queue: Queue) -> None:
+        self.session, self.shift, self.queue = session, shift, queue
+        self.tier: int = queue.tier  # read per contractor: a plain attribute
+        self.start, self.end = shift.starts_at, shift.ends_at
+        self.candidate = Interval(self.start, self.end, shift.id)
+        self.shift_seconds = int((self.end - self.start).total_seconds())
+        rows = db.driver_rows(
+            session,
+            "SELECT id, status, timezone, sensitive_consent_at, opt_outs, country, full_name "
+            "FROM contractors WHERE status <> 'offboarded' ORDER BY id",
         )
-        .where(Contractor.status != "offboarded")
-        .order_by(Contractor.id)
-    ).all()
-    people = {row.id: _Person(row) for row in rows}
-    result = {pid: Candidate(pid, p.full_name, p.timezone) for pid, p in people.items()}
+        self.people = {row.id: _Person(row) for row in rows}
+        self.zones: dict[str, dt.tzinfo] = {}
+        for person in self.people.values():
+            if person.timezone not in self.zones:
+                self.zones[person.timezone] = load_zone(person.timezone)
+        settings = _settings()
+        self.limits = {
+            country: limits_for(country, settings)
+            for country in {p.country for p in self.people.values()}
+        }
+        self.measured: dict[int, Standing] = {}
+        self._near_found: dict[int, tuple[tuple[Interval, ...], Any, Any]] | None = None
+        self.required = required_credentials(queue.required_credentials, queue.language)
 
-    def alive() -> list[int]:
-        return [pid for pid, c in result.items() if c.eligible]
+    def labels(self, stage: str) -> list[str]:
+        """What a contractor passing ``stage`` qualifies by (``qualifies``)."""
+        tier = self.tier
+        return {
+            "person": ["active"],
+            "credentials": ["credentials"] if self.required else [],
+            "consent": ["consent", "no_opt_out"] if tier >= SENSITIVE_TIER else [],
+            "rotation": ["no_rotation"] if tier >= ROTATED_TIER else [],
+            "exposure": ["exposure_budget"] if tier >= SENSITIVE_TIER else [],
+            "leave": ["not_on_leave"],
+            "availability": ["available"],
+            "hours": ["no_overlap", "rest", "shift_length", "weekly_hours"],
+        }[stage]
 
-    # stage 1: the contractor and the queue
-    for pid, person in people.items():
-        if pid == shift.contractor_id:
-            result[pid].exclude("current_holder")
-        elif person.status != "active":
-            result[pid].exclude("inactive")
-        elif not queue.active:
-            result[pid].exclude("queue_inactive")
-        else:
-            result[pid].qualifies.append("active")
-    # stage 2: credentials and language
-    required = required_credentials(queue.required_credentials, queue.language)
-    if required:
-        for pid, reasons in _credential_reasons(
-            session, {p: people[p] for p in alive()}, required, start
-        ).items():
-            result[pid].exclude(*reasons)
-        for pid in alive():
-            result[pid].qualifies.append("credentials")
-    # stage 3: consent, opt-outs, rotations
-    if queue.tier >= SENSITIVE_TIER:
-        for pid in alive():
-            person = people[pid]
+    def run(self, stage: str, ids: list[int], complete: bool) -> dict[int, list[str]]:
+        """``{contractor: reasons}`` of those of ``ids`` that ``stage`` excludes; without
+        ``complete``, a reason at least (the hour rules stop at the first)."""
+        if not ids:
+            return {}
+        if stage == "hours":
+            return self._hours(ids, complete)
+        found: dict[int, list[str]] = getattr(self, f"_{stage}")(ids)
+        return found
+
+    def eligible(self) -> list[int]:
+        ids = list(self.people)
+        for stage in self.FAST:
+            excluded = self.run(stage, ids, complete=False)
+            ids = [pid for pid in ids if pid not in excluded]
+        return ids
+
+    def explain(self) -> list[Candidate]:
+        """Everyone not eligible, by id, with the reasons of the first stage that excludes
+        them and what they passed before it."""
+        result = {pid: Candidate(pid, p.full_name, p.timezone) for pid, p in self.people.items()}
+        ids = list(self.people)
+        for stage in self.STAGES:
+            excluded = self.run(stage, ids, complete=True)
+            if stage == "exposure":
+                for pid in ids:
+                    self._exposure_measures(result[pid])
+            labels = self.labels(stage)
+            for pid in ids:
+                if pid in excluded:
+                    result[pid].exclude(*excluded[pid])
+                else:
+                    result[pid].qualifies.extend(labels)
+            ids = [pid for pid in ids if pid not in excluded]
+        return [c for c in result.values() if not c.eligible]
+
+    def candidates(self, ids: list[int]) -> list[Candidate]:
+        """The eligible as ranked candidates, with every rule that held and the measures."""
+        qualifies = [label for stage in self.STAGES for label in self.labels(stage)]
+        # hours planned in the 7 days before the shift starts (the ranking)
+        recent = self._sums(ids, self.start - dt.timedelta(days=7), self.start) if ids else {}
+        night: dict[str, int] = {}
+        found = []
+        for pid in ids:
+            person = self.people[pid]
+            candidate = Candidate(pid, person.full_name, person.timezone)
+            candidate.qualifies = list(qualifies)
+            self._exposure_measures(candidate)
+            candidate.hours_this_week = round(recent.get(pid, 0) / 3600, 2)
+            tz = self.zones[person.timezone]
+            if person.timezone not in night:
+                night[person.timezone] = _night_minutes(self.start, self.end, tz)
+            candidate.night_minutes = night[person.timezone]
+            candidate.local_start = self.start.astimezone(tz)
+            found.append(candidate)
+        return sorted(found, key=lambda c: c.rank_key)
+
+    # -- the stages --------------------------------------------------------------------
+
+    def _person(self, ids: list[int]) -> dict[int, list[str]]:
+        excluded = {}
+        holder, people, active = self.shift.contractor_id, self.people, self.queue.active
+        for pid in ids:
+            if pid == holder:
+                excluded[pid] = ["current_holder"]
+            elif people[pid].status != "active":
+                excluded[pid] = ["inactive"]
+            elif not active:
+                excluded[pid] = ["queue_inactive"]
+        return excluded
+
+    def _credentials(self, ids: list[int]) -> dict[int, list[str]]:
+        if not self.required:
+            return {}
+        people = {pid: self.people[pid] for pid in ids}
+        return _credential_reasons(self.session, people, self.required, self.start)
+
+    def _consent(self, ids: list[int]) -> dict[int, list[str]]:
+        if self.tier < SENSITIVE_TIER:
+            return {}
+        excluded = {}
+        categories = list(self.queue.categories)
+        consented: dict[Any, bool] = {}  # by the stored value: parsed once each
+        for pid in ids:
+            person = self.people[pid]
             reasons = []
-            if person.sensitive_consent_at is None or person.sensitive_consent_at > start:
+            raw = person._consent
+            if raw not in consented:
+                at = person.sensitive_consent_at
+                consented[raw] = at is not None and at <= self.start
+            if not consented[raw]:
                 reasons.append("no_consent")
-            reasons.extend(f"opted_out:{c}" for c in queue.categories if c in person.opt_outs)
+            if person._opt_outs is not None and person._opt_outs != "[]":
+                opt_outs = person.opt_outs
+                reasons.extend(f"opted_out:{c}" for c in categories if c in opt_outs)
             if reasons:
-                result[pid].exclude(*reasons)
-            else:
-                result[pid].qualifies.extend(["consent", "no_opt_out"])
-    if queue.tier >= ROTATED_TIER:
+                excluded[pid] = reasons
+        return excluded
+
+    def _rotation(self, ids: list[int]) -> dict[int, list[str]]:
+        if self.tier < ROTATED_TIER:
+            return {}
         rotated = set(
-            session.scalars(
+            self.session.scalars(
                 select(Rotation.contractor_id).where(
                     Rotation.status == "active",
-                    Rotation.started_at <= start,
-                    Rotation.ends_at > start,
+                    Rotation.started_at <= self.start,
+                    Rotation.ends_at > self.start,
                 )
             )
         )
-        for pid in alive():
-            if pid in rotated:
-                result[pid].exclude("rotation_active")
-            else:
-                result[pid].qualifies.append("no_rotation")
-    # stage 4: exposure (always measured, for the ranking)
-    ids = alive()
-    policy = current_policy(session, start)
-    measured = standings(session, [people[p] for p in ids], start, policy) if ids else {}
-    for pid in ids:
-        now = measured[pid]
-        candidate = result[pid]
-        candidate.tier3_minutes_7d = now.tiers[EGREGIOUS].rolling_7_day_seconds // 60
-        if queue.tier >= SENSITIVE_TIER:
-            remaining = now.remaining_seconds_today(queue.tier)
-            candidate.remaining_minutes_today = None if remaining is None else remaining // 60
-            reasons = _exposure_reasons(now, queue.tier, shift_seconds)
+        return {pid: ["rotation_active"] for pid in ids if pid in rotated}
+
+    def _exposure(self, ids: list[int]) -> dict[int, list[str]]:
+        """Exposure standings (always measured, for the ranking); the limits only bind on
+        a sensitive queue."""
+        missing = [self.people[pid] for pid in ids if pid not in self.measured]
+        if missing:
+            policy = current_policy(self.session, self.start)
+            # many: one range scan of the days' roll-ups rather than thousands of ids bound
+            scan = len(missing) > SCAN_FROM
+            self.measured.update(standings(self.session, missing, self.start, policy, scan=scan))
+        if self.tier < SENSITIVE_TIER:
+            return {}
+        excluded = {}
+        for pid in ids:
+            reasons = _exposure_reasons(self.measured[pid], self.tier, self.shift_seconds)
             if reasons:
-                candidate.exclude(*reasons)
-            else:
-                candidate.qualifies.append("exposure_budget")
-    # stage 5: approved time off, then weekly availability (enforce's order)
-    ids = alive()
-    zones = {pid: load_zone(people[pid].timezone) for pid in ids}
-    for pid in on_leave(session, zones, start, end):
-        result[pid].exclude(ON_LEAVE)
-    windows = windows_by_contractor(session)
-    for pid in alive():
-        if is_inside(Interval(start, end), windows.get(pid, []), zones[pid]):
-            result[pid].qualifies.extend(["not_on_leave", "available"])
-        else:
-            result[pid].exclude(OUTSIDE_AVAILABILITY)
-    # stage 6: hour rules. Who may break one is found in SQL: a counted shift within rest
-    # reach of this one (overlap, rest), or more planned hours in the weeks around it than
-    # the weekly limit leaves room for; only those are checked one by one, with every
-    # shift around them (enforce's window).
-    ids = alive()
-    settings = _settings()
-    limits: dict[str, ShiftLimits] = {}
-    for pid in ids:
-        country = people[pid].country
-        if country not in limits:
-            limits[country] = limits_for(country, settings)
-    reach = REST_REACH + MAX_SHIFT
-    room = min((lim.weekly_hours for lim in limits.values()), default=0) * 3600 - shift_seconds
-    suspects = _suspects(session, start, end, reach, room) if ids else set()
-    recent = _planned_seconds(session, start - dt.timedelta(days=7), start) if ids else {}
-    wide: dict[int, list[Interval]] = defaultdict(list)
-    checked = {pid for pid in ids if pid in suspects}
-    if checked:
-        for contractor_id, shift_id_, s_start, s_end in _shift_rows(
-            session, checked, start - RULE_WINDOW - MAX_SHIFT, end + RULE_WINDOW
-        ):
-            wide[contractor_id].append(
-                Interval(db.instant_value(s_start), db.instant_value(s_end), shift_id_)
-            )
-    candidate_interval = Interval(start, end, shift.id)
-    alone: dict[tuple[str, str], list[str]] = {}
-    night: dict[str, int] = {}
-    for pid in ids:
-        person = people[pid]
-        candidate = result[pid]
-        if pid in suspects:
-            breaches = check_shift(
-                candidate_interval,
-                wide.get(pid, []),
-                load_zone(person.timezone),
-                limits[person.country],
-            )
-            codes = list(dict.fromkeys(b.code for b in breaches))
-        else:  # nothing near: only the shift's own length can break a rule
-            key = (person.country, person.timezone)
-            if key not in alone:
-                alone[key] = [
-                    b.code
-                    for b in check_shift(
-                        candidate_interval,
-                        [],
-                        load_zone(person.timezone),
-                        limits[person.country],
+                excluded[pid] = reasons
+        return excluded
+
+    def _exposure_measures(self, candidate: Candidate) -> None:
+        now = self.measured[candidate.contractor_id]
+        candidate.tier3_minutes_7d = now.tiers[EGREGIOUS].rolling_7_day_seconds // 60
+        if self.tier >= SENSITIVE_TIER:
+            remaining = now.remaining_seconds_today(self.tier)
+            candidate.remaining_minutes_today = None if remaining is None else remaining // 60
+
+    def _leave(self, ids: list[int]) -> dict[int, list[str]]:
+        zones = {pid: self.zones[self.people[pid].timezone] for pid in ids}
+        return {pid: [ON_LEAVE] for pid in on_leave(self.session, zones, self.start, self.end)}
+
+    def _availability(self, ids: list[int]) -> dict[int, list[str]]:
+        windows = windows_by_contractor(self.session)
+        return {
+            pid: [OUTSIDE_AVAILABILITY]
+            for pid in ids
+            if pid in windows
+            and not is_inside(self.candidate, windows[pid], self.zones[self.people[pid].timezone])
+        }
+
+    def _hours(self, ids: list[int], complete: bool) -> dict[int, list[str]]:
+        """The hour rules (:func:`workforce.scheduling.rules.judge`) of everyone, on what SQL
+        aggregates tell of each contractor: the nearest shift ending before this one and
+        starting after it, and those overlapping it, within the longest rest any of their
+        countries asks (further away no rest rule can break: one aggregate over that short
+        range); then, for those still in play, an upper bound of the time worked in the
+        local weeks it touches (every shift reaching into any contractor's week, in full,
+        plus this one). Only a contractor whose bound is over their weekly limit is
+        measured exactly, from their shifts (enforce's window). Without ``complete`` a
+        contractor excluded by overlap or rest is not asked the weekly rule too."""
+        length = self.end - self.start
+        rest = dt.timedelta(hours=max(lim.rest_hours for lim in self.limits.values()))
+        near = self._near(rest)
+        weeks = self.weeks
+        excluded: dict[int, list[str]] = {}
+        weekly: list[int] = []
+        nothing: tuple[tuple[Interval, ...], Any, Any] = ((), None, None)
+        if not complete:  # overlap, rest and length first: they settle most contractors
+            # judged once per country and neighbours (shared: few distinct instants)
+            judged: dict[tuple[str, int, int, int], list[Finding]] = {}
+            for pid in ids:
+                overlap, before, after = near.get(pid, nothing)
+                country = self.people[pid].country
+                key = (country, id(overlap), id(before), id(after))
+                findings = judged.get(key)
+                if findings is None:
+                    findings = judged[key] = judge(
+                        self.candidate,
+                        Around(overlapping=overlap, before=before, after=after),
+                        self.limits[country],
                     )
-                ]
-            codes = alone[key]
-        if codes:
-            candidate.exclude(*codes)
-            continue
-        candidate.qualifies.extend(["no_overlap", "rest", "shift_length", "weekly_hours"])
-        candidate.hours_this_week = round(recent.get(pid, 0) / 3600, 2)
-        if person.timezone not in night:
-            night[person.timezone] = _night_minutes(start, end, load_zone(person.timezone))
-        candidate.night_minutes = night[person.timezone]
-        candidate.local_start = start.astimezone(load_zone(person.timezone))
-    eligible = sorted((c for c in result.values() if c.eligible), key=lambda c: c.rank_key)
-    excluded = [c for c in result.values() if not c.eligible]
-    return CoverResult(shift, queue, eligible, excluded)
+                if findings:
+                    excluded[pid] = [findings[0].code]
+                else:
+                    weekly.append(pid)
+        else:
+            weekly = ids
+        bounds = self._week_seconds(weekly)
+        measure: list[int] = []
+        for pid in weekly:
+            person = self.people[pid]
+            overlap, before, after = near.get(pid, nothing)
+            bound = dt.timedelta(seconds=bounds.get(pid, 0.0)) + length + _SLACK
+            findings = judge(
+                self.candidate,
+                Around(
+                    overlapping=overlap,
+                    before=before,
+                    after=after,
+                    weeks=[(monday, bound) for monday, _, _ in weeks[person.timezone]],
+                ),
+                self.limits[person.country],
+            )
+            if any(f.code == WEEKLY_HOURS_EXCEEDED for f in findings):
+                measure.append(pid)
+            elif findings:
+                excluded[pid] = list(dict.fromkeys(f.code for f in findings))
+        excluded.update(self._measure_hours(measure))
+        return excluded
+
+    @cached_property
+    def weeks(self) -> dict[str, list[tuple[dt.date, dt.datetime, dt.datetime]]]:
+        """The local weeks the shift touches, per zone."""
+        return {name: local_weeks(self.candidate, tz) for name, tz in self.zones.items()}
+
+    def _near(self, rest: dt.timedelta) -> dict[int, tuple[tuple[Interval, ...], Any, Any]]:
+        """``contractor -> (overlapping, before, after)`` (:class:`Around`) of everyone with
+        a counted shift within ``rest`` (plus the longest shift) of this one: one
+        aggregate. Only the instants the rules read are filled in."""
+        if self._near_found is not None:
+            return self._near_found
+        rows = db.driver_rows(
+            self.session,
+            "SELECT contractor_id, "
+            "MAX(CASE WHEN ends_at <= :start THEN ends_at END) AS before_end, "
+            "MIN(CASE WHEN starts_at >= :end THEN starts_at END) AS after_start, "
+            "MIN(CASE WHEN starts_at < :end AND ends_at > :start THEN starts_at END) "
+            "AS overlap_start, "
+            "MAX(CASE WHEN starts_at < :end AND ends_at > :start THEN ends_at END) "
+            "AS overlap_end "
+            f"FROM shifts WHERE status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi "
+            "AND contractor_id IS NOT NULL AND id <> :shift_id GROUP BY contractor_id",
+            start=self.start,
+            end=self.end,
+            lo=self.start - rest - MAX_SHIFT,
+            hi=self.end + rest,
+            shift_id=self.shift.id,
+        )
+        found: dict[int, tuple[tuple[Interval, ...], Any, Any]] = {}
+        # Shifts start and end on few distinct instants: each is parsed once, and the
+        # intervals the rules read (only their ends) are shared.
+        points: dict[Any, Interval] = {}
+        spans: dict[tuple[Any, Any], tuple[Interval, ...]] = {}
+        instant = db.instant_value
+        for contractor_id, before_end, after_start, overlap_start, overlap_end in rows:
+            before = after = None
+            overlap: tuple[Interval, ...] = ()
+            if before_end is not None:
+                before = points.get(before_end)
+                if before is None:
+                    moment = instant(before_end)
+                    before = points[before_end] = Interval(moment, moment)
+            if after_start is not None:
+                after = points.get(after_start)
+                if after is None:
+                    moment = instant(after_start)
+                    after = points[after_start] = Interval(moment, moment)
+            if overlap_start is not None:
+                # the overlapping shifts stand as one: the finder reads only the codes
+                key = (overlap_start, overlap_end)
+                found_span = spans.get(key)
+                if found_span is None:
+                    found_span = spans[key] = (
+                        Interval(instant(overlap_start), instant(overlap_end)),
+                    )
+                overlap = found_span
+            found[contractor_id] = (overlap, before, after)
+        self._near_found = found
+        return found
+
+    def _week_seconds(self, ids: list[int]) -> dict[int, float]:
+        """Per contractor of ``ids``: the seconds of their counted shifts reaching into any
+        zone's local week(s) of this one, in full (an upper bound of each week's time)."""
+        if not ids:
+            return {}
+        week_lo = min(lo for found in self.weeks.values() for _, lo, _ in found)
+        week_hi = max(hi for found in self.weeks.values() for _, _, hi in found)
+        return self._sums(ids, week_lo - MAX_SHIFT, week_hi, "AND ends_at > :after", week_lo)
+
+    def _sums(
+        self, ids: list[int], lo: dt.datetime, hi: dt.datetime, extra: str = "", after: Any = None
+    ) -> dict[int, float]:
+        """Seconds of counted shifts of ``ids`` starting in ``[lo, hi)`` (and ``extra``),
+        per contractor: one range scan, the ids bound as one array."""
+        in_ids, bound = _id_list(self.session, ids)
+        rows = db.driver_rows(
+            self.session,
+            f"SELECT contractor_id, SUM({_seconds_sql(self.session)}) AS seconds FROM shifts "
+            f"WHERE status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi {extra} "
+            f"AND id <> :shift_id AND contractor_id {in_ids} GROUP BY contractor_id",
+            lo=lo,
+            hi=hi,
+            shift_id=self.shift.id,
+            ids=bound,
+            **({"after": after} if extra else {}),
+        )
+        return {row[0]: float(row[1] or 0) for row in rows}
+
+    def _measure_hours(self, ids: list[int]) -> dict[int, list[str]]:
+        """The hour rules of ``ids`` from their shifts in enforce's window (one query)."""
+        shifts: dict[int, list[Interval]] = defaultdict(list)
+        if ids:
+            in_ids, bound = _id_list(self.session, ids)
+            for row in db.driver_rows(
+                self.session,
+                "SELECT contractor_id, id, starts_at, ends_at FROM shifts "
+                f"WHERE status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi "
+                f"AND contractor_id {in_ids}",
+                lo=self.start - RULE_WINDOW - MAX_SHIFT,
+                hi=self.end + RULE_WINDOW,
+                ids=bound,
+            ):
+                shifts[row.contractor_id].append(
+                    Interval(db.instant_value(row.starts_at), db.instant_value(row.ends_at), row.id)
+                )
+        excluded = {}
+        for pid in ids:
+            person = self.people[pid]
+            breaches = check_shift(
+                self.candidate,
+                shifts.get(pid, []),
+                self.zones[person.timezone],
+                self.limits[person.country],
+            )
+            if breaches:
+                excluded[pid] = list(dict.fromkeys(b.code for b in breaches))
+        return excluded
+
+
+def cover_candidates(session: Session, shift_id: int) -> CoverResult:
+    """Everyone who may take shift ``shift_id`` under every rule, ranked; the others, with
+    the rules that exclude them, are worked out when ``excluded`` is first read (module
+    docstring)."""
+    shift = get_shift(session, shift_id)
+    queue = session.get_one(Queue, shift.queue_id)
+    with _collector_paused():
+        finder = _Finder(session, shift, queue)
+        found = finder.candidates(finder.eligible())
+    return CoverResult(shift, queue, found, finder.explain)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while the finder runs: it makes tens of
+    thousands of short-lived, acyclic rows, tuples and intervals, and each full pass the
+    collector starts because of them walks the whole heap of the app (half the finder's
+    time on 10,000 contractors). Reference counting frees them as usual; the collector
+    resumes (if it ran before) when the finder is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

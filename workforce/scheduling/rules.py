@@ -1,7 +1,10 @@
 """Shift rules: overlap, rest between shifts, shift length and weekly hours.
 
 Pure functions over intervals; the service layer loads a contractor's shifts, calls
-:func:`check_shift` and decides what to do with the breaches. Hour rules protect the
+:func:`check_shift` and decides what to do with the breaches. The rules themselves are
+:func:`judge`, on plain data (:class:`Around`: the overlapping shifts, the nearest ones
+before and after, the time worked in each local week), so that the cover finder can ask
+them of a whole workforce from SQL aggregates without a copy of them. Hour rules protect the
 contractor's health but ops may override them with a reason (see :func:`is_hour_rule`);
 an overlap is never overridable because one person cannot work two shifts at once.
 
@@ -15,20 +18,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from workforce.errors import Conflict, InvalidInput
 from workforce.scheduling.patterns import local_to_utc
 
 __all__ = [
     "HOUR_RULES",
+    "Around",
+    "Finding",
     "Interval",
     "RuleBreach",
     "ShiftLimits",
     "check_shift",
     "is_hour_rule",
+    "judge",
+    "local_weeks",
     "raise_breaches",
     "raise_first",
+    "surroundings",
 ]
 
 OVERLAP = "overlap"
@@ -139,98 +147,141 @@ def _worked(merged: Sequence[tuple[datetime, datetime]], lo: datetime, hi: datet
     return total
 
 
-def _overlap_breaches(candidate: Interval, others: Sequence[Interval]) -> list[RuleBreach]:
-    hits = sorted((o for o in others if _overlaps(candidate, o)), key=lambda o: o.start)
-    return [
-        RuleBreach(
-            OVERLAP,
-            "The shift overlaps another shift of the same contractor.",
-            {
-                "other_shift_id": o.id,
-                "other_starts_at": o.start.isoformat(),
-                "other_ends_at": o.end.isoformat(),
-            },
-        )
-        for o in hits
-    ]
+class Finding(NamedTuple):
+    """One broken rule as :func:`judge` finds it, before it is worded (:func:`check_shift`):
+    cheap enough to judge a whole workforce (the cover finder reads only ``code``)."""
+
+    code: str
+    #: the other shift (overlap, rest), the rest side ("before" or "after")
+    other: Interval | None = None
+    side: str | None = None
+    #: the rest gap, the shift's length or the week's worked time
+    span: timedelta | None = None
+    #: the local Monday of a week over the limit
+    week: date | None = None
 
 
-def _rest_breaches(
-    candidate: Interval, others: Sequence[Interval], limits: ShiftLimits
-) -> list[RuleBreach]:
-    # Overlapping shifts are the overlap rule's business; rest is measured to the nearest
-    # shift that ends before the candidate starts and the nearest that starts after it ends.
-    before = [o for o in others if o.end <= candidate.start]
-    after = [o for o in others if o.start >= candidate.end]
-    neighbours: list[tuple[str, Interval, timedelta]] = []
-    if before:
-        prev = max(before, key=lambda o: o.end)
-        neighbours.append(("before", prev, candidate.start - prev.end))
-    if after:
-        nxt = min(after, key=lambda o: o.start)
-        neighbours.append(("after", nxt, nxt.start - candidate.end))
-    minimum = timedelta(hours=limits.rest_hours)
-    return [
-        RuleBreach(
-            REST_TOO_SHORT,
-            f"Only {_hours(gap, ROUND_FLOOR)} h of rest {side} another shift; "
-            f"at least {limits.rest_hours} h are required.",
-            {
-                "gap_hours": _hours(gap, ROUND_FLOOR),
-                "gap_seconds": _seconds(gap),
-                "limit": limits.rest_hours,
-                "side": side,
-                "other_shift_id": other.id,
-            },
-        )
-        for side, other, gap in neighbours
-        if gap < minimum
-    ]
+@dataclass(frozen=True)
+class Around:
+    """What the rules read of a contractor's other (counted) shifts around a candidate, as
+    plain data. :func:`surroundings` measures it from the shifts themselves; the cover
+    finder fills it from SQL aggregates for a whole workforce at once.
+
+    ``weeks``: each local week the candidate touches (``local_weeks``): its Monday and the
+    time worked in it, the candidate included (the union of the shifts, so overlapping
+    ones count once). An upper bound of that time may stand for it when the bound is
+    within the limit (no breach either way); a bound over the limit must be measured."""
+
+    overlapping: Sequence[Interval] = ()
+    before: Interval | None = None
+    after: Interval | None = None
+    weeks: Sequence[tuple[date, timedelta]] = ()
 
 
-def _length_breaches(candidate: Interval, limits: ShiftLimits) -> list[RuleBreach]:
-    length = candidate.end - candidate.start
-    if length <= timedelta(hours=limits.max_shift_hours):
-        return []
-    return [
-        RuleBreach(
-            SHIFT_TOO_LONG,
-            f"The shift lasts {_hours(length, ROUND_CEILING)} h; "
-            f"at most {limits.max_shift_hours} h are allowed.",
-            {"hours": _hours(length, ROUND_CEILING), "limit": limits.max_shift_hours},
-        )
-    ]
-
-
-def _weekly_breaches(
-    candidate: Interval, others: Sequence[Interval], tz: tzinfo, limits: ShiftLimits
-) -> list[RuleBreach]:
-    merged = _merge([*others, candidate])
-    limit = timedelta(hours=limits.weekly_hours)
-    breaches: list[RuleBreach] = []
+def local_weeks(candidate: Interval, tz: tzinfo) -> list[tuple[date, datetime, datetime]]:
+    """``(monday, start, end)`` of each local week (Monday 00:00 to Monday 00:00 in ``tz``,
+    DST-aware) that the candidate touches, in UTC."""
+    weeks: list[tuple[date, datetime, datetime]] = []
     monday = _week_start(candidate.start, tz)
     while True:
         week_start, week_end = _week_bounds(monday, tz)
         if week_start >= candidate.end:
-            break
-        worked = _worked(merged, week_start, week_end)
-        if worked > limit:
-            breaches.append(
-                RuleBreach(
-                    WEEKLY_HOURS_EXCEEDED,
-                    f"The week of {monday.isoformat()} would have "
-                    f"{_hours(worked, ROUND_CEILING)} h of work; "
-                    f"at most {limits.weekly_hours} h are allowed.",
-                    {
-                        "week_start": monday.isoformat(),
-                        "hours": _hours(worked, ROUND_CEILING),
-                        "worked_seconds": _seconds(worked),
-                        "limit": limits.weekly_hours,
-                    },
-                )
-            )
+            return weeks
+        weeks.append((monday, week_start, week_end))
         monday += timedelta(days=7)
-    return breaches
+
+
+def surroundings(candidate: Interval, others: Sequence[Interval], tz: tzinfo) -> Around:
+    """:class:`Around` measured from the contractor's other shifts (all in UTC)."""
+    before = [o for o in others if o.end <= candidate.start]
+    after = [o for o in others if o.start >= candidate.end]
+    merged = _merge([*others, candidate])
+    return Around(
+        overlapping=sorted((o for o in others if _overlaps(candidate, o)), key=lambda o: o.start),
+        before=max(before, key=lambda o: o.end) if before else None,
+        after=min(after, key=lambda o: o.start) if after else None,
+        weeks=[(monday, _worked(merged, lo, hi)) for monday, lo, hi in local_weeks(candidate, tz)],
+    )
+
+
+def judge(candidate: Interval, around: Around, limits: ShiftLimits) -> list[Finding]:
+    """Every rule the candidate breaks, given what is around it: the rules themselves, on
+    plain data (both :func:`check_shift` and the cover finder call this). Ordered overlap,
+    rest_too_short, shift_too_long, weekly_hours_exceeded.
+
+    Overlapping shifts are the overlap rule's business; rest is measured to the nearest
+    shift that ends before the candidate starts and the nearest that starts after it ends.
+    """
+    found = [Finding(OVERLAP, other=o) for o in around.overlapping]
+    minimum = timedelta(hours=limits.rest_hours)
+    if around.before is not None:
+        gap = candidate.start - around.before.end
+        if gap < minimum:
+            found.append(Finding(REST_TOO_SHORT, other=around.before, side="before", span=gap))
+    if around.after is not None:
+        gap = around.after.start - candidate.end
+        if gap < minimum:
+            found.append(Finding(REST_TOO_SHORT, other=around.after, side="after", span=gap))
+    length = candidate.end - candidate.start
+    if length > timedelta(hours=limits.max_shift_hours):
+        found.append(Finding(SHIFT_TOO_LONG, span=length))
+    weekly = timedelta(hours=limits.weekly_hours)
+    found.extend(
+        Finding(WEEKLY_HOURS_EXCEEDED, span=worked, week=monday)
+        for monday, worked in around.weeks
+        if worked > weekly
+    )
+    return found
+
+
+def _breach(finding: Finding, limits: ShiftLimits) -> RuleBreach:
+    """The finding worded for the problem document."""
+    code, other, span = finding.code, finding.other, finding.span
+    if code == OVERLAP and other is not None:
+        return RuleBreach(
+            OVERLAP,
+            "The shift overlaps another shift of the same contractor.",
+            {
+                "other_shift_id": other.id,
+                "other_starts_at": other.start.isoformat(),
+                "other_ends_at": other.end.isoformat(),
+            },
+        )
+    if code == REST_TOO_SHORT and other is not None and span is not None:
+        return RuleBreach(
+            REST_TOO_SHORT,
+            f"Only {_hours(span, ROUND_FLOOR)} h of rest {finding.side} another shift; "
+            f"at least {limits.rest_hours} h are required.",
+            {
+                "gap_hours": _hours(span, ROUND_FLOOR),
+                "gap_seconds": _seconds(span),
+                "limit": limits.rest_hours,
+                "side": finding.side,
+                "other_shift_id": other.id,
+            },
+        )
+    if code == SHIFT_TOO_LONG and span is not None:
+        return RuleBreach(
+            SHIFT_TOO_LONG,
+            f"The shift lasts {_hours(span, ROUND_CEILING)} h; "
+            f"at most {limits.max_shift_hours} h are allowed.",
+            {"hours": _hours(span, ROUND_CEILING), "limit": limits.max_shift_hours},
+        )
+    if code == WEEKLY_HOURS_EXCEEDED and span is not None and finding.week is not None:
+        monday = finding.week.isoformat()
+        return RuleBreach(
+            WEEKLY_HOURS_EXCEEDED,
+            f"The week of {monday} would have "
+            f"{_hours(span, ROUND_CEILING)} h of work; "
+            f"at most {limits.weekly_hours} h are allowed.",
+            {
+                "week_start": monday,
+                "hours": _hours(span, ROUND_CEILING),
+                "worked_seconds": _seconds(span),
+                "limit": limits.weekly_hours,
+            },
+        )
+    raise ValueError(f"incomplete finding {finding!r}")  # pragma: no cover
 
 
 def check_shift(
@@ -243,7 +294,8 @@ def check_shift(
 
     ``tz`` is the contractor's zone (weeks run Monday 00:00 to Monday 00:00 local). A stored
     shift with the candidate's ``id`` is the old version of an update and is ignored.
-    Breaches come ordered overlap, rest_too_short, shift_too_long, weekly_hours_exceeded.
+    Breaches come ordered overlap, rest_too_short, shift_too_long, weekly_hours_exceeded
+    (:func:`judge` decides, on what :func:`surroundings` measures).
     """
     limits = limits or ShiftLimits()
     candidate = _to_utc(candidate, "candidate")
@@ -252,12 +304,8 @@ def check_shift(
     others = [
         _to_utc(o, "existing") for o in existing if candidate.id is None or o.id != candidate.id
     ]
-    return [
-        *_overlap_breaches(candidate, others),
-        *_rest_breaches(candidate, others, limits),
-        *_length_breaches(candidate, limits),
-        *_weekly_breaches(candidate, others, tz, limits),
-    ]
+    around = surroundings(candidate, others, tz)
+    return [_breach(f, limits) for f in judge(candidate, around, limits)]
 
 
 def raise_first(breaches: Sequence[RuleBreach]) -> None:
