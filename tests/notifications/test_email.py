@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.smtp_server import smtp_server
+from tests.wording import raw_codes
 from workforce import db
 from workforce.contractors.models import Contractor
 from workforce.jobs.definitions import all_jobs
@@ -163,6 +164,7 @@ def test_every_contractor_kind_renders_in_every_language(app, new_contractor, lo
     }
     for kind in CONTRACTOR_TEXTS:
         notice(app, kind, cid, **payload)
+    english_subjects = {subject for subject, _text in CONTRACTOR_TEXTS.values()}
     delivered = 0
     while sent := deliver(app).get("delivered", 0):  # a run sends at most a batch
         delivered += sent
@@ -172,6 +174,9 @@ def test_every_contractor_kind_renders_in_every_language(app, new_contractor, lo
         text, rich = parts(message)
         assert "%(" not in text and "%(" not in rich, (locale, message["Subject"])
         assert message["Content-Language"] == locale.split("_")[0]
+        assert raw_codes(f"{message['Subject']} {text}") == [], (locale, message["Subject"])
+        if not locale.startswith("en"):  # nothing left in English (issue 23)
+            assert message["Subject"] not in english_subjects, (locale, message["Subject"])
 
 
 def test_a_message_that_cannot_be_rendered_fails_alone(app, new_contractor) -> None:

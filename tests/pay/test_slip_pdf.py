@@ -32,6 +32,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.pay.conftest import PayData
+from tests.wording import raw_codes
 from workforce.pay.labels import Wording
 from workforce.pay.paydate import is_business_day, pay_date
 
@@ -168,6 +169,7 @@ def test_slip_text_in_every_language(
             assert as_poppler_reads(word) in flat, f"{word!r} of {value!r} not in:\n{text}"
 
     assert "…" not in text and "\ufffd" not in text
+    assert raw_codes(text) == [], text  # no codes: a person reads names (issue 23)
     for label in LABELS:
         assert as_poppler_reads(w(label)) in flat, f"{w(label)!r} not whole in:\n{text}"
     for line in doc["lines"] + doc["summary"]:
