@@ -47,7 +47,7 @@ def english_leftovers(lang: str, text: str) -> list[str]:
     leftovers = []
     for message in catalog(lang):
         if not message.id or message.string == message.id:
-            continue  # the same word in both languages ("Email address" in Filipino)
+            continue  # the same word in both languages ("Password" in Filipino)
         for piece in PLACEHOLDER.split(message.id):
             piece = piece.strip(" .,:;")
             long_enough = len(piece) >= (4 if piece == message.id.strip(" .,:;") else 12)
