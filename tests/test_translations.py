@@ -16,13 +16,17 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pycountry
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.wording import raw_codes
 from workforce import i18n
+from workforce.contractors.credentials import CODE_PATTERN
 from workforce.pay.labels import Wording
 from workforce.pay.render import line_label
 from workforce.rotations.explain import summary
@@ -204,6 +208,8 @@ def test_a_shipped_language_without_its_compiled_catalog_is_logged(
         ("degree", "MSC", "en", "MSC"),
         (None, "es", "sw", "Kihispania"),  # a pay line knows only the code
         (None, "PHD", "en", "Doctorate (PhD)"),
+        ("language", "luo", "sw", "Kijaluo"),
+        ("language", "abc", "es", "Ambala Ayta"),  # no CLDR name: ISO 639's
     ],
 )
 def test_credential_names(kind: str | None, code: str, reader: str, shown: str) -> None:
@@ -248,3 +254,24 @@ def test_rotation_explanations_show_no_codes(lang: str, version: int | None) -> 
     text = summary(rotation, lang, "Africa/Nairobi")
     assert raw_codes(text) == [], text
     assert "weekly_limit" not in text and "None" not in text
+
+
+#: Every code a language credential can hold (contractors.credentials.normalise_code).
+LANGUAGE_CODES = sorted(
+    str(getattr(language, "alpha_2", language.alpha_3)) for language in pycountry.languages
+)
+READERS = sorted({i18n.SOURCE_LANGUAGE, *i18n.PORTAL_LANGUAGES, *i18n.SLIP_LANGUAGES})
+
+
+@given(code=st.sampled_from(LANGUAGE_CODES), reader=st.sampled_from(READERS))
+def test_every_language_a_credential_can_hold_is_shown_by_name(code: str, reader: str) -> None:
+    shown = i18n.credential_name("language", code, lambda m: m, reader)
+    assert shown != code and raw_codes(f"Lugha: {shown}") == [], shown
+
+
+@given(code=st.from_regex(CODE_PATTERN, fullmatch=True), reader=st.sampled_from(READERS))
+def test_no_credential_code_is_shown_raw(code: str, reader: str) -> None:
+    gettext = i18n.catalog(reader, "pay").gettext
+    shown = i18n.credential_name("training", code, gettext, reader)
+    assert raw_codes(f"Mafunzo: {shown}") == [], (code, shown)
+    assert Wording(reader).credential(code) == shown

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from gettext import NullTranslations
@@ -88,13 +89,20 @@ def credential_name(
 
 
 def language_name(code: str, reader: Locale | str) -> str:
-    """A language code (``sw``, ``fil_PH``) named in the reader's language
-    (``Kiswahili``, ``Kiingereza``); a code CLDR does not know is returned as is."""
-    try:
-        shown = Locale.parse(code.replace("-", "_")).get_display_name(reader)
-    except (UnknownLocaleError, ValueError, TypeError):
+    """A language or locale code (``sw``, ``fil_PH``) named in the reader's language
+    (``Kiswahili``, ``Kiingereza``). A language CLDR has no locale for is named from CLDR's
+    list of language names, else by ISO 639 (in English: a name, never the bare code); only
+    a code neither knows comes back as is."""
+    reading = reader if isinstance(reader, Locale) else Locale.parse(reader)
+    shown: str | None = None
+    with suppress(UnknownLocaleError, ValueError, TypeError):
+        shown = Locale.parse(code.replace("-", "_")).get_display_name(reading)
+    if not shown:
+        found = pycountry.languages.get(**{"alpha_2" if len(code) == 2 else "alpha_3": code})
+        shown = reading.languages.get(code) or (found.name if found is not None else None)
+    if not shown:
         return code
-    return shown[:1].upper() + shown[1:] if shown else code
+    return shown[:1].upper() + shown[1:]
 
 
 @dataclass(frozen=True)
