@@ -183,6 +183,7 @@ def test_slip_text_in_every_language(
     finalized = dt.datetime.fromisoformat(doc["finalized_at"]).astimezone(ZoneInfo(case.timezone))
     paid_on = pay_date(dt.date(2026, 10, 31), finalized.date(), 5, case.country, None)
     shown(w.date(paid_on))
+    shown(w.place(case.country))  # the wage data's country by name, not "KE"
     for native in case.native:
         assert as_poppler_reads(native) in flat, f"{native!r} not in:\n{text}"
     if case.native:  # the language's own words, never the English fallback

@@ -17,6 +17,7 @@ import gettext
 from decimal import Decimal
 
 import holidays
+import pycountry
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -55,9 +56,12 @@ class Wording:
         ``RESILIENCE_TRAINING`` -> its translated name): :func:`workforce.i18n.credential_name`."""
         return credential_name(None, code, self._t.gettext, self.locale)
 
-    def country(self, code: str) -> str:
-        """A country code named in this locale (``KE`` -> ``Kenya``)."""
-        return str(self.locale.territories.get(code, code))
+    def place(self, country: str, subdivision: str | None = None) -> str:
+        """Where wage data is from, by name: the country in this locale (``KE`` ->
+        ``Kenya``), after the subdivision's ISO 3166-2 name when there is one."""
+        name = str(self.locale.territories.get(country, country))
+        found = pycountry.subdivisions.get(code=subdivision) if subdivision else None
+        return f"{found.name}, {name}" if found is not None else name
 
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount or a rate at the currency's precision (half-up): ``₱15.23``, never

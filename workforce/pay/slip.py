@@ -210,7 +210,7 @@ def _draw(
         w("Percentile"),
         w("Wage data"),
     )
-    place = wages.get("subdivision") or w.country(str(wages.get("country")))
+    place = w.place(str(wages.get("country")), wages.get("subdivision"))
     footer = (
         f"{policy_label} {e.get('policy', {}).get('version')} · "
         f"{percentile_label} {e.get('rate', {}).get('percentile')} · "
