@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from tests.pay.conftest import PayData
 from tests.wording import raw_codes
+from workforce.i18n import SLIP_LANGUAGES, SOURCE_LANGUAGE
 from workforce.pay.labels import Wording
 from workforce.pay.paydate import is_business_day, pay_date
 
@@ -78,6 +79,10 @@ CASES = [
     Case("hi", "IN", "hi_IN", "Asia/Kolkata", "प्रिया शर्मा", ("वेतन विवरण", "मूल वेतन")),
     Case("ar", "KE", "ar", "Africa/Nairobi", "فاطمة الزهراء", ("كشف الراتب", "الأجر الأساسي")),
 ]
+
+
+def test_every_shipped_slip_language_has_a_case() -> None:
+    assert [c.language for c in CASES] == [SOURCE_LANGUAGE, *SLIP_LANGUAGES]
 
 
 def flatten(text: str) -> str:
