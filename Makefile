@@ -10,6 +10,9 @@ RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 TRANSLATIONS := workforce/translations
 POT := $(TRANSLATIONS)/messages.pot
+PAY_POT := $(TRANSLATIONS)/pay.pot
+EXTRACT := $(BIN)/pybabel -q extract -w 100 --no-location --sort-output --project=Workforce \
+	--version=1 --copyright-holder="Workforce contributors"
 
 .PHONY: run test test-fast lint typecheck test-sqlite test-postgres bench clean translations \
 	translations-update browser nginx redis-server slip-tools jq
@@ -24,15 +27,17 @@ $(STAMP): $(RUN_STAMP) requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-## translations: compile the gettext catalogs (.po -> .mo, not committed); part of installing
+## translations: compile the gettext catalogs of both domains (.po -> .mo, not committed)
 translations:
-	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -D "messages pay"
 
 ## translations-update: extract the strings to translate and merge them into every catalog
 translations-update: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -o $(POT) -w 100 --no-location --sort-output \
-		--project=Workforce --version=1 --copyright-holder="Workforce contributors" .
+	$(EXTRACT) -F babel.cfg -o $(POT) .
+	$(EXTRACT) -k w -k N_ --no-default-keywords -o $(PAY_POT) workforce/pay workforce/i18n.py
 	$(BIN)/pybabel -q update -i $(POT) -d $(TRANSLATIONS) -w 100 --ignore-pot-creation-date
+	$(BIN)/pybabel -q update -D pay -i $(PAY_POT) -d $(TRANSLATIONS) -w 100 \
+		--ignore-pot-creation-date
 	$(MAKE) --no-print-directory translations
 
 ## browser: Debian's chromium for the end-to-end tests (installed when missing)

@@ -7,18 +7,16 @@ country where CLDR knows that combination (``sw_KE``, ``en_KE``, ``es_US``), so 
 who reads English still sees Kenyan formats.
 
 Catalogs live in ``workforce/translations/<lang>/LC_MESSAGES/messages.po`` and are compiled
-to ``.mo`` at install (``make translations``). Strings in Python code are marked with
+to ``.mo`` at install (``make translations``); they are loaded by the one loader,
+:func:`workforce.i18n.catalog`. Strings in Python code are marked with
 :func:`gettext` (``_``) or, where they are defined before a request exists, :func:`N_`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from decimal import Decimal
-from functools import cache
 from gettext import NullTranslations
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,32 +24,28 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel import units as babel_units
-from babel.support import Translations
 from flask import g, has_request_context
 
-log = logging.getLogger(__name__)
+from workforce.i18n import N_ as N_  # the portal marks strings through this module
+from workforce.i18n import (
+    PORTAL_LANGUAGES,
+    SOURCE_LANGUAGE,
+    catalog,
+    credential_name,
+    language_name,
+)
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 #: The portal's languages, each named in itself (a switcher must be readable by those who
-#: need it, whatever language the page is in now).
+#: need it, whatever language the page is in now): English and :data:`PORTAL_LANGUAGES`.
 LANGUAGES: dict[str, str] = {
-    "en": "English",
-    "sw": "Kiswahili",
-    "fil": "Filipino",
-    "es": "Español",
+    code: language_name(code, code) for code in (SOURCE_LANGUAGE, *PORTAL_LANGUAGES)
 }
-DEFAULT_LANGUAGE = "en"
+DEFAULT_LANGUAGE = SOURCE_LANGUAGE
 
 
-@cache
 def translations(language: str) -> NullTranslations:
-    """The compiled catalog of ``language`` (English needs none), loaded once per process."""
-    if language == DEFAULT_LANGUAGE or language not in LANGUAGES:
-        return NullTranslations()
-    loaded = Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")
-    if not isinstance(loaded, Translations):
-        log.warning("no compiled catalog for %r: run `make translations`", language)
-    return loaded
+    """The portal's compiled catalog of ``language`` (:func:`workforce.i18n.catalog`)."""
+    return catalog(language, "messages")
 
 
 def supported_language(locale: str | None) -> str | None:
@@ -119,11 +113,6 @@ def gettext(message: str, **variables: Any) -> str:
 _ = gettext
 
 
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it (translate when shown)."""
-    return message
-
-
 # --- formatting, in the page's locale -------------------------------------------------
 
 
@@ -175,8 +164,12 @@ def currency_name(code: str) -> str:
     return babel_numbers.get_currency_name(code, locale=current_locale())
 
 
+def credential_label(code: str, kind: str | None = None) -> str:
+    """A credential's code in the page's language (:func:`workforce.i18n.credential_name`);
+    the template filter ``credential_name``."""
+    return credential_name(kind, str(code), raw_gettext, current_locale())
+
+
 def locale_name(code: str) -> str:
-    try:
-        return str(Locale.parse(code).get_display_name(current_locale()) or code)
-    except (UnknownLocaleError, ValueError):
-        return code
+    """A locale or language code named in the page's language (``Kiswahili (Kenya)``)."""
+    return language_name(code, current_locale())

@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.smtp_server import smtp_server
+from tests.wording import raw_codes
 from workforce import db
 from workforce.contractors.models import Contractor
+from workforce.i18n import PORTAL_LANGUAGES, SOURCE_LANGUAGE
 from workforce.jobs.definitions import all_jobs
 from workforce.jobs.runner import run_job
 from workforce.notifications.email import CONTRACTOR_TEXTS
@@ -148,7 +150,15 @@ def test_an_smtp_server_that_is_down_is_retried(app, new_contractor) -> None:
     assert deliver(app)["failed"] == 1
 
 
-@pytest.mark.parametrize("locale", ["en_KE", "sw_KE", "fil_PH", "es_CO"])
+#: A contractor's locale per shipped portal language (workforce.i18n.PORTAL_LANGUAGES).
+LOCALES = ["en_KE", "sw_KE", "fil_PH", "es_CO"]
+
+
+def test_every_shipped_language_is_rendered() -> None:
+    assert [locale.split("_")[0] for locale in LOCALES] == [SOURCE_LANGUAGE, *PORTAL_LANGUAGES]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_every_contractor_kind_renders_in_every_language(app, new_contractor, locale) -> None:
     country = locale.split("_")[1]
     cid = new_contractor(locale=locale, country=country)
@@ -163,6 +173,7 @@ def test_every_contractor_kind_renders_in_every_language(app, new_contractor, lo
     }
     for kind in CONTRACTOR_TEXTS:
         notice(app, kind, cid, **payload)
+    english_subjects = {subject for subject, _text in CONTRACTOR_TEXTS.values()}
     delivered = 0
     while sent := deliver(app).get("delivered", 0):  # a run sends at most a batch
         delivered += sent
@@ -172,6 +183,9 @@ def test_every_contractor_kind_renders_in_every_language(app, new_contractor, lo
         text, rich = parts(message)
         assert "%(" not in text and "%(" not in rich, (locale, message["Subject"])
         assert message["Content-Language"] == locale.split("_")[0]
+        assert raw_codes(f"{message['Subject']} {text}") == [], (locale, message["Subject"])
+        if not locale.startswith("en"):  # nothing left in English (issue 23)
+            assert message["Subject"] not in english_subjects, (locale, message["Subject"])
 
 
 def test_a_message_that_cannot_be_rendered_fails_alone(app, new_contractor) -> None:

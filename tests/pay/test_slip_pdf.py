@@ -32,6 +32,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.pay.conftest import PayData
+from tests.wording import raw_codes
+from workforce.i18n import SLIP_LANGUAGES, SOURCE_LANGUAGE
 from workforce.pay.labels import Wording
 from workforce.pay.paydate import is_business_day, pay_date
 
@@ -77,6 +79,10 @@ CASES = [
     Case("hi", "IN", "hi_IN", "Asia/Kolkata", "प्रिया शर्मा", ("वेतन विवरण", "मूल वेतन")),
     Case("ar", "KE", "ar", "Africa/Nairobi", "فاطمة الزهراء", ("كشف الراتب", "الأجر الأساسي")),
 ]
+
+
+def test_every_shipped_slip_language_has_a_case() -> None:
+    assert [c.language for c in CASES] == [SOURCE_LANGUAGE, *SLIP_LANGUAGES]
 
 
 def flatten(text: str) -> str:
@@ -168,6 +174,7 @@ def test_slip_text_in_every_language(
             assert as_poppler_reads(word) in flat, f"{word!r} of {value!r} not in:\n{text}"
 
     assert "…" not in text and "\ufffd" not in text
+    assert raw_codes(text) == [], text  # no codes: a person reads names (issue 23)
     for label in LABELS:
         assert as_poppler_reads(w(label)) in flat, f"{w(label)!r} not whole in:\n{text}"
     for line in doc["lines"] + doc["summary"]:
@@ -181,6 +188,7 @@ def test_slip_text_in_every_language(
     finalized = dt.datetime.fromisoformat(doc["finalized_at"]).astimezone(ZoneInfo(case.timezone))
     paid_on = pay_date(dt.date(2026, 10, 31), finalized.date(), 5, case.country, None)
     shown(w.date(paid_on))
+    shown(w.place(case.country))  # the wage data's country by name, not "KE"
     for native in case.native:
         assert as_poppler_reads(native) in flat, f"{native!r} not in:\n{text}"
     if case.native:  # the language's own words, never the English fallback

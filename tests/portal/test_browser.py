@@ -263,7 +263,7 @@ def test_invite_to_sign_out_in_kiswahili(app, client, ops, new_contractor, live_
     page.get_by_role("button", name="Tuma ikaguliwe").click()
     expect(page.get_by_role("status")).to_have_text("Asante. Sifa yako inasubiri kukaguliwa.")
     item = page.locator(".items > li").first
-    expect(item).to_contain_text("Leseni ya kitaaluma: RN")
+    expect(item).to_contain_text("Leseni ya kitaaluma: Muuguzi aliyesajiliwa (RN)")
     expect(item).to_contain_text("Inasubiri kukaguliwa")
     expect(item).to_contain_text("28 Feb 2027")
     assert fits_the_screen(page)

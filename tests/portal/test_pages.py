@@ -120,7 +120,7 @@ def test_a_credential_is_submitted_and_listed_pending(app, portal_user) -> None:
         assert credential.expires_on == dt.date(2027, 2, 28)
     text = text_of(user.client.get("/portal/credentials").get_data(as_text=True))
     assert "Thank you. Your credential is waiting for review." in text
-    assert "Professional licence: RN" in text
+    assert "Professional licence: Registered nurse (RN)" in text  # a name, not a code
     assert "Waiting for review" in text
     assert "Nursing Council of Kenya" in text
     assert "28 Feb 2027" in text  # en_KE's medium date

@@ -1,10 +1,13 @@
 """Statement wording in the contractor's language.
 
-The words come from gettext catalogs of the ``pay`` domain,
-``workforce/translations/<language>/LC_MESSAGES/pay.po``, read with Babel (no compile step);
-English is the source language and the fallback. Holiday names come from the ``holidays``
-package in the contractor's language when it has them. Numbers, money and dates are
-formatted by Babel in the contractor's locale.
+The words come from the compiled gettext catalogs of the ``pay`` domain
+(``workforce/translations/<language>/LC_MESSAGES/pay.po``, compiled by ``make
+translations``), loaded by the one loader, :func:`workforce.i18n.catalog`; the languages
+are :data:`workforce.i18n.SLIP_LANGUAGES`. English is the source language and the fallback.
+Strings are marked by calling a :class:`Wording` named ``w`` with a literal (``w("Rate")``),
+which is how ``make translations-update`` extracts them into ``pay.pot``. Holiday names
+come from the ``holidays`` package in the contractor's language when it has them. Numbers,
+money and dates are formatted by Babel in the contractor's locale.
 """
 
 from __future__ import annotations
@@ -12,46 +15,27 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 from decimal import Decimal
-from functools import cache
-from io import BytesIO
-from pathlib import Path
 
 import holidays
+import pycountry
 from babel import Locale
 from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 from workforce.holidays import holiday_calendar
-from workforce.i18n import parse_locale
+from workforce.i18n import SLIP_LANGUAGES, catalog, credential_name, parse_locale
 from workforce.money import format_money
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 DOMAIN = "pay"
 #: Holiday names are stored in this language (every calendar we use has it).
 STORED_HOLIDAY_LOCALE = Locale("en", "US")
 
 
-@cache
-def _catalog(name: str) -> gettext.NullTranslations:
-    path = TRANSLATIONS / name / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.is_file():
-        return gettext.NullTranslations()
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=name, domain=DOMAIN)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
-
-
 def translations(locale: Locale) -> gettext.NullTranslations:
-    """The catalog for ``sw_KE`` (then ``sw``), or English."""
-    for name in (str(locale), locale.language):
-        catalog = _catalog(name)
-        if type(catalog) is not gettext.NullTranslations:
-            return catalog
+    """The ``pay`` catalog of the locale's language (``sw_KE`` reads ``sw``), or English."""
+    language = "fil" if locale.language == "tl" else locale.language
+    if language in SLIP_LANGUAGES:
+        return catalog(language, DOMAIN)
     return gettext.NullTranslations()
 
 
@@ -66,6 +50,18 @@ class Wording:
     def __call__(self, message: str, **values: object) -> str:
         text = self._t.gettext(message)
         return text % values if values else text
+
+    def credential(self, code: str) -> str:
+        """A credential premium's code as a person reads it (``sw`` -> ``Kiswahili``,
+        ``RESILIENCE_TRAINING`` -> its translated name): :func:`workforce.i18n.credential_name`."""
+        return credential_name(None, code, self._t.gettext, self.locale)
+
+    def place(self, country: str, subdivision: str | None = None) -> str:
+        """Where wage data is from, by name: the country in this locale (``KE`` ->
+        ``Kenya``), after the subdivision's ISO 3166-2 name when there is one."""
+        name = str(self.locale.territories.get(country, country))
+        found = pycountry.subdivisions.get(code=subdivision) if subdivision else None
+        return f"{found.name}, {name}" if found is not None else name
 
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount or a rate at the currency's precision (half-up): ``₱15.23``, never

@@ -55,7 +55,7 @@ def line_label(
     if kind == "hazard":
         return w("Hazard premium, queue tier %(tier)s", tier=detail)
     if kind == "credential":
-        return w("Credential premium: %(code)s", code=detail)
+        return w("Credential premium: %(code)s", code=w.credential(detail or ""))
     return w("Overtime premium")
 
 

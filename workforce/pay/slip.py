@@ -96,7 +96,8 @@ def _draw(
     pdf = FPDF(format="A4")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(auto=True, margin=MARGIN)
-    pdf.set_title(f"{w('Pay statement')} {statement.id}")
+    # Literals go to w() outside f-strings, where ``make translations-update`` finds them.
+    pdf.set_title(w("Pay statement") + f" {statement.id}")
     pdf.set_author(settings.employer or "Workforce")
     pdf.set_creator("Workforce")
     pdf.set_lang(str(w.locale).replace("_", "-"))
@@ -193,9 +194,10 @@ def _draw(
     if reporting:
         fx = reporting["exchange_rate"]
         pdf.ln(2)
-        paragraph(f"{w('Total')} ({reporting['currency']}): {reporting['formatted']}", 10)
+        total_label, rate_label = w("Total"), w("Exchange rate")
+        paragraph(f"{total_label} ({reporting['currency']}): {reporting['formatted']}", 10)
         paragraph(
-            f"{w('Exchange rate')}: 1 {fx['base']} = {fx['rate']} {fx['quote']}, "
+            f"{rate_label}: 1 {fx['base']} = {fx['rate']} {fx['quote']}, "
             f"{fx['date']} ({safe(fx['source'])})",
             10,
         )
@@ -203,11 +205,16 @@ def _draw(
     e = doc["evidence"]
     wages = e.get("wage_distribution", {})
     pdf.ln(4)
+    policy_label, percentile_label, wages_label = (
+        w("Policy version"),
+        w("Percentile"),
+        w("Wage data"),
+    )
+    place = w.place(str(wages.get("country")), wages.get("subdivision"))
     footer = (
-        f"{w('Policy version')} {e.get('policy', {}).get('version')} · "
-        f"{w('Percentile')} {e.get('rate', {}).get('percentile')} · "
-        f"{w('Wage data')}: {wages.get('subdivision') or wages.get('country')} "
-        f"{wages.get('year')}, {safe(str(wages.get('source')))}"
+        f"{policy_label} {e.get('policy', {}).get('version')} · "
+        f"{percentile_label} {e.get('rate', {}).get('percentile')} · "
+        f"{wages_label}: {place} {wages.get('year')}, {safe(str(wages.get('source')))}"
     )
     paragraph(footer, 8, height=4)
     return pdf

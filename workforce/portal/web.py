@@ -416,5 +416,6 @@ def install_template_helpers(app: Flask) -> None:
             "country_name": i18n.country_name,
             "currency_name": i18n.currency_name,
             "locale_name": i18n.locale_name,
+            "credential_name": i18n.credential_label,
         }
     )

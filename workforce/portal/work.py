@@ -34,7 +34,13 @@ from workforce.scheduling import feed, offers
 from workforce.scheduling import schedule as schedule_service
 from workforce.scheduling.models import LIVE_OFFER_STATUSES
 from workforce.timeutil import load_zone, local_date
-from workforce.translation import N_, current_locale, format_date, format_datetime
+from workforce.translation import (
+    N_,
+    credential_label,
+    current_locale,
+    format_date,
+    format_datetime,
+)
 from workforce.translation import gettext as _
 
 #: Shifts read for the two weeks shown (a fortnight has far fewer).
@@ -380,14 +386,14 @@ def notification_text(notification: Notification) -> tuple[str, str | None]:
     if kind == "credential.expiring":
         text = _(
             "Your credential %(code)s expires on %(date)s.",
-            code=p.get("code"),
+            code=credential_label(str(p.get("code")), p.get("kind")),
             date=_day(p.get("expires_on")),
         )
         return text, "portal.credentials"
     if kind == "credential.expired":
         text = _(
             "Your credential %(code)s expired on %(date)s.",
-            code=p.get("code"),
+            code=credential_label(str(p.get("code")), p.get("kind")),
             date=_day(p.get("expires_on")),
         )
         return text, "portal.credentials"
@@ -415,7 +421,7 @@ def notification_text(notification: Notification) -> tuple[str, str | None]:
         text = _("Your shift of %(when)s was cancelled.", when=_when(p.get("starts_at")))
         return text, "portal.schedule"
     if kind in OFFER_NOTICES:
-        return _(OFFER_NOTICES[kind], when=_when(p.get("starts_at"))), "portal.offers"
+        return _(OFFER_NOTICES[kind], when=_when(p.get("starts_at"))), "portal.shift_offers"
     if kind in ("portal.invite", "portal.password_reset"):
         # The link itself is only in the email: a page may be seen over a shoulder.
         return _("We emailed you a link to choose your portal password."), None
