@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from babel.support import Translations
 from markupsafe import escape
 
 from tests.portal.conftest import post_form, text_of
-from workforce.translation import LANGUAGES, TRANSLATIONS_DIR
+from workforce.i18n import PORTAL_LANGUAGES, catalog
 from workforce.wellbeing.screening import INSTRUMENTS
 
 ENGLISH_ONLY = (
@@ -33,12 +32,10 @@ NOTES = {
 
 
 def test_every_translated_language_has_its_note() -> None:
-    translated = [lang for lang in LANGUAGES if lang != "en"]
-    for lang in translated:
-        catalog = Translations.load(TRANSLATIONS_DIR, [lang])
-        assert catalog.gettext(ENGLISH_ONLY) != ENGLISH_ONLY, lang
+    for lang in PORTAL_LANGUAGES:
+        assert catalog(lang).gettext(ENGLISH_ONLY) != ENGLISH_ONLY, lang
     for lang, note in NOTES.items():
-        assert Translations.load(TRANSLATIONS_DIR, [lang]).gettext(ENGLISH_ONLY) == note
+        assert catalog(lang).gettext(ENGLISH_ONLY) == note
 
 
 @pytest.mark.parametrize("lang", sorted(NOTES))
