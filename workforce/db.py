@@ -374,6 +374,32 @@ def lsn_value(lsn: str | None) -> int | None:
     return (int(high, 16) << 32) + int(low, 16)
 
 
+def replica_lag(
+    *,
+    standby: bool,
+    replayed: int | None,
+    received: int | None,
+    since_replay: float | None,
+    primary: int | None,
+) -> float | None:
+    """A standby's lag in seconds from what it and the primary said, or ``None`` when it
+    must not be read: not in recovery (promoted, or a primary: it may diverge), or behind
+    with nothing replayed to date it by.
+
+    ``replayed``/``received``: the standby's replay and receive WAL positions;
+    ``since_replay``: seconds since the last transaction it replayed committed;
+    ``primary``: the primary's WAL position read just before (``None`` if unreachable).
+    """
+    if not standby:
+        return None
+    if replayed is not None:
+        if primary is not None and replayed >= primary:
+            return 0.0  # it holds all the primary had committed when asked
+        if primary is None and received is not None and replayed >= received:
+            return 0.0  # primary gone: it has replayed everything it was sent
+    return None if since_replay is None else max(0.0, since_replay)
+
+
 @dataclass(frozen=True)
 class ReadFrom:
     """Which database a request's reads came from, and the replica's lag then (seconds;
@@ -452,16 +478,13 @@ class Replica:
                 conn.exec_driver_sql("RESET statement_timeout")
         except DBAPIError:
             return None
-        if not state.standby:
-            return None  # promoted, or not a standby at all: never read a diverging copy
-        replayed = lsn_value(state.replayed)
-        if replayed is not None:
-            if primary_lsn is not None and replayed >= primary_lsn:
-                return 0.0
-            if primary_lsn is None and replayed == lsn_value(state.received):
-                return 0.0
-        since: float | None = state.since_replay
-        return None if since is None else max(0.0, since)
+        return replica_lag(
+            standby=bool(state.standby),
+            replayed=lsn_value(state.replayed),
+            received=lsn_value(state.received),
+            since_replay=state.since_replay,
+            primary=primary_lsn,
+        )
 
     def usable_lag(self) -> float | None:
         """The lag if it is under the limit, else ``None``."""
