@@ -11,11 +11,20 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 ENV_PREFIX = "WORKFORCE_"
 
 DEFAULTS: dict[str, Any] = {
     #: SQLAlchemy URL; empty means a SQLite file in the instance folder.
     "DATABASE_URL": "",
+    #: A PostgreSQL streaming standby of DATABASE_URL that reports, exports and the exposure
+    #: view read while its replay lag is at most REPLICA_MAX_LAG_SECONDS (else they read the
+    #: primary); empty: everything reads the primary. Refused with a SQLite primary.
+    #: docs/operations.md, "A read replica".
+    "REPLICA_DATABASE_URL": "",
+    "REPLICA_MAX_LAG_SECONDS": 30.0,
     #: How long SQLite waits for a writer before giving up (ms), per attempt of a request
     #: (3 attempts, workforce.db.REQUEST_ATTEMPTS): 15 s in all, well inside gunicorn's
     #: 30 s worker timeout (workforce/gunicorn_conf.py), so a client gets its 503 ``database_busy``.
@@ -201,4 +210,37 @@ def load_config(
             except ValueError as error:
                 raise ConfigError(key, str(error)) from None
     config.update(overrides or {})
+    check_replica(config)
     return config
+
+
+#: What a replica URL may look like (``postgres://`` and ``postgresql://`` mean psycopg 3).
+_POSTGRESQL_SCHEMES = ("postgres://", "postgresql://", "postgresql+psycopg://")
+
+
+def check_replica(config: Mapping[str, Any]) -> None:
+    """``REPLICA_DATABASE_URL`` must be a PostgreSQL URL next to a PostgreSQL primary (a
+    SQLite file has no replica: refused rather than ignored, so nobody believes reports
+    leave a primary they never leave), and the lag limit a number of seconds >= 0."""
+    lag = config.get("REPLICA_MAX_LAG_SECONDS")
+    if isinstance(lag, bool) or not isinstance(lag, int | float) or not lag >= 0:
+        raise ConfigError("REPLICA_MAX_LAG_SECONDS", f"expected seconds >= 0, got {lag!r}")
+    url = str(config.get("REPLICA_DATABASE_URL") or "")
+    if not url:
+        return
+    expected = "expected postgresql://USER:PASSWORD@HOST:PORT/NAME"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError("REPLICA_DATABASE_URL", f"not a database URL; {expected}") from None
+    if not url.startswith(_POSTGRESQL_SCHEMES) or not parsed.host or not parsed.database:
+        raise ConfigError(
+            "REPLICA_DATABASE_URL", f"a replica must be a PostgreSQL database; {expected}"
+        )
+    primary = str(config.get("DATABASE_URL") or "")
+    if not primary.startswith(_POSTGRESQL_SCHEMES):
+        raise ConfigError(
+            "REPLICA_DATABASE_URL",
+            "a replica needs a PostgreSQL primary (WORKFORCE_DATABASE_URL); SQLite has none: "
+            "unset it",
+        )

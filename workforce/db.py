@@ -10,10 +10,12 @@ import datetime as dt
 import json
 import random
 import re
+import threading
 import time
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from itertools import repeat
@@ -288,9 +290,17 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 
 class Database:
-    """The engine and session factories of one app."""
+    """The engine and session factories of one app (and of its replica, if it has one)."""
 
-    def __init__(self, url: str, *, audit_key: bytes, busy_timeout_ms: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        audit_key: bytes,
+        busy_timeout_ms: int,
+        replica_url: str = "",
+        replica_max_lag_seconds: float = 30.0,
+    ) -> None:
         self.url = url
         self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = url.startswith("sqlite")
@@ -315,9 +325,171 @@ class Database:
         self.nowait_engine = self.write_engine.execution_options(workforce_nowait=True)
         self.reader = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self.writer = sessionmaker(self.write_engine, expire_on_commit=False, info=info)
+        #: Where reads that may leave the primary go (``session(replica=True)``), if set.
+        self.replica = (
+            Replica(normalize_url(replica_url), self.engine, replica_max_lag_seconds, info)
+            if replica_url
+            else None
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.engine.dispose()
+
+
+# --- the replica ---------------------------------------------------------------------------
+#
+# Reports, exports and the exposure view may read a PostgreSQL streaming standby
+# (WORKFORCE_REPLICA_DATABASE_URL) while its data is recent enough; everything else reads
+# and writes the primary. How recent: the primary's WAL position is read first, then the
+# standby's replay position; a standby that has replayed at least that far holds every
+# transaction the primary had committed when asked (lag 0, however long the primary has been
+# idle, which is what `now() - pg_last_xact_replay_timestamp()` alone gets wrong). A standby
+# behind it is as old as the last transaction it replayed (`now() -
+# pg_last_xact_replay_timestamp()`, an upper bound). docs/operations.md, "A read replica".
+
+#: How long a measured lag is trusted (per process) before it is measured again, and how
+#: long a replica that could not be reached is left alone before it is tried again.
+REPLICA_CHECK_SECONDS = 1.0
+REPLICA_RETRY_SECONDS = 10.0
+#: How long opening a connection to the replica may take (psycopg's least is 2 s).
+REPLICA_CONNECT_TIMEOUT_SECONDS = 2
+#: The lag query may not take longer than this on the replica (ms).
+REPLICA_CHECK_TIMEOUT_MS = 2000
+
+_REPLICA_STATE_SQL = (
+    "SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed,"
+    " pg_last_wal_receive_lsn()::text AS received,"
+    " EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8"
+    " AS since_replay"
+)
+
+
+def lsn_value(lsn: str | None) -> int | None:
+    """A PostgreSQL WAL position (``16/B374D848``) as a number, for comparing."""
+    if not lsn:
+        return None
+    high, _, low = lsn.partition("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+def replica_lag(
+    *,
+    standby: bool,
+    replayed: int | None,
+    received: int | None,
+    since_replay: float | None,
+    primary: int | None,
+) -> float | None:
+    """A standby's lag in seconds from what it and the primary said, or ``None`` when it
+    must not be read: not in recovery (promoted, or a primary: it may diverge), or behind
+    with nothing replayed to date it by.
+
+    ``replayed``/``received``: the standby's replay and receive WAL positions;
+    ``since_replay``: seconds since the last transaction it replayed committed;
+    ``primary``: the primary's WAL position read just before (``None`` if unreachable).
+    """
+    if not standby:
+        return None
+    if replayed is not None:
+        if primary is not None and replayed >= primary:
+            return 0.0  # it holds all the primary had committed when asked
+        if primary is None and received is not None and replayed >= received:
+            return 0.0  # primary gone: it has replayed everything it was sent
+    return None if since_replay is None else max(0.0, since_replay)
+
+
+@dataclass(frozen=True)
+class ReadFrom:
+    """Which database a request's reads came from, and the replica's lag then (seconds;
+    ``None`` when no replica was measured: none configured, unreachable, or not a standby)."""
+
+    source: str  # "replica" or "primary"
+    lag_seconds: float | None
+
+    def fields(self) -> dict[str, Any]:
+        """``read_from`` and ``replica_lag_seconds``, as a report's JSON carries them."""
+        lag = None if self.lag_seconds is None else round(self.lag_seconds, 3)
+        return {"read_from": self.source, "replica_lag_seconds": lag}
+
+    def headers(self) -> dict[str, str]:
+        """``Workforce-Read-From`` and (when measured) ``Workforce-Replica-Lag-Seconds``."""
+        found = {READ_FROM_HEADER: self.source}
+        if self.lag_seconds is not None:
+            found[REPLICA_LAG_HEADER] = f"{self.lag_seconds:.3f}"
+        return found
+
+
+READ_FROM_HEADER = "Workforce-Read-From"
+REPLICA_LAG_HEADER = "Workforce-Replica-Lag-Seconds"
+
+
+class Replica:
+    """A streaming standby's engine and sessions, and its lag, measured at most once per
+    :data:`REPLICA_CHECK_SECONDS` per process (shared by the process's threads)."""
+
+    def __init__(
+        self, url: str, primary: Engine, max_lag_seconds: float, info: dict[str, Any]
+    ) -> None:
+        self.url = url
+        self.primary = primary
+        self.max_lag_seconds = max_lag_seconds
+        self.engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            connect_args={"connect_timeout": REPLICA_CONNECT_TIMEOUT_SECONDS},
+        )
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._lock = threading.Lock()
+        self._measured: tuple[float, float | None] | None = None  # (monotonic due, lag)
+
+    def lag(self) -> float | None:
+        """The replica's lag in seconds, or ``None`` when it cannot be used (unreachable,
+        not a standby, never replayed anything yet): measured, or as measured less than
+        :data:`REPLICA_CHECK_SECONDS` ago."""
+        with self._lock:
+            now = time.monotonic()
+            if self._measured is None or self._measured[0] <= now:
+                lag = self._measure()
+                wait = REPLICA_CHECK_SECONDS if lag is not None else REPLICA_RETRY_SECONDS
+                self._measured = (time.monotonic() + wait, lag)
+            return self._measured[1]
+
+    def failed(self) -> None:
+        """The replica failed a request: read the primary until it is measured again."""
+        with self._lock:
+            self._measured = (time.monotonic() + REPLICA_RETRY_SECONDS, None)
+
+    def _measure(self) -> float | None:
+        primary_lsn: int | None = None
+        try:
+            with self.primary.connect() as conn:
+                primary_lsn = lsn_value(
+                    conn.exec_driver_sql("SELECT pg_current_wal_lsn()::text").scalar()
+                )
+        except DBAPIError:
+            pass  # the primary is down: judge the replica by what it has received
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(f"SET statement_timeout = {REPLICA_CHECK_TIMEOUT_MS}")
+                state = conn.exec_driver_sql(_REPLICA_STATE_SQL).one()
+                conn.exec_driver_sql("RESET statement_timeout")
+        except DBAPIError:
+            return None
+        return replica_lag(
+            standby=bool(state.standby),
+            replayed=lsn_value(state.replayed),
+            received=lsn_value(state.received),
+            since_replay=state.since_replay,
+            primary=primary_lsn,
+        )
+
+    def usable_lag(self) -> float | None:
+        """The lag if it is under the limit, else ``None``."""
+        lag = self.lag()
+        return lag if lag is not None and lag <= self.max_lag_seconds else None
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -451,33 +623,96 @@ def init_app(app: Flask, *, audit_key: bytes) -> Database:
     url = normalize_url(app.config["DATABASE_URL"] or default_sqlite_url(app.instance_path))
     app.config["DATABASE_URL"] = url
     database = Database(
-        url, audit_key=audit_key, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        url,
+        audit_key=audit_key,
+        busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        replica_url=app.config.get("REPLICA_DATABASE_URL") or "",
+        replica_max_lag_seconds=float(app.config.get("REPLICA_MAX_LAG_SECONDS", 30.0)),
     )
     app.extensions["workforce.db"] = database
+    app.after_request(_read_from_headers)
     return database
+
+
+def _read_from_headers(response: Response) -> Response:
+    """An answer whose reads could have come from the replica says where they came from."""
+    found: ReadFrom | None = g.get("db_read_from")
+    if found is not None:
+        for name, value in found.headers().items():
+            response.headers.setdefault(name, value)
+    return response
 
 
 def get_db(app: Flask | None = None) -> Database:
     return (app or current_app).extensions["workforce.db"]
 
 
-def session(*, write: bool = False) -> Session:
+def session(*, write: bool = False, replica: bool = False) -> Session:
     """The session of the current request, opened on first use.
 
     Safe methods read; anything else is a write transaction (IMMEDIATE on SQLite).
     ``write=True`` makes a GET a writer too, for reads that must record something (an
     audited read); it has to be the request's first call, since a SQLite reader cannot be
     upgraded safely once it has read.
+
+    ``replica=True`` (reports, exports, the exposure view; a GET's first call): the session
+    reads the replica when one is set and its lag is within
+    ``WORKFORCE_REPLICA_MAX_LAG_SECONDS``, else the primary; :func:`read_from` says which,
+    and so does the answer's ``Workforce-Read-From`` header. Writes, eligibility and the
+    jobs never ask for it.
     """
     current: Session | None = g.get("db_session")
     if current is None:
         database = get_db()
         writer = write or request.method not in ("GET", "HEAD")
+        if replica and not writer:
+            return _open_for_reads(database)
         current = g.db_session = (database.writer if writer else database.reader)()
         g.db_session_writes = writer
     elif write and not g.get("db_session_writes"):
         raise RuntimeError("db.session(write=True) must come before the request's first read")
     return current
+
+
+def _open_for_reads(database: Database) -> Session:
+    """The request's session on the replica if it is usable and answers, else the primary's
+    (a replica down or hanging costs at most its connect timeout, then
+    :data:`REPLICA_RETRY_SECONDS` of reading the primary)."""
+    replica = database.replica
+    lag = replica.usable_lag() if replica is not None else None
+    if replica is not None and lag is not None:
+        current = replica.sessions()
+        try:
+            current.connection()  # a pooled connection is pinged, a new one opened
+        except DBAPIError:
+            current.close()
+            replica.failed()
+        else:
+            g.db_session, g.db_session_writes = current, False
+            g.db_read_from = ReadFrom("replica", lag)
+            return current
+    return use_primary()
+
+
+def use_primary() -> Session:
+    """The request's reads from the primary from now on (reading the replica ends): for a
+    read the replica cannot answer yet, e.g. a row written a moment ago."""
+    stale: Session | None = g.pop("db_session", None)
+    if stale is not None:
+        stale.rollback()
+        stale.close()
+    database = get_db()
+    lag = database.replica.lag() if database.replica is not None else None
+    current = g.db_session = database.reader()
+    g.db_session_writes = False
+    g.db_read_from = ReadFrom("primary", lag)
+    return current
+
+
+def read_from() -> ReadFrom:
+    """Where the request's reads came from (:func:`session` with ``replica=True``)."""
+    found: ReadFrom | None = g.get("db_read_from")
+    return found if found is not None else ReadFrom("primary", None)
 
 
 #: Attempts for a request whose transaction hit a serialization failure, deadlock or lock.

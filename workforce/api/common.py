@@ -10,7 +10,10 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from workforce import db
 from workforce.errors import InvalidInput
+from workforce.exposure import policy
+from workforce.exposure.models import ExposurePolicy
 from workforce.i18n import validate_locale
 
 #: A page number past this is refused: it keeps OFFSET within what SQLite accepts.
@@ -139,3 +142,51 @@ def paginate(session: Session, stmt: Select[Any], page: int, page_size: int) -> 
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = session.scalars(stmt.limit(page_size).offset((page - 1) * page_size)).all()
     return {"items": items, "page": page, "page_size": page_size, "total": total or 0}
+
+
+def replica_reader() -> Session:
+    """The request's session for reports, exports and the exposure view: the replica when it
+    is recent enough (``db.session(replica=True)``), with a policy to cite. The default
+    policy is created (in its own write transaction, on the primary) if there is none, and
+    the request then reads the primary, which has it; the read session itself never writes."""
+    session = db.session(replica=True)
+    if session.scalar(select(ExposurePolicy.id).limit(1)) is None:
+        with db.get_db().writer() as writer, writer.begin():
+            policy.ensure_default(writer)
+        session = db.use_primary()  # a fresh snapshot that sees it
+    return session
+
+
+#: How an answer that may read the replica says where it read (``db.ReadFrom``): the header
+#: of every such answer, documented in the OpenAPI schema.
+READ_FROM_HEADERS = {
+    db.READ_FROM_HEADER: {
+        "description": "where this answer's data was read: replica (a streaming standby "
+        "within WORKFORCE_REPLICA_MAX_LAG_SECONDS) or primary",
+        "schema": {"type": "string", "enum": ["replica", "primary"]},
+    },
+    db.REPLICA_LAG_HEADER: {
+        "description": "the replica's replay lag in seconds when it was measured (absent: "
+        "no replica set, or it could not be reached)",
+        "schema": {"type": "number"},
+    },
+}
+
+
+def read_from_fields() -> dict[str, ma.fields.Field]:
+    """The JSON twins of :data:`READ_FROM_HEADERS`, for a report's schema."""
+    return {
+        "read_from": ma.fields.String(
+            metadata={
+                "description": "where the figures were read: replica or primary",
+                "enum": ["replica", "primary"],
+            }
+        ),
+        "replica_lag_seconds": ma.fields.Float(
+            allow_none=True,
+            metadata={
+                "description": "the replica's replay lag when measured, in seconds; null: "
+                "no replica set, or it could not be reached"
+            },
+        ),
+    }

@@ -11,6 +11,7 @@ from flask.views import MethodView
 
 from workforce import db
 from workforce.api.common import (
+    READ_FROM_HEADERS,
     OptionalReasonSchema,
     PageArgs,
     QuerySchema,
@@ -193,6 +194,7 @@ class ContractorExport(MethodView):
         {"type": "string"},
         content_type=bulk.CSV_TYPE,
         description="the table (CSV, or XLSX with format=xlsx) an import reads",
+        headers=READ_FROM_HEADERS,
     )
     @blp.alt_response(
         200,
@@ -209,7 +211,7 @@ class ContractorExport(MethodView):
         stmt = services.list_contractors_query(
             country=args.get("country"), status=args.get("status"), search=args.get("search")
         )
-        rows = bulk.export_rows(db.session(), stmt)
+        rows = bulk.export_rows(db.session(replica=True), stmt)
         day = db.utcnow().date().isoformat()
         if args["format"] == "xlsx":
             body: str | bytes = bulk.to_xlsx(rows)

@@ -8,7 +8,14 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from workforce import db
-from workforce.api.common import InputSchema, LocaleArgs, QuerySchema, Timestamp
+from workforce.api.common import (
+    READ_FROM_HEADERS,
+    InputSchema,
+    LocaleArgs,
+    QuerySchema,
+    Timestamp,
+    replica_reader,
+)
 from workforce.contractors.services import get_contractor
 from workforce.exposure import ingest
 from workforce.exposure.ingest.validate import (
@@ -183,7 +190,7 @@ class ExposureEvents(MethodView):
 
 
 def _view(contractor_id: int, args: dict[str, Any], *, localized: bool) -> dict[str, Any]:
-    session = db.session()
+    session = replica_reader()
     contractor = get_contractor(session, contractor_id)
     result = exposure_view(
         session,
@@ -202,7 +209,7 @@ def _view(contractor_id: int, args: dict[str, Any], *, localized: bool) -> dict[
 class ContractorExposure(MethodView):
     @roles("admin", "ops", "compliance")
     @blp.arguments(ExposureArgs, location="query", unknown=ma.RAISE)
-    @blp.response(200, ExposureViewSchema)
+    @blp.response(200, ExposureViewSchema, headers=READ_FROM_HEADERS)
     def get(self, args: dict[str, Any], contractor_id: int) -> dict[str, Any]:
         """Minutes per local day, tier and category; today's standing against every limit."""
         return _view(contractor_id, args, localized=False)
@@ -216,7 +223,7 @@ class MyExposureArgs(ExposureArgs, LocaleArgs):
 class MyExposure(MethodView):
     @roles("contractor")
     @blp.arguments(MyExposureArgs, location="query", unknown=ma.RAISE)
-    @blp.response(200, ExposureViewSchema)
+    @blp.response(200, ExposureViewSchema, headers=READ_FROM_HEADERS)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My exposure and limits, with display strings in my language."""
         return _view(access.me(), args, localized=True)

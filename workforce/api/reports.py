@@ -12,16 +12,18 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app, request
 from flask.views import MethodView
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from workforce import db
-from workforce.api.common import QuerySchema
+from workforce.api.common import (
+    READ_FROM_HEADERS,
+    QuerySchema,
+    read_from_fields,
+    replica_reader,
+)
 from workforce.api.openapi import problems
 from workforce.audit import current_actor
-from workforce.errors import InvalidInput
+from workforce.errors import InvalidInput, NotFound
 from workforce.exposure import policy
-from workforce.exposure.models import ExposurePolicy
 from workforce.extensions import Blueprint
 from workforce.harm import HARM_CATEGORIES, MODALITIES, UNKNOWN
 from workforce.http import download, file_name
@@ -29,7 +31,7 @@ from workforce.identity.access import roles
 from workforce.pay import report as pay_report
 from workforce.reports import chart, services, wellbeing, writers
 from workforce.reports.chart import pay_png as pay_chart
-from workforce.reports.evidence import day_start, get_run
+from workforce.reports.evidence import content_hash, day_start, get_run
 from workforce.reports.exposure import GROUP_KEYS, MITIGATION_FILTERS, ExposureArgs
 from workforce.reports.suppression import effective_k
 from workforce.translation import DEFAULT_LANGUAGE, LANGUAGES, supported_language
@@ -112,7 +114,8 @@ class ExposureReportArgs(ChartArgs, TableArgs):
 
 
 def _raw(*names: str) -> dict[str, ma.fields.Field]:
-    return {name: ma.fields.Raw() for name in names}
+    """A report's fields, and where its figures were read (``read_from``, ...)."""
+    return {**{name: ma.fields.Raw() for name in names}, **read_from_fields()}
 
 
 _EVIDENCE = (
@@ -234,19 +237,12 @@ def _group_by(raw: list[str] | None) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _reader() -> Session:
-    """The request's read session, with a policy to cite: the default is created (in its own
-    write transaction) if the table is empty, so the read session itself never writes."""
-    session = db.session()
-    if session.scalar(select(ExposurePolicy.id).limit(1)) is None:
-        with db.get_db().writer() as writer, writer.begin():
-            policy.ensure_default(writer)
-        session.rollback()  # a fresh snapshot that sees it
-    return session
-
-
 def _store(content: dict[str, Any]) -> dict[str, Any]:
-    """Keep the run in its own short write transaction (the request itself only reads)."""
+    """Keep the run in its own short write transaction (the request itself only reads),
+    saying where its figures were read (``read_from``, ``replica_lag_seconds``: part of
+    the content, so of its hash and of the stored run)."""
+    content.update(db.read_from().fields())
+    content["sha256"] = content_hash(content)
     with db.get_db().writer() as session, session.begin():
         services.record_run(session, content, current_actor())
     return content
@@ -265,7 +261,7 @@ def _exposure(args: dict[str, Any], group_by: tuple[str, ...]) -> dict[str, Any]
         mitigation=args.get("mitigation"),
     )
     content = services.exposure_content(
-        _reader(),
+        replica_reader(),
         query,
         k=effective_k(current_app.config["REPORT_MIN_GROUP"]),
         actor=current_actor(),
@@ -349,6 +345,7 @@ def _png_response(description: str) -> Any:
         200,
         {"type": "string", "format": "binary"},
         content_type="image/png",
+        headers=READ_FROM_HEADERS,
         description=description,
     )
 
@@ -357,7 +354,7 @@ def _png_response(description: str) -> Any:
 class ExposureReport(MethodView):
     @roles(*READERS)
     @blp.arguments(ExposureReportArgs, location="query", unknown=ma.RAISE)
-    @blp.response(200, ExposureReportSchema)
+    @blp.response(200, ExposureReportSchema, headers=READ_FROM_HEADERS)
     @blp.doc(responses=_table_responses(ExposureReportSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """Exposure per group from the daily roll-ups, small groups suppressed; stored as
@@ -392,11 +389,11 @@ class ExposureChart(MethodView):
 class RotationReport(MethodView):
     @roles(*READERS)
     @blp.arguments(PeriodArgs, location="query", unknown=ma.RAISE)
-    @blp.response(200, RotationReportSchema)
+    @blp.response(200, RotationReportSchema, headers=READ_FROM_HEADERS)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Breaches, rotations by reason and outcome, reviews, shifts, late rotations."""
         content = services.rotations_content(
-            _reader(),
+            replica_reader(),
             args["from_"],
             args["to"],
             country=args.get("country"),
@@ -411,13 +408,13 @@ class RotationReport(MethodView):
 class WellbeingReport(MethodView):
     @roles(*READERS)
     @blp.arguments(WellbeingReportArgs, location="query", unknown=ma.RAISE)
-    @blp.response(200, WellbeingReportSchema)
+    @blp.response(200, WellbeingReportSchema, headers=READ_FROM_HEADERS)
     @problems("period_not_aligned", "period_not_closed")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Check-in participation and share flagged per country or queue: aggregates only,
         groups of fewer than ``REPORT_MIN_GROUP`` participants suppressed."""
         content = services.wellbeing_content(
-            _reader(),
+            replica_reader(),
             args["from_"],
             args["to"],
             group_by=args["group_by"],
@@ -436,7 +433,7 @@ def _freeze(bin_: wellbeing.Bin, data: wellbeing.BinData) -> wellbeing.BinData:
 
 
 def _pay(args: dict[str, Any]) -> dict[str, Any]:
-    session = db.session()
+    session = db.session(replica=True)
     figures = pay_report.pay_figures(
         session,
         args["from_"],
@@ -460,7 +457,7 @@ def _pay(args: dict[str, Any]) -> dict[str, Any]:
 class PayReport(MethodView):
     @roles(*READERS)
     @blp.arguments(PayReportArgs, location="query", unknown=ma.RAISE)
-    @blp.response(200, PayReportSchema)
+    @blp.response(200, PayReportSchema, headers=READ_FROM_HEADERS)
     @blp.doc(responses=_table_responses(PayReportSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """What final pay statements paid per hour (base and each premium, local and
@@ -489,7 +486,14 @@ class PayChart(MethodView):
 @blp.route("/reports/runs/<int:run_id>")
 class ReportRunView(MethodView):
     @roles(*READERS)
-    @blp.response(200, ReportRunSchema)
+    @blp.response(200, ReportRunSchema, headers=READ_FROM_HEADERS)
     def get(self, run_id: int) -> dict[str, Any]:
-        """A stored run, exactly as it was served (its ``sha256`` can be recomputed)."""
-        return get_run(db.session(), run_id)
+        """A stored run, exactly as it was served (its ``sha256`` can be recomputed); its
+        ``read_from`` is where the run's figures were read. A run the replica does not have
+        yet is read from the primary."""
+        try:
+            return get_run(db.session(replica=True), run_id)
+        except NotFound:
+            if db.read_from().source != "replica":
+                raise
+            return get_run(db.use_primary(), run_id)
