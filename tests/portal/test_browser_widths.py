@@ -245,10 +245,11 @@ MEASURE = """
         problems.push(`${name(el)} is wider than its container (${inner} in ${around} px)`);
       }
     }
-    if (!controls.has(el.tagName) && getComputedStyle(el).overflowX !== 'visible'
-        && el.scrollWidth > el.clientWidth + 1) {
+    if (!controls.has(el.tagName) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
       const [wide, room] = [el.scrollWidth, el.clientWidth];
-      problems.push(`${name(el)} hides or scrolls what does not fit (${wide} > ${room} px)`);
+      const what = getComputedStyle(el).overflowX === 'visible'
+        ? 'has content sticking out' : 'hides or scrolls what does not fit';
+      problems.push(`${name(el)} ${what} (${wide} > ${room} px)`);
     }
   }
   // A word is broken when its Range has boxes on more than one line. Words end at spaces and
@@ -298,6 +299,18 @@ def chromium(tmp_path: Path) -> Iterator[Browser]:
             browser.close()
 
 
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one sentence each."""
+    found = []
+    for violation in Axe().run(page).response["violations"]:
+        if violation["impact"] in FAILING_IMPACTS:
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            found.append(
+                f"axe {violation['impact']} {violation['id']}: {violation['help']} {targets}"
+            )
+    return found
+
+
 def font_sizes(page: Page, sizes: dict[str, int]) -> None:
     cdp = page.context.new_cdp_session(page)
     cdp.send("Page.setFontSizes", {"fontSizes": sizes})
@@ -340,13 +353,7 @@ def measure(page: Page, base: str, language: str, target: PortalPage, problems: 
     where = f"{language} {target.path}"
     assert urlsplit(page.url).path == urlsplit(base + target.path).path, where
     assert page.locator("html").get_attribute("lang") == language, where
-    for violation in Axe().run(page).response["violations"]:
-        if violation["impact"] in FAILING_IMPACTS:
-            targets = [node["target"] for node in violation["nodes"]][:3]
-            problems.append(
-                f"{where}: axe {violation['impact']} {violation['id']}: "
-                f"{violation['help']} {targets}"
-            )
+    problems.extend(f"{where}: {problem}" for problem in serious_violations(page))
     folder = ARTIFACTS / language
     for width in WIDTHS:
         shot = folder / f"{target.name}-{width}.png"
@@ -389,3 +396,77 @@ def test_every_page_every_language_every_width(app, client, ops, portal_user, ch
     context.close()
     assert errors == [], errors
     assert problems == [], f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+# --- the measurements themselves ---------------------------------------------------------------
+
+#: The exposure page's values as the old stylesheet laid them out: ``overflow-wrap: anywhere``
+#: in a grid whose label column grows to its longest label, at 360 px.
+SQUEEZED = """<!doctype html><html lang="en"><head><title>t</title><style>
+body { margin: 0; font: 16px/1.5 sans-serif; overflow-wrap: anywhere; }
+main { padding: 0 1rem; }
+dl { display: grid; grid-template-columns: minmax(6rem, auto) 1fr; gap: 0.2rem 0.75rem; }
+</style></head><body><main><h1>Exposure budget</h1><dl>
+<dt>Days in a row with disturbing content</dt><dd>dakika 70</dd></dl></main></body></html>"""
+
+
+#: The same with the new rules: break only a word wider than the line, fixed column shares.
+FIXED = SQUEEZED.replace("minmax(6rem, auto) 1fr", "minmax(0, 2fr) minmax(0, 3fr)").replace(
+    "anywhere", "break-word"
+)
+LONG = "Exposure budget for the days in a row with disturbing content"
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (SQUEEZED, ['"dakika" is broken over', '"70" is broken over']),
+        (FIXED, []),
+        (
+            FIXED.replace("<h1>", '<h1 style="overflow: hidden; white-space: nowrap">').replace(
+                "Exposure budget", LONG
+            ),
+            ["main > h1 hides or scrolls what does not fit"],
+        ),
+        (
+            FIXED.replace("<h1>", '<h1 style="white-space: nowrap">').replace(
+                "Exposure budget", LONG
+            ),
+            ["the page scrolls sideways", "main > h1 has content sticking out"],
+        ),
+        (
+            FIXED.replace("<dt>", '<dt><span style="display: inline-block; width: 10rem">'),
+            ["dt > span is wider than its container", "dl > dt has content sticking out"],
+        ),
+        (
+            FIXED.replace("<dd>", '<dd><span style="display: inline-block; width: 30rem">'),
+            ["the page scrolls sideways", "dd > span sticks out of the screen"],
+        ),
+        # A token wider than the column may break, and must.
+        (FIXED.replace("Exposure budget", "x" * 80), []),
+    ],
+)
+def test_the_measure_finds_broken_words_and_overflow(
+    chromium: Browser, html: str, expected: list[str]
+) -> None:
+    page = chromium.new_page(viewport={"width": 360, "height": HEIGHT})
+    page.set_content(html)
+    found = page.evaluate(MEASURE)
+    page.close()
+    for problem in expected:
+        assert any(problem in line for line in found), (problem, found)
+    if not expected:
+        assert found == []
+    assert not any("xxxx" in line for line in found), found
+
+
+def test_axe_reports_a_serious_violation(chromium: Browser) -> None:
+    page = chromium.new_page()
+    page.set_content(
+        "<!doctype html><html><head><title>t</title></head><body><main><form>"
+        '<input type="text" name="email"></form></main></body></html>'
+    )
+    found = serious_violations(page)
+    page.close()
+    assert any("html-has-lang" in line for line in found), found
+    assert any("label" in line for line in found), found
