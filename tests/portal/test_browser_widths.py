@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask, url_for
 from flask.testing import FlaskClient
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
 
 from tests.factories import make_contractor, make_queue, make_shift, make_token
 from tests.pay.conftest import PayData
@@ -311,10 +312,15 @@ def serious_violations(page: Page) -> list[str]:
     return found
 
 
+#: One DevTools session per page, kept while the page lives.
+SESSIONS: WeakKeyDictionary[Page, CDPSession] = WeakKeyDictionary()
+
+
 def font_sizes(page: Page, sizes: dict[str, int]) -> None:
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Page.setFontSizes", {"fontSizes": sizes})
-    cdp.detach()
+    """Chromium's default font sizes (what the reader's font-size setting changes)."""
+    if page not in SESSIONS:
+        SESSIONS[page] = page.context.new_cdp_session(page)
+    SESSIONS[page].send("Page.setFontSizes", {"fontSizes": sizes})
 
 
 def check(
