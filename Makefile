@@ -12,7 +12,7 @@ TRANSLATIONS := workforce/translations
 POT := $(TRANSLATIONS)/messages.pot
 
 .PHONY: run test test-fast lint typecheck test-sqlite test-postgres bench clean translations \
-	translations-update browser nginx redis-server slip-tools jq drill haproxy
+	translations-update browser nginx redis-server slip-tools jq drill
 
 $(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,11 +81,8 @@ test-sqlite: $(STAMP) translations browser nginx redis-server slip-tools jq
 test-postgres: $(STAMP) translations browser nginx redis-server slip-tools jq
 	scripts/with-postgres $(BIN)/python -m pytest -q
 
-## haproxy: Debian's haproxy, the load balancer of the failover drill (installed when missing)
-haproxy:
-	scripts/ensure-haproxy
-
-## drill: the failover drill at full size (200,000 events; docs/scaling.md, "The failover drill")
+## drill: the failover drill at full size (200,000 events; docs/scaling.md, "The failover drill");
+## installs Debian's haproxy and PostgreSQL when missing. EVENTS=5000 make drill for a short one.
 drill: $(STAMP) translations
 	scripts/ensure-haproxy
 	scripts/with-postgres true
