@@ -58,6 +58,8 @@ MODALITIES: tuple[tuple[str, list[str]] | None, ...] = (
     ("text", []),
     ("video", ["blurred", "muted"]),
 )
+#: Every this many batches, one acknowledged batch is sent again (a lost answer).
+REPLAY_EVERY = 20
 #: A gap between two successful answers longer than this counts as downtime.
 DOWNTIME_GAP = 1.0
 
@@ -495,6 +497,9 @@ class Ledger:
     acked_keys: set[str] = field(default_factory=set)
     accepted: int = 0
     duplicates: int = 0
+    #: events of acknowledged batches sent again, and how many of those the answer stored
+    replayed: int = 0
+    replays_stored: int = 0
     attempts: int = 0
     retries: int = 0
     failures: dict[str, int] = field(default_factory=dict)
@@ -546,7 +551,7 @@ def batches(world: World, events: int, size: int, base: dt.datetime) -> list[lis
 
 def post_until_answered(
     url: str, token: str, batch: list[dict[str, Any]], ledger: Ledger, deadline: float
-) -> None:
+) -> dict[str, Any]:
     """POST one batch until a 200, the same body (so the same event ids) on every retry, as
     a platform must; 5xx, 429, refused connections and timeouts are retried with backoff."""
     body = json.dumps({"events": batch}).encode()
@@ -571,7 +576,7 @@ def post_until_answered(
                 ledger.accepted += int(result["accepted"])
                 ledger.duplicates += int(result["duplicates"])
                 ledger.successes.append(time.monotonic())
-            return
+            return dict(result)
         except urllib.error.HTTPError as error:
             if error.code < 500 and error.code != 429:
                 raise RuntimeError(f"batch refused: {error.code} {error.read()[:500]!r}") from None
@@ -606,6 +611,12 @@ def stream(
                 return
             try:
                 post_until_answered(url, world.ingest_token, work[k], ledger, deadline)
+                if k % REPLAY_EVERY == REPLAY_EVERY // 2:
+                    # As a platform that lost the answer would: the same batch once more.
+                    again = post_until_answered(url, world.ingest_token, work[k], ledger, deadline)
+                    with ledger.lock:
+                        ledger.replayed += len(work[k])
+                        ledger.replays_stored += int(again["accepted"])
             except BaseException as error:
                 errors.append(error)
                 return
@@ -749,9 +760,16 @@ def count(
     checks.append(("idempotency keys stored (SQL)", keys, keys == len(stored)))
     checks.append(
         (
+            "acknowledged events sent again / stored again",
+            f"{ledger.replayed} / {ledger.replays_stored}",
+            ledger.replays_stored == 0 and ledger.replayed > 0,
+        )
+    )
+    checks.append(
+        (
             "accepted + duplicates told to the client",
             f"{ledger.accepted} + {ledger.duplicates}",
-            ledger.accepted == len(stored),
+            ledger.accepted == len(stored) and ledger.duplicates >= ledger.replayed,
         )
     )
 

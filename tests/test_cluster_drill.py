@@ -48,6 +48,8 @@ def test_the_drill_loses_and_doubles_nothing_through_a_failover() -> None:
     assert figures["events stored (SQL)"] == "5000", output
     assert figures["lost (acknowledged, not stored)"] == "0", output
     assert figures["doubled (stored twice)"] == "0", output
+    # Acknowledged batches sent again (a platform that lost the answer) store nothing.
+    assert figures["acknowledged events sent again / stored again"] == "250 / 0", output
     assert figures["breaches rotated exactly once"] == "40 of 40", output
     assert figures["flask audit verify"].startswith("audit chain intact"), output
     # Every fault happened: an API and a scheduler killed, the standby promoted.
