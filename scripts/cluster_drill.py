@@ -143,6 +143,8 @@ class Cluster:
     apis: list[subprocess.Popen[bytes] | None] = field(default_factory=lambda: [None, None])
     schedulers: list[subprocess.Popen[bytes] | None] = field(default_factory=lambda: [None, None])
     haproxy: subprocess.Popen[bytes] | None = None
+    #: when the primary was stopped (UTC, ISO 8601), empty before
+    failed_over_at: str = ""
     started: list[str] = field(default_factory=list)
 
     @property
@@ -640,6 +642,7 @@ def failover(cluster: Cluster, pg_bin: Path) -> dict[str, float]:
     timings: dict[str, float] = {}
     started = time.monotonic()
     # 1. Stop the primary cleanly; its last checkpoint is the last WAL the standby needs.
+    cluster.failed_over_at = dt.datetime.now(dt.UTC).isoformat()
     last_lsn = cluster.stop_primary()
     log(f"failover: primary stopped at {last_lsn}")
     # 2. Wait until the standby has replayed up to it (nothing acknowledged is left behind).
@@ -765,11 +768,22 @@ def count(
             ledger.replays_stored == 0 and ledger.replayed > 0,
         )
     )
+    # Every answer accounts for each event of its batch once, as accepted or as a duplicate.
     checks.append(
         (
             "accepted + duplicates told to the client",
             f"{ledger.accepted} + {ledger.duplicates}",
-            ledger.accepted == len(stored) and ledger.duplicates >= ledger.replayed,
+            ledger.accepted + ledger.duplicates == sent + ledger.replayed
+            and ledger.accepted <= len(stored),
+        )
+    )
+    # A batch stored whose answer never reached the client (a server killed after the
+    # commit, a connection cut) comes back on retry as duplicates: stored once, not lost.
+    checks.append(
+        (
+            "stored, but first answer lost (retry: duplicate)",
+            len(stored) - ledger.accepted,
+            True,
         )
     )
 
@@ -829,6 +843,16 @@ def count(
     moved = q("""SELECT coalesce(sum(shifts_reassigned + shifts_cancelled), 0) FROM rotations
                  WHERE breach_key IS NOT NULL""")
     checks.append(("shifts moved by those rotations", int(moved), int(moved) >= len(crossed)))
+    if cluster.failed_over_at:
+        before = q(f"""SELECT count(*) FROM rotations WHERE breach_key IS NOT NULL
+                       AND started_at < '{cluster.failed_over_at}'""")
+        checks.append(
+            (
+                "rotations before / after the failover",
+                f"{before} / {len(rotations) - int(before)}",
+                True,
+            )
+        )
 
     verify = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "flask"), "audit", "verify"],

@@ -14,17 +14,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not os.environ.get("WORKFORCE_TEST_DATABASE_URL", "").startswith("postgresql"),
-        reason="the drill replicates PostgreSQL (run under scripts/with-postgres)",
-    ),
-    pytest.mark.skipif(
-        shutil.which("haproxy", path="/usr/sbin:/usr/bin") is None,
-        reason="haproxy is missing (scripts/ensure-haproxy installs it)",
-    ),
-]
 
 
 def run_drill(*args: str) -> subprocess.CompletedProcess[str]:
@@ -37,6 +26,15 @@ def run_drill(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("WORKFORCE_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="the drill replicates PostgreSQL (run under scripts/with-postgres)",
+)
+@pytest.mark.skipif(
+    shutil.which("haproxy", path="/usr/sbin:/usr/bin") is None,
+    reason="haproxy is missing (scripts/ensure-haproxy installs it)",
+)
 def test_the_drill_loses_and_doubles_nothing_through_a_failover() -> None:
     done = run_drill("--events", "5000", "--self-check")
     output = done.stdout + done.stderr
