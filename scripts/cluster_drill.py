@@ -524,17 +524,20 @@ class Ledger:
 
 def batches(world: World, events: int, size: int, base: dt.datetime) -> list[list[dict[str, Any]]]:
     """Every event of the run, in batches: event i belongs to contractor i mod N, its j-th,
-    back to back from ``base``; a breacher's total is twice the cap, anyone else's a quarter
-    of it."""
+    back to back from ``base``. Half the breachers get five times the cap (they cross it a
+    fifth into the run, before the failover), the other half twice (halfway, around it);
+    anyone else a quarter of it."""
     n = len(world.contractor_ids)
     each = math.ceil(events / n)
+    early = {cid for k, cid in enumerate(sorted(world.breachers)) if k % 2 == 0}
+    longest = math.ceil(5 * world.cap_seconds / each)
     long_ = math.ceil(2 * world.cap_seconds / each)
     short = max(1, world.cap_seconds // (4 * each))
     out: list[dict[str, Any]] = []
     for i in range(events):
         cid = world.contractor_ids[i % n]
         j = i // n
-        seconds = long_ if cid in world.breachers else short
+        seconds = longest if cid in early else long_ if cid in world.breachers else short
         event: dict[str, Any] = {
             "event_id": f"drill-{i:07d}",
             "contractor_id": cid,
