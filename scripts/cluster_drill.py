@@ -58,6 +58,8 @@ MODALITIES: tuple[tuple[str, list[str]] | None, ...] = (
     ("text", []),
     ("video", ["blurred", "muted"]),
 )
+#: The sweep's interval in the drill: rotations follow breaches within seconds.
+SWEEP_SECONDS = 2
 #: Every this many batches, one acknowledged batch is sent again (a lost answer).
 REPLAY_EVERY = 20
 #: A gap between two successful answers longer than this counts as downtime.
@@ -170,7 +172,7 @@ class Cluster:
             "WORKFORCE_LOCK_DIR": str(self.work / "locks"),
             "WORKFORCE_AUDIT_CHECKPOINT_FILE": str(self.work / "audit-checkpoints"),
             # A sweep every few seconds, so rotations happen during the run.
-            "WORKFORCE_SWEEP_INTERVAL_SECONDS": "5",
+            "WORKFORCE_SWEEP_INTERVAL_SECONDS": str(SWEEP_SECONDS),
             "WORKFORCE_SCHEDULER_HEARTBEAT_SECONDS": "5",
         }
 
@@ -602,8 +604,10 @@ def stream(
     ledger: Ledger,
     threads: int,
     deadline: float,
+    rate: float = 0,
 ) -> list[BaseException]:
-    """Send every batch with ``threads`` senders taking the next batch in order."""
+    """Send every batch with ``threads`` senders taking the next batch in order; with a
+    ``rate`` (events/s), batch k is not sent before its time at that rate."""
     errors: list[BaseException] = []
     position = iter(range(len(work)))
     take = threading.Lock()
@@ -614,6 +618,9 @@ def stream(
                 k = next(position, None)
             if k is None or errors:
                 return
+            if rate:
+                due = ledger.started + k * len(work[0]) / rate
+                time.sleep(max(0.0, due - time.monotonic()))
             try:
                 post_until_answered(url, world.ingest_token, work[k], ledger, deadline)
                 if k % REPLAY_EVERY == REPLAY_EVERY // 2:
@@ -714,7 +721,18 @@ def chaos(
         if not reached(0.35):
             return
         log(f"fault: kill -9 the active scheduler (scheduler {active + 1})")
+        survivor = 1 - active
+        before = cluster.sweeps_run(survivor)
+        killed = time.monotonic()
         cluster.kill_scheduler(active)
+        # The other one must take over: its log shows it running the sweep.
+        wait_for(
+            lambda: cluster.sweeps_run(survivor) > before,
+            f"scheduler {survivor + 1} to take over the sweep",
+            timeout=3 * SWEEP_SECONDS + 20,
+        )
+        timings["scheduler takeover (next sweep run)"] = time.monotonic() - killed
+        log(f"scheduler {survivor + 1} took over: it ran the sweep")
         if not reached(0.5):
             return
         log("fault: stop the primary, promote the standby")
@@ -935,6 +953,7 @@ class Options:
     batch: int
     contractors: int
     senders: int
+    rate: float
     keep: bool
     self_check: bool
 
@@ -952,6 +971,13 @@ def parse(argv: list[str] | None) -> Options:
     )
     parser.add_argument("--contractors", type=int, default=200, help="contractors (200)")
     parser.add_argument("--senders", type=int, default=4, help="client threads (4)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="events/s at most, as a platform paces itself (default: as fast as answered); "
+        "short runs need one so that the faults land mid-stream",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     parser.add_argument(
         "--self-check",
@@ -964,7 +990,13 @@ def parse(argv: list[str] | None) -> Options:
     if args.events < args.contractors or not 1 <= args.batch <= 5000 or args.contractors < 5:
         parser.error("need --events >= --contractors >= 5 and 1 <= --batch <= 5000")
     return Options(
-        args.events, args.batch, args.contractors, args.senders, args.keep, args.self_check
+        args.events,
+        args.batch,
+        args.contractors,
+        args.senders,
+        args.rate,
+        args.keep,
+        args.self_check,
     )
 
 
@@ -1000,7 +1032,7 @@ def main(argv: list[str] | None = None) -> int:
                 cluster.start_scheduler(index)
                 cluster.start_api(index)
             cluster.start_haproxy()
-            active = cluster.active_scheduler(5)
+            active = cluster.active_scheduler(SWEEP_SECONDS)
         except (subprocess.CalledProcessError, RuntimeError) as error:
             detail = getattr(error, "stderr", "") or ""
             print(f"cluster-drill: could not set up the cluster: {error} {detail}", file=sys.stderr)
@@ -1031,6 +1063,7 @@ def main(argv: list[str] | None = None) -> int:
             ledger,
             options.senders,
             began + 1800,
+            options.rate,
         )
         done.set()
         faults.join()
