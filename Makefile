@@ -15,7 +15,7 @@ EXTRACT := $(BIN)/pybabel -q extract -w 100 --no-location --sort-output --projec
 	--version=1 --copyright-holder="Workforce contributors"
 
 .PHONY: run test test-fast lint typecheck test-sqlite test-postgres bench clean translations \
-	translations-update browser nginx redis-server slip-tools jq
+	translations-update browser nginx redis-server slip-tools jq drill
 
 $(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,13 @@ test-sqlite: $(STAMP) translations browser nginx redis-server slip-tools jq
 
 test-postgres: $(STAMP) translations browser nginx redis-server slip-tools jq
 	scripts/with-postgres $(BIN)/python -m pytest -q
+
+## drill: the failover drill at full size (200,000 events; docs/scaling.md, "The failover drill");
+## installs Debian's haproxy and PostgreSQL when missing. EVENTS=5000 make drill for a short one.
+drill: $(STAMP) translations
+	scripts/ensure-haproxy
+	scripts/with-postgres true
+	scripts/cluster-drill --events $${EVENTS:-200000}
 
 ## bench: the benchmarks of bench/, then the HTTP load test (figures go to docs/benchmarks.md)
 bench: $(STAMP)
