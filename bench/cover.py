@@ -14,9 +14,9 @@ case for them; ``--cover-at 108`` moves it 108 hours later, after everyone's las
 so that nearly everyone qualifies: the worst case for the stages after them (exposure,
 ranking).
 
-Measured: ``cover_candidates`` (the API's service) ``--runs`` times, with and without
-reading its ``excluded`` (``?include_excluded=true``), and the per-person
-check it is built on -- ``enforce`` (eligibility and the hour rules) plus
+Measured: ``cover_candidates`` (the API's service, with its default ``limit``) ``--runs``
+times, with and without reading its ``excluded`` (``?include_excluded=true``), and the
+per-person check it is built on -- ``enforce`` (eligibility and the hour rules) plus
 ``exposure_budget`` for one contractor -- for a random ``--sample`` of contractors; the
 ratio printed is (per-person time x contractors) / cover finder time: how much faster
 the set-based finder is than asking each person in turn.
@@ -102,6 +102,7 @@ def seed(app: Any, contractors: int, rng: random.Random, cover_at: float = 0) ->
 
 
 def measure(app: Any, shift_id: int, a: argparse.Namespace, rng: random.Random) -> dict[str, Any]:
+    from workforce.api.offers import COVER_LIMIT_DEFAULT
     from workforce.contractors.models import Contractor
     from workforce.errors import Conflict
     from workforce.queues.models import Queue
@@ -119,14 +120,14 @@ def measure(app: Any, shift_id: int, a: argparse.Namespace, rng: random.Random) 
         for run in range(a.runs + 1):
             with database.reader() as session:
                 began = time.perf_counter()
-                result = cover_candidates(session, shift_id)
+                result = cover_candidates(session, shift_id, COVER_LIMIT_DEFAULT)
                 took = time.perf_counter() - began
                 len(result.excluded)  # ?include_excluded=true: the others and why
                 took_all = time.perf_counter() - began
             if run:  # the first warms caches and connections
                 finder.append(took)
                 everyone.append(took_all)
-            found = len(result.candidates)
+            found = result.total
         per_person: list[float] = []
         sample = rng.sample(range(1, a.contractors + 1), min(a.sample, a.contractors))
         with database.reader() as session:

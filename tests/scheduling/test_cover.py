@@ -100,6 +100,12 @@ def test_each_excluding_rule_is_named_and_the_rest_ranked(app, client, ops, new_
     assert why[people["no_consent"]] == ["no_consent"]
     assert why[people["exposed"]] == ["daily_limit"]
     assert cover(client, ops, shift_id)["excluded"] == []
+    assert (found["total"], found["excluded_total"]) == (2, 6)
+    best = cover(client, ops, shift_id, include_excluded="true", limit=1)
+    assert [c["contractor_id"] for c in best["candidates"]] == [people["fresh"]]
+    assert best["candidates"][0] == fresh
+    assert (best["total"], len(best["excluded"]), best["excluded_total"]) == (2, 1, 6)
+    assert cover(client, ops, shift_id)["excluded_total"] is None
 
 
 def _accepted(session, shift_id: int, contractor_id: int) -> bool:
@@ -242,6 +248,9 @@ def test_unknown_shift_and_parameters(client, ops) -> None:
     assert client.get(f"{API}/shifts/999999/cover-candidates", headers=ops).status_code == 404
     bad = client.get(f"{API}/shifts/1/cover-candidates?include=1", headers=ops)
     assert bad.status_code == 422
+    for limit in ("0", "1001", "ten"):
+        bad = client.get(f"{API}/shifts/1/cover-candidates?limit={limit}", headers=ops)
+        assert bad.status_code == 422 and "limit" in bad.json["errors"], limit
 
 
 # --- the property ---------------------------------------------------------------------------

@@ -32,6 +32,8 @@ STAFF = ("admin", "ops")
 #: Every rule a move re-checks for the taker: eligibility and the hour rules
 #: (scheduling/enforcement.py) and the projected exposure budget (scheduling/offers.py).
 MOVE_RULE_CODES = (*SHIFT_RULE_CODES, "daily_limit")
+#: Candidates answered by default and at most: ops act on the best few.
+COVER_LIMIT_DEFAULT, COVER_LIMIT_MAX = 50, 1000
 
 
 def _id(**kwargs: Any) -> ma.fields.Integer:
@@ -101,6 +103,11 @@ class CoverArgs(QuerySchema):
     include_excluded = ma.fields.Boolean(
         load_default=False, metadata={"description": "also list who may not, and why"}
     )
+    limit = ma.fields.Integer(
+        load_default=COVER_LIMIT_DEFAULT,
+        validate=ma.validate.Range(1, COVER_LIMIT_MAX),
+        metadata={"description": "the best this many candidates (and excluded)", "example": 20},
+    )
 
 
 class OfferToSchema(InputSchema):
@@ -141,9 +148,16 @@ class CoverSchema(ma.Schema):
     shift_id = ma.fields.Integer()
     queue = ma.fields.String(metadata={"description": "the queue's slug"})
     candidates = ma.fields.List(ma.fields.Nested(CandidateSchema))
+    total = ma.fields.Integer(
+        metadata={"description": "how many may take the shift; candidates holds the best limit"}
+    )
     excluded = ma.fields.List(
         ma.fields.Nested(CandidateSchema),
-        metadata={"description": "only with include_excluded=true"},
+        metadata={"description": "only with include_excluded=true: the first limit, by id"},
+    )
+    excluded_total = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "how many may not (null without include_excluded=true)"},
     )
 
 
@@ -276,12 +290,15 @@ class ShiftCoverCandidates(MethodView):
         week, then fewest minutes of the shift in their local night. With
         ``include_excluded=true``, everyone else with the rules that exclude them.
         """
-        found = cover.cover_candidates(db.session(), shift_id)
+        found = cover.cover_candidates(db.session(), shift_id, args["limit"])
+        excluded = found.excluded if args["include_excluded"] else None
         return {
             "shift_id": found.shift.id,
             "queue": found.queue.slug,
             "candidates": found.candidates,
-            "excluded": found.excluded if args["include_excluded"] else [],
+            "total": found.total,
+            "excluded": (excluded or [])[: args["limit"]],
+            "excluded_total": None if excluded is None else len(excluded),
         }
 
 

@@ -103,16 +103,14 @@ class Candidate:
         self.eligible = False
         self.excluded_by.extend(reasons)
 
-    @property
-    def rank_key(self) -> tuple[int, float, int, int]:
-        return (self.tier3_minutes_7d, self.hours_this_week, self.night_minutes, self.contractor_id)
-
 
 @dataclass
 class CoverResult:
     shift: Shift
     queue: Queue
     candidates: list[Candidate]
+    #: how many may take the shift (``candidates`` may hold only the best of them)
+    total: int
     #: works out the others (``excluded``): a second pass, in the reported stage order
     explain: Callable[[], list[Candidate]] = field(repr=False)
 
@@ -367,26 +365,37 @@ class _Finder:
             ids = [pid for pid in ids if pid not in excluded]
         return [c for c in result.values() if not c.eligible]
 
-    def candidates(self, ids: list[int]) -> list[Candidate]:
-        """The eligible as ranked candidates, with every rule that held and the measures."""
+    def candidates(self, ids: list[int], limit: int | None = None) -> list[Candidate]:
+        """The eligible as ranked candidates (the best ``limit``), with every rule that
+        held and the measures; only those answered are built."""
         qualifies = [label for stage in self.STAGES for label in self.labels(stage)]
         # hours planned in the 7 days before the shift starts (the ranking)
         recent = self._sums(ids, self.start - dt.timedelta(days=7), self.start) if ids else {}
-        night: dict[str, int] = {}
+        night = {
+            zone: _night_minutes(self.start, self.end, self.zones[zone])
+            for zone in {self.people[pid].timezone for pid in ids}
+        }
+        # the ranking: fewest recent tier-3 minutes, then hours, then night minutes
+        ranked = sorted(
+            (
+                self._tier3_minutes(pid),
+                round(recent.get(pid, 0) / 3600, 2),
+                night[self.people[pid].timezone],
+                pid,
+            )
+            for pid in ids
+        )
         found = []
-        for pid in ids:
+        for _tier3, hours, night_minutes, pid in ranked[:limit]:
             person = self.people[pid]
             candidate = Candidate(pid, person.full_name, person.timezone)
             candidate.qualifies = list(qualifies)
             self._exposure_measures(candidate)
-            candidate.hours_this_week = round(recent.get(pid, 0) / 3600, 2)
-            tz = self.zones[person.timezone]
-            if person.timezone not in night:
-                night[person.timezone] = _night_minutes(self.start, self.end, tz)
-            candidate.night_minutes = night[person.timezone]
-            candidate.local_start = self.start.astimezone(tz)
+            candidate.hours_this_week = hours
+            candidate.night_minutes = night_minutes
+            candidate.local_start = self.start.astimezone(self.zones[person.timezone])
             found.append(candidate)
-        return sorted(found, key=lambda c: c.rank_key)
+        return found
 
     # -- the stages --------------------------------------------------------------------
 
@@ -464,10 +473,13 @@ class _Finder:
 
     def _exposure_measures(self, candidate: Candidate) -> None:
         now = self.measured[candidate.contractor_id]
-        candidate.tier3_minutes_7d = now.tiers[EGREGIOUS].rolling_7_day_seconds // 60
+        candidate.tier3_minutes_7d = self._tier3_minutes(candidate.contractor_id)
         if self.tier >= SENSITIVE_TIER:
             remaining = now.remaining_seconds_today(self.tier)
             candidate.remaining_minutes_today = None if remaining is None else remaining // 60
+
+    def _tier3_minutes(self, pid: int) -> int:
+        return self.measured[pid].tiers[EGREGIOUS].rolling_7_day_seconds // 60
 
     def _leave(self, ids: list[int]) -> dict[int, list[str]]:
         zones = {pid: self.zones[self.people[pid].timezone] for pid in ids}
@@ -661,16 +673,17 @@ class _Finder:
         return excluded
 
 
-def cover_candidates(session: Session, shift_id: int) -> CoverResult:
-    """Everyone who may take shift ``shift_id`` under every rule, ranked; the others, with
-    the rules that exclude them, are worked out when ``excluded`` is first read (module
-    docstring)."""
+def cover_candidates(session: Session, shift_id: int, limit: int | None = None) -> CoverResult:
+    """Everyone who may take shift ``shift_id`` under every rule, ranked (the best
+    ``limit`` of them when given); the others, with the rules that exclude them, are worked
+    out when ``excluded`` is first read (module docstring)."""
     shift = get_shift(session, shift_id)
     queue = session.get_one(Queue, shift.queue_id)
     with _collector_paused():
         finder = _Finder(session, shift, queue)
-        found = finder.candidates(finder.eligible())
-    return CoverResult(shift, queue, found, finder.explain)
+        eligible = finder.eligible()
+        found = finder.candidates(eligible, limit)
+    return CoverResult(shift, queue, found, len(eligible), finder.explain)
 
 
 @contextmanager

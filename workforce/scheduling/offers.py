@@ -569,7 +569,6 @@ def offer_to(
     now = now or utcnow()
     shift = get_shift(session, shift_id)
     _require_offerable(shift, now)
-    found = cover_candidates(session, shift.id)
     already = set(
         session.scalars(
             select(ShiftOffer.to_contractor_id).where(
@@ -577,6 +576,7 @@ def offer_to(
             )
         )
     )
+    found = cover_candidates(session, shift.id, limit=top + len(already))
     chosen = [c for c in found.candidates if c.contractor_id not in already][:top]
     offers = [
         ShiftOffer(
