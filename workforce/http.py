@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from workforce.errors import InvalidInput, problem
@@ -123,8 +124,15 @@ def close_session(_exc: BaseException | None) -> None:
     """Close what a request left open: the session of a view that raised, or of a route
     outside the boundary (``db.commit_request``), which only reads. Nothing commits here."""
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.rollback()
+    except DBAPIError:
+        # The server ended the connection (a fail-over's fast shutdown, a restart): nothing
+        # of it was committed, and raising here would replace the answer with a bare 500.
+        session.invalidate()
+    finally:
         session.close()
 
 

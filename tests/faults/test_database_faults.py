@@ -5,6 +5,7 @@ by itself once the fault is over."""
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from tests.faults.helpers import immutable, sqlite_path, write_lock_held
 from tests.gunicorn_server import free_port
 from workforce import create_app, db, gunicorn_conf
 from workforce.config import DEFAULTS
+from workforce.http import close_session
 from workforce.identity.models import Token
 
 
@@ -138,3 +140,68 @@ def test_postgresql_down_answers_503_and_readiness_says_so(tmp_path) -> None:
     ready = client.get("/api/v1/health/ready")
     assert ready.status_code == 503
     assert ready.json["checks"]["database"]["ok"] is False
+
+
+def test_a_connection_cut_mid_request_answers_503_and_the_pool_heals(
+    app, make_token, new_contractor
+) -> None:
+    """The server ends the connection under a request (a fail-over's fast shutdown, an
+    operator's ``pg_terminate_backend``): a retryable 503, never a 500, nothing stored, and
+    the next request is served on a fresh connection."""
+    if db.get_db(app).is_sqlite:
+        pytest.skip("a PostgreSQL fault")
+    cid = new_contractor()
+    cut = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SQLITE_BUSY_TIMEOUT_MS": 5000})
+    headers = bearer(make_token("ops"))
+    client = cut.test_client()
+    client.get("/api/v1/contractors", headers=headers)  # its last use recorded
+    holder = db.get_db(app).engine.connect()
+    holder.execute(text("SELECT 1 FROM contractors WHERE id = :id FOR UPDATE"), {"id": cid})
+    answers = []
+    request = threading.Thread(
+        target=lambda: answers.append(
+            client.patch(f"/api/v1/contractors/{cid}", json={"full_name": "B"}, headers=headers)
+        )
+    )
+    request.start()
+    try:
+        with db.get_db(app).engine.connect() as killer:
+            deadline = time.monotonic() + 4
+            killed = 0
+            while not killed and time.monotonic() < deadline:
+                killed = killer.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+                time.sleep(0.05)
+        request.join(timeout=20)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert killed == 1
+    (answer,) = answers
+    assert answer.status_code == 503, answer.get_data(as_text=True)
+    assert answer.json["code"] in ("database_unavailable", "database_busy")
+    assert "Retry-After" in answer.headers
+    again = client.get(f"/api/v1/contractors/{cid}", headers=headers)
+    assert again.status_code == 200 and again.json["full_name"] != "B"
+    db.get_db(cut).dispose()
+
+
+def test_a_connection_cut_after_the_answer_is_closed_without_an_error(app) -> None:
+    """Ended while idle at the end of a request (a fast shutdown ends every backend at
+    once): closing the request's session must not raise, or the server sends its own 500
+    in place of the answer; the pool forgets the dead connection."""
+    if db.get_db(app).is_sqlite:
+        pytest.skip("a PostgreSQL fault")
+    with app.test_request_context("/api/v1/contractors"):
+        pid = db.session().execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with db.get_db(app).engine.connect() as killer:
+            killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        time.sleep(0.2)
+        close_session(None)
+    with app.test_request_context("/api/v1/contractors"):
+        assert db.session().execute(text("SELECT 1")).scalar_one() == 1
+        close_session(None)
