@@ -15,7 +15,7 @@ EXTRACT := $(BIN)/pybabel -q extract -w 100 --no-location --sort-output --projec
 	--version=1 --copyright-holder="Workforce contributors"
 
 .PHONY: run test test-fast lint typecheck test-sqlite test-postgres bench clean translations \
-	translations-update browser nginx redis-server slip-tools jq drill
+	translations-update browser nginx redis-server slip-tools jq haproxy drill
 
 $(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ redis-server:
 slip-tools:
 	scripts/ensure-slip-tools --test
 
+## haproxy: Debian's haproxy for the failover drill (installed when missing)
+haproxy:
+	scripts/ensure-haproxy
+
 ## jq: Debian's jq for the README test, which runs the walk-through (installed when missing)
 jq:
 	scripts/ensure-jq
@@ -83,13 +87,12 @@ typecheck: $(STAMP)
 test-sqlite: $(STAMP) translations browser nginx redis-server slip-tools jq
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP) translations browser nginx redis-server slip-tools jq
+test-postgres: $(STAMP) translations browser nginx redis-server slip-tools jq haproxy
 	scripts/with-postgres $(BIN)/python -m pytest -q
 
 ## drill: the failover drill at full size (200,000 events; docs/scaling.md, "The failover drill");
 ## installs Debian's haproxy and PostgreSQL when missing. EVENTS=5000 make drill for a short one.
-drill: $(STAMP) translations
-	scripts/ensure-haproxy
+drill: $(STAMP) translations haproxy
 	scripts/with-postgres true
 	scripts/cluster-drill --events $${EVENTS:-200000}
 
