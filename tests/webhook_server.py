@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ class Receiver:
     script: list[int] = field(default_factory=list)
     #: Never answer (until the receiver closes): a listener that hangs.
     hang: bool = False
+    #: Answer one byte of a header every ``trickle`` seconds for 8 s, then 200: a listener
+    #: no read timeout catches.
+    trickle: float = 0.0
     released: threading.Event = field(default_factory=threading.Event)
 
 
@@ -35,6 +39,14 @@ def webhook_receiver() -> Iterator[Receiver]:
             receiver.calls.append((dict(self.headers), body))
             if receiver.hang:
                 receiver.released.wait()
+                return
+            if receiver.trickle:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                until = time.monotonic() + 8
+                while time.monotonic() < until and not receiver.released.wait(receiver.trickle):
+                    self.wfile.write(b"a")
+                    self.wfile.flush()
+                self.wfile.write(b"\r\nContent-Length: 0\r\n\r\n")
                 return
             status = receiver.script.pop(0) if receiver.script else 200
             self.send_response(status)

@@ -191,6 +191,28 @@ def test_a_hanging_webhook_does_not_hold_the_database(app, client, admin, new_co
             run.join(timeout=20)
 
 
+def test_a_webhook_that_trickles_its_answer_is_cut_at_the_send_budget(app) -> None:
+    """A byte every 0.2 s never trips the 1 s read timeout; the send still ends at its
+    budget (connect + read timeouts, what the run's lease is sized by), recorded as a
+    failure to retry, so the lease cannot expire under a send and another run double it."""
+    with webhook_receiver() as hook:
+        hook.trickle = 0.2
+        app.config.update(
+            WEBHOOKS=hooks(ops=[(hook.url, RAW_SECRET)]),
+            DELIVERY_CONNECT_TIMEOUT_SECONDS=1,
+            DELIVERY_READ_TIMEOUT_SECONDS=1,
+        )
+        queue_notice(app)
+        started = time.monotonic()
+        run = run_job(app, delivery_job(app))
+        took = time.monotonic() - started
+    assert run.effects["delivered"] == 0 and run.effects["failed"] == 1, run.effects
+    assert took < 4, f"the send took {took:.1f}s against a 2 s budget"
+    with db.get_db(app).reader() as session:
+        (delivery,) = session.scalars(select(Delivery)).all()
+    assert delivery.last_error == "no complete answer within 2 s"
+
+
 @given(st.integers(min_value=1, max_value=10_000), st.randoms(use_true_random=False))
 def test_backoff_grows_exponentially_within_its_jitter(attempts: int, rng) -> None:
     # exact integers: any attempt count, however large

@@ -46,3 +46,12 @@ class Channel:
     send: Callable[[Outgoing, Mapping[str, Any]], Outcome]
     prepare: Callable[[Session, Mapping[str, Any], Outgoing], Any] | None = None
     after: Callable[[Session, Outgoing], None] | None = None
+
+
+def send_budget(config: Mapping[str, Any]) -> float:
+    """Seconds one send may take in all: the connect timeout plus the read timeout. A
+    receiver that trickles its answer a byte at a time never trips a read timeout, so the
+    webhook channel enforces this as a deadline; the run's lease is sized by it."""
+    return float(
+        config["DELIVERY_CONNECT_TIMEOUT_SECONDS"] + config["DELIVERY_READ_TIMEOUT_SECONDS"]
+    )

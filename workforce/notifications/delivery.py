@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from workforce import db
 from workforce.notifications import email, webhooks
-from workforce.notifications.channels import Channel, Outcome, Outgoing
+from workforce.notifications.channels import Channel, Outcome, Outgoing, send_budget
 from workforce.notifications.models import Delivery, Notification
 
 log = logging.getLogger(__name__)
@@ -91,8 +91,7 @@ def route(session: Session, config: Mapping[str, Any], now: dt.datetime) -> int:
 
 
 def lease_length(config: Mapping[str, Any]) -> dt.timedelta:
-    per_send = config["DELIVERY_CONNECT_TIMEOUT_SECONDS"] + config["DELIVERY_READ_TIMEOUT_SECONDS"]
-    return dt.timedelta(seconds=BATCH * per_send) + LEASE_SLACK
+    return dt.timedelta(seconds=BATCH * send_budget(config)) + LEASE_SLACK
 
 
 def claim(

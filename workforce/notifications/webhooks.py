@@ -5,6 +5,7 @@ verify with the specification's own libraries. Only staff audiences have webhook
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -17,7 +18,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from workforce.notifications import routing
-from workforce.notifications.channels import Channel, Outcome, Outgoing
+from workforce.notifications.channels import Channel, Outcome, Outgoing, send_budget
 from workforce.notifications.models import Notification
 
 
@@ -56,6 +57,13 @@ def _targets(_session: Session, config: Mapping[str, Any], notification: Notific
     return [hook.url for hook in routing.webhooks(config).get(notification.audience, [])]
 
 
+async def _post(
+    url: str, body: bytes, headers: dict[str, str], timeout: httpx.Timeout
+) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        return await client.post(url, content=body, headers=headers)
+
+
 def post(outgoing: Outgoing, config: Mapping[str, Any]) -> Outcome:
     """POST one delivery; the key is looked up now, so a rotated secret applies at once."""
     keys = {hook.url: hook.key for hook in routing.webhooks(config).get(outgoing.audience, [])}
@@ -73,8 +81,15 @@ def post(outgoing: Outgoing, config: Mapping[str, Any]) -> Outcome:
         config["DELIVERY_READ_TIMEOUT_SECONDS"],
         connect=config["DELIVERY_CONNECT_TIMEOUT_SECONDS"],
     )
+    budget = send_budget(config)
     try:
-        response = httpx.post(outgoing.target, content=body, headers=headers, timeout=timeout)
+        # async only for the deadline: cancelling a coroutine stops a receiver that
+        # trickles its answer, which no socket timeout of a blocking call does
+        response = asyncio.run(
+            asyncio.wait_for(_post(outgoing.target, body, headers, timeout), budget)
+        )
+    except TimeoutError:
+        return Outcome(outgoing.delivery_id, False, error=f"no complete answer within {budget:g} s")
     except httpx.HTTPError as error:
         return Outcome(outgoing.delivery_id, False, error=f"{type(error).__name__}: {error}")
     ok = response.is_success
