@@ -10,6 +10,8 @@ from sqlalchemy import select
 from tests.factories import make_contractor, make_queue, make_shift
 from tests.portal.conftest import post_form, text_of
 from workforce import db
+from workforce.api.offers import MOVE_RULE_CODES
+from workforce.portal.work import OFFER_PROBLEMS
 from workforce.scheduling.models import ShiftOffer
 from workforce.scheduling.offers import offer_shift
 
@@ -48,3 +50,22 @@ def test_offer_take_and_withdraw_from_the_page(app, portal_user) -> None:
     assert offers(app)[own] == ("withdrawn", None)
     bad = post_form(user.client, "/portal/offers", {"action": "steal", "offer": "1"})
     assert bad.status_code == 303
+
+
+def test_every_rule_that_refuses_a_move_is_told_in_the_persons_words() -> None:
+    assert set(MOVE_RULE_CODES) <= set(OFFER_PROBLEMS)
+
+
+def test_a_refused_taker_reads_which_rule_in_their_language(app, portal_user) -> None:
+    user = portal_user(locale="sw_KE")
+    start = db.utcnow() + dt.timedelta(days=4)
+    with app.test_request_context(), db.transaction(app) as session:
+        queue = make_queue(session, slug="plain", name="Plain queue")
+        colleague = make_contractor(session)
+        make_shift(session, user.id, queue, start, hours=4)  # already working then
+        theirs = make_shift(session, colleague, queue, start + dt.timedelta(hours=1), hours=2)
+        offered = offer_shift(session, colleague, theirs).id
+    refused = post_form(user.client, "/portal/offers", {"action": "accept", "offer": str(offered)})
+    page = text_of(user.client.get(refused.headers["Location"]).get_data(True))
+    assert "Huwezi kuchukua zamu hii: inagongana na zamu yako nyingine." in page
+    assert offers(app)[offered] == ("open", None)

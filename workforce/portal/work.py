@@ -106,6 +106,30 @@ OFFER_PROBLEMS = {
     "offer_taken": N_("Someone else took this shift first."),
     "offer_not_live": N_("This offer is no longer open."),
     "own_offer": N_("This is your own offer."),
+    "offer_exists": N_("This shift is already on offer."),
+    "offer_stale": N_("This shift changed since it was offered. Look at the offer again."),
+    # the rules a move is checked against (api/offers.MOVE_RULE_CODES), in the person's words
+    "not_eligible": N_(
+        "You may not take this shift: its queue needs a credential, consent or an end of "
+        "rotation you do not have."
+    ),
+    "overlap": N_("You may not take this shift: it overlaps another of your shifts."),
+    "rest_too_short": N_(
+        "You may not take this shift: it leaves too little rest between your shifts."
+    ),
+    "shift_too_long": N_(
+        "You may not take this shift: it is longer than a shift may be where you work."
+    ),
+    "weekly_hours_exceeded": N_(
+        "You may not take this shift: it would take you over your weekly working hours."
+    ),
+    "on_leave": N_("You may not take this shift: it falls in your approved time off."),
+    "outside_availability": N_(
+        "You may not take this shift: it is outside the times you said you can work."
+    ),
+    "daily_limit": N_(
+        "You may not take this shift: it would take you past your daily exposure limit."
+    ),
 }
 
 
