@@ -283,6 +283,17 @@ def test_narrowing_lists_planned_shifts_outside_and_tells_ops(
         f"{API}/contractors/{cid}/availability", json={"windows": narrowed}, headers=ops
     )
     assert [c["shift_id"] for c in again.json["conflicts"]] == [evening["id"]]
+    # ... but nobody is told twice of the same shifts; a further shift outside is news
+    assert len(_ops_notices(client, ops, "availability.conflicts")) == 1
+    narrower = [{"weekday": d, "start": "09:00", "end": "16:00"} for d in range(7)]
+    both = client.put(f"{API}/me/availability", json={"windows": narrower}, headers=me)
+    assert {c["shift_id"] for c in both.json["conflicts"]} == {morning["id"], evening["id"]}
+    latest = _ops_notices(client, ops, "availability.conflicts")
+    assert len(latest) == 2
+    assert {s["shift_id"] for n in latest for s in n["payload"]["shifts"]} == {
+        morning["id"],
+        evening["id"],
+    }
 
 
 def test_widening_leaves_no_conflicts_and_tells_nobody(client, ops, as_role, new_contractor, plan):

@@ -24,6 +24,7 @@ ops move them.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -169,7 +170,7 @@ def set_windows(
     them with the future planned shifts now outside them (:func:`planned_outside`).
 
     Those shifts are not cancelled: the audit row lists them and ops are told (one
-    ``availability.conflicts`` notice per change that leaves any outside)."""
+    ``availability.conflicts`` notice per set of shifts left outside)."""
     windows = parse_windows(raw)
     contractor = session.get(Contractor, contractor_id)
     if contractor is None:
@@ -204,7 +205,8 @@ def set_windows(
             session,
             kind="availability.conflicts",
             audience="ops",
-            dedupe_key=f"availability:{contractor_id}:{now.isoformat()}:conflicts",
+            # once per set of shifts: saving the same windows again tells nobody twice
+            dedupe_key=f"availability:{contractor_id}:conflicts:{_shift_set(outside)}",
             payload={
                 "contractor_id": contractor_id,
                 "shifts": [
@@ -220,6 +222,14 @@ def set_windows(
             contractor_id=contractor_id,
         )
     return windows, outside
+
+
+def _shift_set(outside: Sequence[PlannedOutside]) -> str:
+    """A short digest of which shifts, at which times, lie outside."""
+    key = ",".join(
+        f"{p.shift_id}@{p.starts_at.isoformat()}" for p in sorted(outside, key=lambda p: p.shift_id)
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def planned_outside(
