@@ -6,6 +6,8 @@ from __future__ import annotations
 import socket
 import ssl
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -96,3 +98,33 @@ def smtp_server(directory: Path, *, implicit_tls: bool = False) -> Iterator[Mail
         yield mailbox
     finally:
         controller.stop()
+
+
+@contextmanager
+def trickling_smtp_server(every: float, for_seconds: float = 8.0) -> Iterator[str]:
+    """An SMTP URL whose server greets one byte every ``every`` seconds (for
+    ``for_seconds``, then hangs up): a server no per-read timeout catches."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.sendall(b"220")
+                until = time.monotonic() + for_seconds
+                while time.monotonic() < until and not stop.wait(every):
+                    conn.sendall(b" ")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"smtp://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()

@@ -4,6 +4,7 @@ the ``email`` package: language, links, headers; preferences; the file mailbox."
 from __future__ import annotations
 
 import json
+import time
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.smtp_server import smtp_server
+from tests.smtp_server import smtp_server, trickling_smtp_server
 from tests.wording import raw_codes
 from workforce import db
 from workforce.contractors.models import Contractor
@@ -20,7 +21,7 @@ from workforce.i18n import PORTAL_LANGUAGES, SOURCE_LANGUAGE
 from workforce.jobs.definitions import all_jobs
 from workforce.jobs.runner import run_job
 from workforce.notifications.email import CONTRACTOR_TEXTS
-from workforce.notifications.models import Notification
+from workforce.notifications.models import Delivery, Notification
 from workforce.notifications.services import notify_once
 
 INVITE = "http://127.0.0.1:8000/portal/invite/SECRET-LINK-abc"
@@ -148,6 +149,26 @@ def test_an_smtp_server_that_is_down_is_retried(app, new_contractor) -> None:
     app.config.update(SMTP_URL="smtp://127.0.0.1:9")
     notice(app, "checkin.reminder", new_contractor())
     assert deliver(app)["failed"] == 1
+
+
+def test_an_smtp_server_that_trickles_its_replies_is_cut_at_the_send_budget(
+    app, new_contractor
+) -> None:
+    """A byte of greeting every 0.2 s never trips the 1 s read timeout; the send still ends
+    at its budget (connect + read timeouts), a failure retried later."""
+    with trickling_smtp_server(every=0.2) as url:
+        app.config.update(
+            SMTP_URL=url, DELIVERY_CONNECT_TIMEOUT_SECONDS=1, DELIVERY_READ_TIMEOUT_SECONDS=1
+        )
+        notice(app, "checkin.reminder", new_contractor())
+        started = time.monotonic()
+        effects = deliver(app)
+        took = time.monotonic() - started
+    assert effects["failed"] == 1 and effects["delivered"] == 0, effects
+    assert took < 4, f"the send took {took:.1f}s against a 2 s budget"
+    with db.get_db(app).reader() as session:
+        (delivery,) = session.scalars(select(Delivery)).all()
+    assert delivery.last_error == "no complete answer within 2 s"
 
 
 #: A contractor's locale per shipped portal language (workforce.i18n.PORTAL_LANGUAGES).

@@ -50,8 +50,8 @@ class Channel:
 
 def send_budget(config: Mapping[str, Any]) -> float:
     """Seconds one send may take in all: the connect timeout plus the read timeout. A
-    receiver that trickles its answer a byte at a time never trips a read timeout, so the
-    webhook channel enforces this as a deadline; the run's lease is sized by it."""
+    receiver that trickles its answer a byte at a time never trips a read timeout, so both
+    channels enforce this as a deadline; the run's lease is sized by it."""
     return float(
         config["DELIVERY_CONNECT_TIMEOUT_SECONDS"] + config["DELIVERY_READ_TIMEOUT_SECONDS"]
     )

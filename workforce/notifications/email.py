@@ -10,10 +10,10 @@ message) and ``List-Unsubscribe`` on the kinds a contractor may turn off.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import secrets
-import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,11 +24,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+import aiosmtplib
 from babel import dates as babel_dates
 from sqlalchemy.orm import Session
 
 from workforce.notifications import routing
-from workforce.notifications.channels import Channel, Outcome, Outgoing
+from workforce.notifications.channels import Channel, Outcome, Outgoing, send_budget
 from workforce.notifications.contacts import contact
 from workforce.notifications.models import Notification, NotificationPreference
 from workforce.translation import N_, formatting_locale, supported_language, translations
@@ -346,35 +347,35 @@ def send(outgoing: Outgoing, config: Mapping[str, Any]) -> Outcome:
         name = f"{outgoing.notification_id:08d}-{outgoing.delivery_id:08d}.eml"
         (mailbox / name).write_bytes(bytes(rendered.message))
         return Outcome(outgoing.delivery_id, True)
+    budget = send_budget(config)
     try:
-        with _smtp(config) as smtp:
-            smtp.send_message(rendered.message)
-    except (OSError, smtplib.SMTPException) as error:
-        code = getattr(error, "smtp_code", None)
+        # async for the deadline (as webhooks): a server that trickles its replies trips
+        # no per-read timeout, and must not outlast the run's lease
+        asyncio.run(asyncio.wait_for(_smtp_send(rendered.message, config), budget))
+    except TimeoutError:
+        return Outcome(outgoing.delivery_id, False, error=f"no complete answer within {budget:g} s")
+    except (OSError, aiosmtplib.SMTPException) as error:
+        code = getattr(error, "code", None)
         return Outcome(outgoing.delivery_id, False, code, f"{type(error).__name__}: {error}")
     return Outcome(outgoing.delivery_id, True)
 
 
-def _smtp(config: Mapping[str, Any]) -> smtplib.SMTP:
+async def _smtp_send(message: EmailMessage, config: Mapping[str, Any]) -> None:
+    """``smtps://`` is TLS from the start; ``smtp://`` must upgrade with STARTTLS (never
+    plain text); a user in the URL logs in."""
     url = urlsplit(config["SMTP_URL"])
-    host, connect = url.hostname or "", config["DELIVERY_CONNECT_TIMEOUT_SECONDS"]
-    smtp: smtplib.SMTP
-    if url.scheme == "smtps":
-        smtp = smtplib.SMTP_SSL(host, url.port or 465, timeout=connect, context=_tls(config))
-    else:
-        smtp = smtplib.SMTP(host, url.port or 587, timeout=connect)
-    try:
-        # Connected: from here each read waits at most the read timeout.
-        if smtp.sock is not None:
-            smtp.sock.settimeout(config["DELIVERY_READ_TIMEOUT_SECONDS"])
-        if url.scheme == "smtp":
-            smtp.starttls(context=_tls(config))
-        if url.username:
-            smtp.login(unquote(url.username), unquote(url.password or ""))
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
+    implicit = url.scheme == "smtps"
+    await aiosmtplib.send(
+        message,
+        hostname=url.hostname or "",
+        port=url.port or (465 if implicit else 587),
+        username=unquote(url.username) if url.username else None,
+        password=unquote(url.password or "") if url.username else None,
+        use_tls=implicit,
+        start_tls=not implicit,
+        tls_context=_tls(config),
+        timeout=config["DELIVERY_READ_TIMEOUT_SECONDS"],
+    )
 
 
 def _tls(config: Mapping[str, Any]) -> ssl.SSLContext:
