@@ -439,23 +439,44 @@ class Replica:
             url,
             pool_pre_ping=True,
             pool_size=5,
-            connect_args={"connect_timeout": REPLICA_CONNECT_TIMEOUT_SECONDS},
+            connect_args={
+                "connect_timeout": REPLICA_CONNECT_TIMEOUT_SECONDS,
+                # a standby whose host or network goes silent is given up on in seconds,
+                # not after the kernel's minutes of retransmissions
+                "tcp_user_timeout": REPLICA_CONNECT_TIMEOUT_SECONDS * 1000,
+                "keepalives": 1,
+                "keepalives_idle": REPLICA_CONNECT_TIMEOUT_SECONDS,
+                "keepalives_interval": 1,
+                "keepalives_count": 2,
+            },
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._lock = threading.Lock()
         self._measured: tuple[float, float | None] | None = None  # (monotonic due, lag)
+        self._measuring = False
 
     def lag(self) -> float | None:
         """The replica's lag in seconds, or ``None`` when it cannot be used (unreachable,
-        not a standby, never replayed anything yet): measured, or as measured less than
-        :data:`REPLICA_CHECK_SECONDS` ago."""
+        not a standby, never replayed anything yet, or being measured again by another
+        thread): measured, or as measured less than :data:`REPLICA_CHECK_SECONDS` ago. One
+        thread measures, outside the lock: a standby that stops answering holds that one
+        request, while the others read the primary."""
         with self._lock:
             now = time.monotonic()
-            if self._measured is None or self._measured[0] <= now:
-                lag = self._measure()
-                wait = REPLICA_CHECK_SECONDS if lag is not None else REPLICA_RETRY_SECONDS
+            if self._measured is not None and self._measured[0] > now:
+                return self._measured[1]
+            if self._measuring:
+                return None
+            self._measuring = True
+        lag: float | None = None
+        try:
+            lag = self._measure()
+        finally:
+            wait = REPLICA_CHECK_SECONDS if lag is not None else REPLICA_RETRY_SECONDS
+            with self._lock:
                 self._measured = (time.monotonic() + wait, lag)
-            return self._measured[1]
+                self._measuring = False
+        return lag
 
     def failed(self) -> None:
         """The replica failed a request: read the primary until it is measured again."""

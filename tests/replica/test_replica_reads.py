@@ -5,6 +5,7 @@ costs a short timeout, never an error. PostgreSQL only (skipped on SQLite)."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -64,6 +65,10 @@ def test_a_report_reads_the_replica_and_says_so(
     export = client.get("/api/v1/contractors/export", headers=admin)
     assert export.status_code == 200 and export.headers[db.READ_FROM_HEADER] == "replica"
     assert b"Contractor 1" in export.data
+    # the wellbeing report freezes a bin that is over for good: it reads the primary
+    wellbeing = client.get("/api/v1/reports/wellbeing?from=2026-03-01&to=2026-03-31", headers=admin)
+    assert wellbeing.status_code == 200, wellbeing.get_json()
+    assert wellbeing.get_json()["read_from"] == "primary"
 
 
 @pytest.fixture
@@ -180,3 +185,26 @@ def test_a_hanging_replica_costs_a_short_timeout_then_nothing(
     again = client.get(f"/api/v1/reports/rotations?{PERIOD}", headers=admin)
     assert again.get_json()["read_from"] == "primary"
     assert time.monotonic() - started < 1.5  # not tried again until REPLICA_RETRY_SECONDS
+
+
+def test_while_one_request_waits_on_a_hanging_replica_the_others_read_the_primary(
+    app: Flask,
+    standby: Standby,
+    database_url: str,
+    replica_client: Callable[..., FlaskClient],
+    admin: dict[str, str],
+    hanging_server: int,
+) -> None:
+    """The lag is measured by one request, outside the lock: the others do not queue
+    behind a replica that does not answer."""
+    _ready(app, standby, database_url)
+    client = replica_client(standby.url.replace(f":{standby.port}/", f":{hanging_server}/"))
+    first = threading.Thread(target=lambda: client.get(REPORT, headers=admin))
+    first.start()
+    time.sleep(0.3)  # the first request is measuring the hanging replica now
+    started = time.monotonic()
+    other = client.get(f"/api/v1/reports/rotations?{PERIOD}", headers=admin)
+    took = time.monotonic() - started
+    first.join(timeout=30)
+    assert other.status_code == 200 and other.get_json()["read_from"] == "primary"
+    assert took < db.REPLICA_CONNECT_TIMEOUT_SECONDS - 0.5, took

@@ -144,12 +144,13 @@ def paginate(session: Session, stmt: Select[Any], page: int, page_size: int) -> 
     return {"items": items, "page": page, "page_size": page_size, "total": total or 0}
 
 
-def replica_reader() -> Session:
+def replica_reader(*, replica: bool = True) -> Session:
     """The request's session for reports, exports and the exposure view: the replica when it
-    is recent enough (``db.session(replica=True)``), with a policy to cite. The default
-    policy is created (in its own write transaction, on the primary) if there is none, and
-    the request then reads the primary, which has it; the read session itself never writes."""
-    session = db.session(replica=True)
+    is recent enough (``db.session(replica=True)``; ``replica=False``: the primary), with a
+    policy to cite. The default policy is created (in its own write transaction, on the
+    primary) if there is none, and the request then reads the primary, which has it; the
+    read session itself never writes."""
+    session = db.session(replica=replica)
     if session.scalar(select(ExposurePolicy.id).limit(1)) is None:
         with db.get_db().writer() as writer, writer.begin():
             policy.ensure_default(writer)

@@ -414,7 +414,9 @@ class WellbeingReport(MethodView):
         """Check-in participation and share flagged per country or queue: aggregates only,
         groups of fewer than ``REPORT_MIN_GROUP`` participants suppressed."""
         content = services.wellbeing_content(
-            replica_reader(),
+            # the primary: a bin that is over is frozen for good from what this reads, and
+            # a lagging replica would leave its last check-ins out of it for ever
+            replica_reader(replica=False),
             args["from_"],
             args["to"],
             group_by=args["group_by"],
