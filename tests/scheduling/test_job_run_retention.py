@@ -59,3 +59,10 @@ def test_the_retention_age_comes_from_the_configuration(app: Flask) -> None:
     with db.transaction(app) as session:
         assert job.func(session, NOW) == {"runs_deleted": 2}
     assert _ids(app) == {(SWEEP, 5)}
+    app.config["JOB_RUN_RETENTION_DAYS"] = 0  # keep them all
+    with db.transaction(app) as session:
+        session.add(_run(SWEEP, 400))
+    (job,) = [j for j in all_jobs(app.config) if j.id == "job-run-retention"]
+    with db.transaction(app) as session:
+        assert job.func(session, NOW) == {"runs_deleted": 0}
+    assert _ids(app) == {(SWEEP, 5), (SWEEP, 400)}

@@ -13,8 +13,11 @@ from workforce.jobs.models import JobRun
 
 
 def delete_old_runs(session: Session, now: dt.datetime, *, retention_days: int) -> dict[str, int]:
-    """The ``job-run-retention`` job: delete runs started more than ``retention_days`` ago,
-    except each job's latest run, latest success and latest failure."""
+    """The ``job-run-retention`` job: delete runs started more than ``retention_days`` ago
+    (0: keep them all, as the other retention settings), except each job's latest run,
+    latest success and latest failure."""
+    if retention_days <= 0:
+        return {"runs_deleted": 0}
     latest = [
         select(func.max(JobRun.id)).group_by(JobRun.job_id),
         select(func.max(JobRun.id)).where(JobRun.succeeded.is_(True)).group_by(JobRun.job_id),

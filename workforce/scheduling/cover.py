@@ -59,7 +59,7 @@ from workforce.queues.models import Queue
 from workforce.queues.requirements import required_credentials
 from workforce.rotations.models import Rotation
 from workforce.scheduling.availability import OUTSIDE_AVAILABILITY, is_inside, windows_by_contractor
-from workforce.scheduling.enforcement import MAX_SHIFT, RULE_WINDOW
+from workforce.scheduling.enforcement import COUNTED_STATUSES, MAX_SHIFT, RULE_WINDOW
 from workforce.scheduling.hour_limits import limits_for
 from workforce.scheduling.queries import get_shift
 from workforce.scheduling.rules import (
@@ -233,8 +233,8 @@ def _night_minutes(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> int:
 
 #: From how many contractors on exposure standings are read by a range scan of the days.
 SCAN_FROM = 500
-#: Statuses whose planned time counts (enforce's COUNTED_STATUSES), as SQL.
-_COUNTED = "('scheduled', 'in_progress', 'completed')"
+#: Statuses whose planned time counts (enforce's), as SQL.
+_COUNTED = "(" + ", ".join(f"'{status}'" for status in COUNTED_STATUSES) + ")"
 #: Float error of SQLite's julianday() durations, added to the weekly upper bound.
 _SLACK = dt.timedelta(seconds=1)
 
