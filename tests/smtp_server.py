@@ -3,6 +3,7 @@ and a password, for email delivery tests; messages are parsed with the ``email``
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 USER, PASSWORD = "mailer", "p@ss word"
 
@@ -52,8 +53,30 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class _LingeringSMTP(SMTP):
+    """Says goodbye to QUIT but closes its side of the connection a while later, as a busy
+    server may: a client must not need the server's TLS close to free its own socket."""
+
+    linger = 0.5
+
+    async def smtp_QUIT(self, arg: str) -> None:
+        await self.push("221 Bye")
+        await asyncio.sleep(self.linger)
+        if self._handler_coroutine is not None:
+            self._handler_coroutine.cancel()
+        if self.transport is not None:
+            self.transport.close()
+
+
+class _LingeringController(Controller):
+    def factory(self) -> SMTP:
+        return _LingeringSMTP(self.handler, **self.SMTP_kwargs)
+
+
 @contextmanager
-def smtp_server(directory: Path, *, implicit_tls: bool = False) -> Iterator[Mailbox]:
+def smtp_server(
+    directory: Path, *, implicit_tls: bool = False, lingering: bool = False
+) -> Iterator[Mailbox]:
     cert, key = self_signed(directory)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -86,7 +109,7 @@ def smtp_server(directory: Path, *, implicit_tls: bool = False) -> Iterator[Mail
         if implicit_tls
         else {"tls_context": context, "require_starttls": True, "auth_required": True}
     )
-    controller = Controller(
+    controller = (_LingeringController if lingering else Controller)(
         Handler(),
         hostname="127.0.0.1",
         port=port,

@@ -3,8 +3,10 @@ the ``email`` package: language, links, headers; preferences; the file mailbox."
 
 from __future__ import annotations
 
+import gc
 import json
 import time
+import warnings
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -133,6 +135,26 @@ def test_staff_audiences_get_only_their_own_email(app, new_contractor, tmp_path)
         "URGENT [Workforce wellbeing] referral.opened": ["counsellors@example.org"],
         "[Workforce ops] shift.missed": ["ops@example.org"],
     }
+
+
+@pytest.mark.parametrize("implicit_tls", [False, True], ids=["starttls", "smtps"])
+def test_a_send_leaves_no_open_socket_when_the_server_is_slow_to_hang_up(
+    app, new_contractor, tmp_path, implicit_tls
+) -> None:
+    """The server answers QUIT but closes its side half a second later: each send must
+    free its own socket before it returns, not leave it to the garbage collector (which
+    warns, and under load ran out of descriptors in a long-lived worker)."""
+    with smtp_server(tmp_path, implicit_tls=implicit_tls, lingering=True) as smtp:
+        app.config.update(SMTP_URL=smtp.url, SMTP_CA_FILE=smtp.ca_file)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            for _ in range(2):
+                notice(app, "checkin.reminder", new_contractor())
+            assert deliver(app)["delivered"] == 2
+            gc.collect()
+        assert len(smtp.messages) == 2
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert leaks == []
 
 
 def test_without_smtp_mail_goes_to_the_file_mailbox(app, new_contractor) -> None:

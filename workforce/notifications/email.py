@@ -365,8 +365,7 @@ async def _smtp_send(message: EmailMessage, config: Mapping[str, Any]) -> None:
     plain text); a user in the URL logs in."""
     url = urlsplit(config["SMTP_URL"])
     implicit = url.scheme == "smtps"
-    await aiosmtplib.send(
-        message,
+    client = aiosmtplib.SMTP(
         hostname=url.hostname or "",
         port=url.port or (465 if implicit else 587),
         username=unquote(url.username) if url.username else None,
@@ -376,6 +375,18 @@ async def _smtp_send(message: EmailMessage, config: Mapping[str, Any]) -> None:
         tls_context=_tls(config),
         timeout=config["DELIVERY_READ_TIMEOUT_SECONDS"],
     )
+    transport: asyncio.BaseTransport | None = None
+    try:
+        async with client:
+            transport = client.transport
+            await client.send_message(message)
+    finally:
+        # A TLS close waits for the server's own close, which asyncio.run does not: the
+        # socket would be left to the garbage collector. The session is over (or failed),
+        # so drop the connection now and let the loop run its callback.
+        if transport is not None:
+            transport.abort()
+            await asyncio.sleep(0)
 
 
 def _tls(config: Mapping[str, Any]) -> ssl.SSLContext:
