@@ -57,6 +57,9 @@ def run_job(app: Flask, job: Job, now: dt.datetime | None = None) -> RunResult:
             if not held:
                 log.info("job %s: standby, another scheduler holds its lock", job.id)
                 return RunResult(job.id, False, {}, time.perf_counter() - started)
+            # a run starts once it holds the lock: the previous holder's run may have
+            # finished between this process reading the clock and taking the lock
+            started_at = db.utcnow()
             effects = job.func(session, now or started_at)
             session.add(
                 JobRun(
