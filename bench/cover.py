@@ -40,6 +40,7 @@ from workforce import db
 
 def seed(app: Any, contractors: int, rng: random.Random, cover_at: float = 0) -> int:
     """The workforce, their shifts and exposure; returns the id of the shift to cover."""
+    from workforce.exposure.ingest import rebuild_contractor_days
     from workforce.exposure.models import ExposureDaily
     from workforce.shifts.models import Shift
 
@@ -86,6 +87,7 @@ def seed(app: Any, contractors: int, rng: random.Random, cover_at: float = 0) ->
             session.execute(insert(Shift), shifts[lo : lo + 5000])
         for lo in range(0, len(exposure), 5000):
             session.execute(insert(ExposureDaily), exposure[lo : lo + 5000])
+        rebuild_contractor_days(session)  # the per-day totals the ingest keeps beside them
         at = start + dt.timedelta(hours=cover_at)
         target = Shift(
             contractor_id=None,

@@ -151,6 +151,36 @@ def test_weekly_hours_are_worked_time_measured_when_the_bound_is_over(app) -> No
             session.close()
 
 
+def test_a_week_a_second_over_the_limit_excludes_and_a_second_under_does_not(app) -> None:
+    """The weekly bound may drop fractions of a second (SQLite adds up whole seconds), so
+    it adds one a shift: it must never fall under the time worked, or someone over the
+    limit by a second would be proposed without being measured."""
+    start = dt.datetime(2027, 3, 11, 12, tzinfo=dt.UTC)  # a Thursday, 15:00 in Nairobi
+    monday = dt.datetime(2027, 3, 8, tzinfo=dt.UTC)
+    fraction = dt.timedelta(milliseconds=300)
+    with app.test_request_context():
+        session = db.get_db(app).writer()
+        try:
+            queue_id = make_queue(session, slug="plain", tier=0)
+            shift_id = make_shift(session, make_contractor(session), queue_id, start, hours=6)
+            over, under = make_contractor(session), make_contractor(session)
+            for n in range(4):  # four 10.5-hour shifts, 12 hours apart: 42 h, give or take
+                at = monday + dt.timedelta(hours=12 * n)
+                end = at + dt.timedelta(hours=10.5)
+                make_shift(session, over, queue_id, at, ends_at=end + fraction)
+                make_shift(session, under, queue_id, at + fraction, ends_at=end)
+            session.flush()
+            found = cover_candidates(session, shift_id)
+            assert [c.contractor_id for c in found.candidates] == [under]
+            why = {c.contractor_id: c.excluded_by for c in found.excluded}
+            assert why[over] == ["weekly_hours_exceeded"]
+            assert _accepted(session, shift_id, under)
+            assert not _accepted(session, shift_id, over)
+        finally:
+            session.rollback()
+            session.close()
+
+
 def test_standings_read_by_a_scan_of_the_days_are_the_same(app) -> None:
     """The finder reads many contractors' exposure by a range scan of the days
     (``scan=True``): the standings are those read by their ids."""

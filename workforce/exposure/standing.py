@@ -39,22 +39,23 @@ from workforce.exposure.policy import POLICY_TIERS, Policy, current_policy
 from workforce.timeutil import from_us, local_date
 
 
-@dataclass
+@dataclass(slots=True)
 class TierStanding:
-    """One policy tier's measures and limits (minutes and days; ``None``: no limit)."""
+    """One policy tier's measures and limits (minutes and days; ``None``: no limit).
+    The limits follow the measures in the order :class:`_Limits` gives them."""
 
     tier: int
     today_seconds: int = 0
-    daily_cap_minutes: int | None = None
     rolling_7_day_seconds: int = 0
-    weekly_cap_minutes: int | None = None
     consecutive_days_before_today: int = 0
     worked_today: bool = False
+    daily_cap_minutes: int | None = None
+    weekly_cap_minutes: int | None = None
     max_consecutive_days: int | None = None
-    run_start: dt.datetime | None = None
-    run_end: dt.datetime | None = None
     continuous_limit_minutes: int | None = None
     break_minutes: int | None = None
+    run_start: dt.datetime | None = None
+    run_end: dt.datetime | None = None
     break_until: dt.datetime | None = None
 
     @property
@@ -178,7 +179,8 @@ def standing(
     days = _daily_rows(session, [contractor.id], first, today)
     if run_row is _NOT_READ:
         run_row = _run_rows(session, [contractor.id]).get(contractor.id)
-    return _measure(contractor, at, policy, days.get(contractor.id, []), run_row)
+    rows = days.get(contractor.id, [])
+    return _measure(contractor, at, policy, rows, run_row, _Limits.of(policy))
 
 
 def standings(
@@ -191,9 +193,10 @@ def standings(
 ) -> dict[int, Standing]:
     """:func:`standing` of many contractors with two queries in all (the rotation sweep):
     the roll-ups of the days any of their zones may call recent, and their runs rows.
-    ``scan``: read those days' roll-ups and runs of everyone and keep theirs, instead of
-    binding every id (for a large share of the workforce: the cover finder; an ``IN`` of
-    thousands of ids makes SQLite probe the primary key once per id)."""
+    ``scan``: read those days' totals (``contractor_days``) and runs of everyone and keep
+    theirs, instead of binding every id (for a large share of the workforce: the cover
+    finder; an ``IN`` of thousands of ids makes SQLite probe the primary key once per
+    id)."""
     ids = [c.id for c in contractors]
     if not ids:
         return {}  # "IN ()" is an error on PostgreSQL
@@ -204,48 +207,59 @@ def standings(
         days, runs = _all_daily_rows(session, set(ids), first, last), _all_run_rows(session)
     else:
         days, runs = _daily_rows(session, ids, first, last), _run_rows(session, ids)
-    return {c.id: _measure(c, at, policy, days.get(c.id, []), runs.get(c.id)) for c in contractors}
+    limits = _Limits.of(policy)
+    return {
+        c.id: _measure(c, at, policy, days.get(c.id, []), runs.get(c.id), limits)
+        for c in contractors
+    }
+
+
+#: One local day of a contractor's roll-ups as the driver reads it: contractor, local day
+#: (a date, or its ISO text on SQLite), then the seconds at each policy tier *and above*
+#: (:data:`POLICY_TIERS` order), as a tier-t cap counts them. Kept as read: thousands are
+#: measured at once, and the days are few (:func:`_days_ago` knows both spellings).
+DayTotals = tuple[int, Any, int, int, int]
+#: Those sums in SQL over ``exposure_daily`` rows grouped by contractor and day (the same
+#: sums ``contractor_days`` keeps). PostgreSQL sums BIGINT to NUMERIC: cast back.
+_TIER_SUMS = ", ".join(
+    f"CAST(SUM(CASE WHEN tier >= {t} THEN seconds ELSE 0 END) AS BIGINT) AS tier{t}_seconds"
+    for t in POLICY_TIERS
+)
 
 
 def _daily_rows(
     session: Session, ids: Sequence[int], first: dt.date, last: dt.date
-) -> dict[int, list[tuple[dt.date, int, int]]]:
-    """``contractor -> [(local_day, tier, seconds)]`` between two local days."""
+) -> dict[int, list[DayTotals]]:
+    """``contractor -> [DayTotals]`` between two local days."""
     # Plain driver SQL: this runs on every eligibility check.
     statement, names = _reads(len(ids))[0]
     found = db.driver_rows(
         session, statement, first=first, last=last, **dict(zip(names, ids, strict=True))
     )
-    rows: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
-    # Unpacked, the SELECT's columns in order: attribute reads cost more in this loop.
-    for contractor_id, local_day, tier, seconds in found:
-        rows[contractor_id].append((db.date_value(local_day), tier, int(seconds or 0)))
+    rows: dict[int, list[DayTotals]] = defaultdict(list)
+    for row in found:
+        rows[row[0]].append(row)
     return rows
 
 
 def _all_daily_rows(
     session: Session, ids: set[int], first: dt.date, last: dt.date
-) -> dict[int, list[tuple[dt.date, int, int]]]:
-    """:func:`_daily_rows` of ``ids`` by one range scan of the days (``local_day`` index),
-    ungrouped (:func:`_measure` adds up the rows of a day) and without the rows it skips
-    (below the first policy tier, or no seconds)."""
+) -> dict[int, list[DayTotals]]:
+    """:func:`_daily_rows` of ``ids`` from ``contractor_days`` (the same sums, kept by the
+    ingest in the same pass), whose key starts with the day: the days are one range of
+    it, read for everyone, and one row a contractor-day however many roll-ups it has."""
+    tiers = ", ".join(f"tier{t}_seconds" for t in POLICY_TIERS)
     found = db.driver_rows(
         session,
-        "SELECT contractor_id, local_day, tier, seconds FROM exposure_daily "
-        "WHERE local_day >= :first AND local_day <= :last "
-        f"AND tier >= {POLICY_TIERS[0]} AND seconds > 0",
+        f"SELECT contractor_id, local_day, {tiers} FROM contractor_days "
+        "WHERE local_day >= :first AND local_day <= :last",
         first=first,
         last=last,
     )
-    rows: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
-    day_of: dict[Any, dt.date] = {}
-    for contractor_id, local_day, tier, seconds in found:
-        if contractor_id not in ids:
-            continue
-        day = day_of.get(local_day)
-        if day is None:
-            day = day_of[local_day] = db.date_value(local_day)
-        rows[contractor_id].append((day, tier, int(seconds or 0)))
+    rows: dict[int, list[DayTotals]] = defaultdict(list)
+    for row in found:
+        if row[0] in ids:
+            rows[row[0]].append(row)
     return rows
 
 
@@ -271,9 +285,9 @@ def _reads(count: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
     names = tuple(f"contractor{n}" for n in range(count))
     ids = ", ".join(f":{name}" for name in names)
     daily = (
-        "SELECT contractor_id, local_day, tier, SUM(seconds) AS seconds FROM exposure_daily "
+        f"SELECT contractor_id, local_day, {_TIER_SUMS} FROM exposure_daily "
         f"WHERE contractor_id IN ({ids}) AND local_day >= :first AND local_day <= :last "
-        "GROUP BY contractor_id, local_day, tier"
+        "GROUP BY contractor_id, local_day"
     )
     runs = (
         f"SELECT contractor_id, {', '.join(RUN_COLUMNS)} FROM exposure_runs "
@@ -289,57 +303,99 @@ def _local_today(at: dt.datetime, timezone: str) -> dt.date:
     return local_date(at, ZoneInfo(timezone))
 
 
+@lru_cache(maxsize=64)
+def _days_ago(today: dt.date, history_days: int) -> dict[Any, int]:
+    """``local day -> days before today`` for the days the limits look at, each day by
+    its date and by its ISO text (SQLite's)."""
+    found: dict[Any, int] = {}
+    for n in range(history_days + 1):
+        day = today - dt.timedelta(days=n)
+        found[day] = found[day.isoformat()] = n
+    return found
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """What :func:`_measure` reads of a policy, read once for many contractors."""
+
+    history_days: int
+    #: each policy tier with its limits in :class:`TierStanding`'s order (positional:
+    #: thousands are built at once)
+    tiers: tuple[tuple[int, tuple[int | None, ...]], ...]
+
+    @classmethod
+    def of(cls, policy: Policy) -> _Limits:
+        tiers = []
+        for t in POLICY_TIERS:
+            rules = policy.tier(t)
+            caps = (
+                rules.daily_cap_minutes,
+                rules.weekly_cap_minutes,
+                rules.max_consecutive_days,
+                rules.continuous_limit_minutes,
+                rules.break_minutes,
+            )
+            tiers.append((t, caps))
+        return cls(policy.history_days, tuple(tiers))
+
+
 def _measure(
     contractor: ContractorFacts,
     at: dt.datetime,
     policy: Policy,
-    rows: Sequence[tuple[dt.date, int, int]],
+    rows: Sequence[DayTotals],
     runs: Any,
+    limits: _Limits,
 ) -> Standing:
+    """The standing from the contractor's day totals and runs row; ``limits``: those of
+    ``policy``."""
     today = _local_today(at, contractor.timezone)
-    first = today - dt.timedelta(days=policy.history_days)
+    ago_of = _days_ago(today, limits.history_days)
+    # per tier: seconds today, in the rolling 7 days, and the days with exposure (bit n:
+    # n days ago), from the rows of the days the limits look at; written out for the
+    # three tiers (DayTotals), as this runs for every contractor of a workforce at once
+    today1 = today2 = today3 = week1 = week2 = week3 = days1 = days2 = days3 = 0
+    for _contractor, day, s1, s2, s3 in rows:
+        ago = ago_of.get(day)
+        if ago is None:
+            continue
+        if ago == 0:
+            today1, today2, today3 = today1 + s1, today2 + s2, today3 + s3
+        if ago < 7:
+            week1, week2, week3 = week1 + s1, week2 + s2, week3 + s3
+        bit = 1 << ago
+        days1 |= bit if s1 > 0 else 0
+        days2 |= bit if s2 > 0 else 0
+        days3 |= bit if s3 > 0 else 0
+    measures = ((today1, week1, days1), (today2, week2, days2), (today3, week3, days3))
     result = Standing(contractor.id, at, contractor.timezone, today, policy)
-    for t in POLICY_TIERS:
-        rules = policy.tier(t)
-        result.tiers[t] = TierStanding(
-            tier=t,
-            daily_cap_minutes=rules.daily_cap_minutes,
-            weekly_cap_minutes=rules.weekly_cap_minutes,
-            max_consecutive_days=rules.max_consecutive_days,
-            continuous_limit_minutes=rules.continuous_limit_minutes,
-            break_minutes=rules.break_minutes,
-        )
-    # seconds[t][day]: exposure at tier t and above on that local day
-    seconds: dict[int, dict[dt.date, int]] = {t: {} for t in POLICY_TIERS}
-    for day, tier, total in rows:
-        if not first <= day <= today:
-            continue
-        for t in POLICY_TIERS:
-            if tier >= t and total:
-                seconds[t][day] = seconds[t].get(day, 0) + total
-    week_start = today - dt.timedelta(days=6)
-    for t, s in result.tiers.items():
-        per_day = seconds[t]
-        s.today_seconds = per_day.get(today, 0)
-        s.worked_today = s.today_seconds > 0
-        s.rolling_7_day_seconds = sum(v for d, v in per_day.items() if week_start <= d <= today)
-        day, run = today - dt.timedelta(days=1), 0
-        while per_day.get(day, 0) > 0:
-            run += 1
-            day -= dt.timedelta(days=1)
-        s.consecutive_days_before_today = run
-    for s in result.tiers.values():
-        if runs is None:
-            continue
-        start_column, end_column = _RUN_OF_TIER[s.tier]
-        start_us, end_us = getattr(runs, start_column), getattr(runs, end_column)
-        if start_us is None or end_us is None:
-            continue
-        run_start, run_end = from_us(start_us), from_us(end_us)
-        s.run_start, s.run_end = run_start, run_end
-        limit, pause = s.continuous_limit_minutes, s.break_minutes
-        if limit and pause and s.run_seconds >= limit * 60:
-            until = run_end + dt.timedelta(minutes=pause)
-            if at < until:
-                s.break_until = until
+    for (t, caps), (today_seconds, week_seconds, worked) in zip(
+        limits.tiers, measures, strict=True
+    ):
+        consecutive = _days_in_a_row(worked >> 1)
+        s = TierStanding(t, today_seconds, week_seconds, consecutive, today_seconds > 0, *caps)
+        result.tiers[t] = s
+        if runs is not None:
+            _break(s, runs, at)
     return result
+
+
+def _days_in_a_row(days: int) -> int:
+    """Set bits in a row from bit 0 of ``days``: yesterday, the day before, ..."""
+    return (days ^ (days + 1)).bit_length() - 1
+
+
+def _break(s: TierStanding, runs: Any, at: dt.datetime) -> None:
+    """The tier's current run, from the contractor's runs row, and the break due after it
+    when it reached the continuous limit."""
+    start_column, end_column = _RUN_OF_TIER[s.tier]
+    start_us, end_us = getattr(runs, start_column), getattr(runs, end_column)
+    if start_us is None or end_us is None:
+        return
+    run_start, run_end = from_us(start_us), from_us(end_us)
+    s.run_start, s.run_end = run_start, run_end
+    limit, pause = s.continuous_limit_minutes, s.break_minutes
+    if limit and pause and s.run_seconds >= limit * 60:
+        until = run_end + dt.timedelta(minutes=pause)
+        if at < until:
+            s.break_until = until

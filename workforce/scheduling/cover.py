@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import heapq
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -198,24 +199,23 @@ def _credential_reasons(
 
 def _exposure_reasons(now: Standing, tier: int, shift_seconds: int) -> list[str]:
     """Eligibility's exposure reasons (``daily_limit``, ``weekly_limit``,
-    ``consecutive_days``, ``break_due``), then the projected daily budget."""
-    applicable = now.applicable(tier)
-    reasons = []
-    if any(s.daily_limit_reached for s in applicable):
-        reasons.append("daily_limit")
-    if any(s.weekly_limit_reached for s in applicable):
-        reasons.append("weekly_limit")
-    if any(s.consecutive_limit_reached for s in applicable):
-        reasons.append("consecutive_days")
-    if now.break_until(tier) is not None:
-        reasons.append("break_due")
-    if "daily_limit" not in reasons:
-        for s in applicable:
-            cap = s.daily_cap_minutes
-            if cap is not None and s.today_seconds + shift_seconds > cap * 60:
-                reasons.append("daily_limit")
-                break
-    return reasons
+    ``consecutive_days``, ``break_due``), then the projected daily budget; one pass over
+    the applicable tiers (this runs for every contractor)."""
+    daily = weekly = consecutive = breaking = projected = False
+    for s in now.applicable(tier):
+        if s.daily_limit_reached:
+            daily = True
+        elif s.daily_cap_minutes is not None:
+            projected |= s.today_seconds + shift_seconds > s.daily_cap_minutes * 60
+        weekly |= s.weekly_limit_reached
+        consecutive |= s.consecutive_limit_reached
+        breaking |= s.break_until is not None  # as now.break_until(tier): any of them
+    if not (daily or weekly or consecutive or breaking or projected):
+        return []
+    found = [("daily_limit", daily), ("weekly_limit", weekly)]
+    found += [("consecutive_days", consecutive), ("break_due", breaking)]
+    found.append(("daily_limit", projected and not daily))
+    return [reason for reason, holds in found if holds]
 
 
 def _night_minutes(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> int:
@@ -235,23 +235,36 @@ def _night_minutes(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> int:
 SCAN_FROM = 500
 #: Statuses whose planned time counts (enforce's), as SQL.
 _COUNTED = "(" + ", ".join(f"'{status}'" for status in COUNTED_STATUSES) + ")"
-#: Float error of SQLite's julianday() durations, added to the weekly upper bound.
-_SLACK = dt.timedelta(seconds=1)
 
 
-def _seconds_sql(session: Session) -> str:
+def _seconds_sql(session: Session, *, bound: bool = False) -> str:
+    """A shift's length in seconds; ``bound``: at least its length, cheaper to work out
+    on SQLite (whole seconds, one more for the fraction each end may have lost), where
+    julianday() of every shift of a week of everyone costs as much as the rest of the
+    query."""
     if db.is_postgresql(session):
         return "EXTRACT(EPOCH FROM (ends_at - starts_at))"
+    if bound:
+        return "(unixepoch(ends_at) - unixepoch(starts_at) + 1)"
     return "(julianday(ends_at) - julianday(starts_at)) * 86400.0"
 
 
-def _id_list(session: Session, ids: list[int]) -> tuple[str, Any]:
-    """``IN`` a list of ids bound as one parameter ``:ids`` (a JSON array on SQLite, an
-    array on PostgreSQL), and its value: one range scan, where thousands of bound ids
-    would make SQLite probe an index once per id."""
+def _shifts_of(session: Session, ids: list[int], everyone: int) -> tuple[str, str, dict[str, Any]]:
+    """``FROM`` the shifts of ``ids`` (of ``everyone`` contractors), the condition that
+    picks them (the ids bound as one parameter), and its parameters; the caller keeps the
+    rows of ``ids``. On SQLite (whose planner has no statistics to choose by), fewer than half
+    the workforce are read by contractor (their index: a short range each), more by the
+    range of days alone (every contractor's: the covering index, no id to look up);
+    thousands of ids bound one by one would make it probe an index once per id."""
     if db.is_postgresql(session):
-        return "= ANY(:ids)", list(ids)
-    return "IN (SELECT value FROM json_each(:ids))", json.dumps(ids)
+        return "shifts", "contractor_id = ANY(:ids)", {"ids": list(ids)}
+    if 2 * len(ids) >= everyone:
+        return "shifts", "contractor_id IS NOT NULL", {}
+    return (
+        "shifts INDEXED BY ix_shifts_contractor_starts",
+        "contractor_id IN (SELECT value FROM json_each(:ids))",
+        {"ids": json.dumps(ids)},
+    )
 
 
 def _instant(value: Any) -> dt.datetime | None:
@@ -369,6 +382,12 @@ class _Finder:
         """The eligible as ranked candidates (the best ``limit``), with every rule that
         held and the measures; only those answered are built."""
         qualifies = [label for stage in self.STAGES for label in self.labels(stage)]
+        tier3 = {pid: self._tier3_minutes(pid) for pid in ids}
+        if limit is not None and len(ids) > limit > 0:
+            # Whoever has more tier-3 minutes than the limit-th fewest cannot place: the
+            # later keys are measured only for the rest (the ties included).
+            cut = heapq.nsmallest(limit, tier3.values())[-1]
+            ids = [pid for pid in ids if tier3[pid] <= cut]
         # hours planned in the 7 days before the shift starts (the ranking)
         recent = self._sums(ids, self.start - dt.timedelta(days=7), self.start) if ids else {}
         night = {
@@ -378,7 +397,7 @@ class _Finder:
         # the ranking: fewest recent tier-3 minutes, then hours, then night minutes
         ranked = sorted(
             (
-                self._tier3_minutes(pid),
+                tier3[pid],
                 round(recent.get(pid, 0) / 3600, 2),
                 night[self.people[pid].timezone],
                 pid,
@@ -529,14 +548,20 @@ class _Finder:
                     excluded[pid] = [findings[0].code]
                 else:
                     weekly.append(pid)
+            # the weekly rule can break only where the bound (plus this shift) may pass the
+            # least weekly limit: the bound is read for those alone
+            least = min(lim.weekly_hours for lim in self.limits.values())
+            over = dt.timedelta(hours=least) - length
+            bounds = self._week_seconds(weekly, over.total_seconds())
+            weekly = [pid for pid in weekly if pid in bounds]
         else:
             weekly = ids
-        bounds = self._week_seconds(weekly)
+            bounds = self._week_seconds(weekly)
         measure: list[int] = []
         for pid in weekly:
             person = self.people[pid]
             overlap, before, after = near.get(pid, nothing)
-            bound = dt.timedelta(seconds=bounds.get(pid, 0.0)) + length + _SLACK
+            bound = dt.timedelta(seconds=bounds.get(pid, 0.0)) + length
             findings = judge(
                 self.candidate,
                 Around(
@@ -614,48 +639,65 @@ class _Finder:
         self._near_found = found
         return found
 
-    def _week_seconds(self, ids: list[int]) -> dict[int, float]:
+    def _week_seconds(self, ids: list[int], over: float | None = None) -> dict[int, float]:
         """Per contractor of ``ids``: the seconds of their counted shifts reaching into any
-        zone's local week(s) of this one, in full (an upper bound of each week's time)."""
+        zone's local week(s) of this one, in full (an upper bound of each week's time);
+        with ``over``, only the bounds above it."""
         if not ids:
             return {}
         week_lo = min(lo for found in self.weeks.values() for _, lo, _ in found)
         week_hi = max(hi for found in self.weeks.values() for _, _, hi in found)
-        return self._sums(ids, week_lo - MAX_SHIFT, week_hi, "AND ends_at > :after", week_lo)
+        return self._sums(ids, week_lo - MAX_SHIFT, week_hi, after=week_lo, over=over, bound=True)
 
     def _sums(
-        self, ids: list[int], lo: dt.datetime, hi: dt.datetime, extra: str = "", after: Any = None
+        self,
+        ids: list[int],
+        lo: dt.datetime,
+        hi: dt.datetime,
+        *,
+        after: dt.datetime | None = None,
+        over: float | None = None,
+        bound: bool = False,
     ) -> dict[int, float]:
-        """Seconds of counted shifts of ``ids`` starting in ``[lo, hi)`` (and ``extra``),
-        per contractor: one range scan, the ids bound as one array."""
-        in_ids, bound = _id_list(self.session, ids)
+        """Seconds of counted shifts of ``ids`` starting in ``[lo, hi)`` (and ending after
+        ``after``), per contractor (those over ``over`` only; ``bound``: at least the
+        seconds, :func:`_seconds_sql`): one range scan, the ids bound as one array."""
+        source, theirs, id_params = _shifts_of(self.session, ids, len(self.people))
+        seconds = f"SUM({_seconds_sql(self.session, bound=bound)})"
         rows = db.driver_rows(
             self.session,
-            f"SELECT contractor_id, SUM({_seconds_sql(self.session)}) AS seconds FROM shifts "
-            f"WHERE status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi {extra} "
-            f"AND id <> :shift_id AND contractor_id {in_ids} GROUP BY contractor_id",
+            f"SELECT contractor_id, {seconds} AS seconds FROM {source} "
+            f"WHERE status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi "
+            f"{'' if after is None else 'AND ends_at > :after'} "
+            f"AND id <> :shift_id AND {theirs} GROUP BY contractor_id"
+            f"{'' if over is None else f' HAVING {seconds} > :over'}",
             lo=lo,
             hi=hi,
             shift_id=self.shift.id,
-            ids=bound,
-            **({"after": after} if extra else {}),
+            **id_params,
+            **({} if after is None else {"after": after}),
+            **({} if over is None else {"over": over}),
         )
-        return {row[0]: float(row[1] or 0) for row in rows}
+        wanted = set(ids)
+        return {row[0]: float(row[1] or 0) for row in rows if row[0] in wanted}
 
     def _measure_hours(self, ids: list[int]) -> dict[int, list[str]]:
         """The hour rules of ``ids`` from their shifts in enforce's window (one query)."""
         shifts: dict[int, list[Interval]] = defaultdict(list)
         if ids:
-            in_ids, bound = _id_list(self.session, ids)
+            source, theirs, id_params = _shifts_of(self.session, ids, len(self.people))
+            wanted = set(ids)
             for row in db.driver_rows(
                 self.session,
-                "SELECT contractor_id, id, starts_at, ends_at FROM shifts "
+                f"SELECT contractor_id, id, starts_at, ends_at FROM {source} "
                 f"WHERE status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi "
-                f"AND contractor_id {in_ids}",
+                f"AND {theirs}",
                 lo=self.start - RULE_WINDOW - MAX_SHIFT,
                 hi=self.end + RULE_WINDOW,
-                ids=bound,
+                **id_params,
             ):
+                if row.contractor_id not in wanted:
+                    continue
                 shifts[row.contractor_id].append(
                     Interval(db.instant_value(row.starts_at), db.instant_value(row.ends_at), row.id)
                 )
