@@ -384,7 +384,7 @@ async def _smtp_send(message: EmailMessage, config: Mapping[str, Any]) -> None:
         # A TLS close waits for the server's own close, which asyncio.run does not: the
         # socket would be left to the garbage collector. The session is over (or failed),
         # so drop the connection now and let the loop run its callback.
-        if transport is not None:
+        if isinstance(transport, asyncio.Transport):
             transport.abort()
             await asyncio.sleep(0)
 
