@@ -314,6 +314,11 @@ def _days_ago(today: dt.date, history_days: int) -> dict[Any, int]:
     return found
 
 
+#: A tier's limits in :class:`TierStanding`'s order: daily cap, weekly cap, days in a row,
+#: continuous limit, break.
+_Caps = tuple[int | None, int | None, int | None, int | None, int | None]
+
+
 @dataclass(frozen=True)
 class _Limits:
     """What :func:`_measure` reads of a policy, read once for many contractors."""
@@ -321,14 +326,14 @@ class _Limits:
     history_days: int
     #: each policy tier with its limits in :class:`TierStanding`'s order (positional:
     #: thousands are built at once)
-    tiers: tuple[tuple[int, tuple[int | None, ...]], ...]
+    tiers: tuple[tuple[int, _Caps], ...]
 
     @classmethod
     def of(cls, policy: Policy) -> _Limits:
         tiers = []
         for t in POLICY_TIERS:
             rules = policy.tier(t)
-            caps = (
+            caps: _Caps = (
                 rules.daily_cap_minutes,
                 rules.weekly_cap_minutes,
                 rules.max_consecutive_days,
