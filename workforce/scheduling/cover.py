@@ -661,7 +661,7 @@ class _Finder:
     ) -> dict[int, float]:
         """Seconds of counted shifts of ``ids`` starting in ``[lo, hi)`` (and ending after
         ``after``), per contractor (those over ``over`` only; ``bound``: at least the
-        seconds, :func:`_seconds_sql`): one range scan, the ids bound as one array."""
+        seconds, :func:`_seconds_sql`): one query (:func:`_shifts_of`)."""
         source, theirs, id_params = _shifts_of(self.session, ids, len(self.people))
         seconds = f"SUM({_seconds_sql(self.session, bound=bound)})"
         rows = db.driver_rows(
