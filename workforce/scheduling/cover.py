@@ -531,19 +531,26 @@ class _Finder:
         weekly: list[int] = []
         nothing: tuple[tuple[Interval, ...], Any, Any] = ((), None, None)
         if not complete:  # overlap, rest and length first: they settle most contractors
-            # judged once per country and neighbours (shared: few distinct instants)
+            # judged once per country and neighbours (shared: few distinct instants), and
+            # once per country for the many with no shift near
             judged: dict[tuple[str, int, int, int], list[Finding]] = {}
+            alone = {c: judge(self.candidate, Around(), lim) for c, lim in self.limits.items()}
+            people = self.people
             for pid in ids:
-                overlap, before, after = near.get(pid, nothing)
-                country = self.people[pid].country
-                key = (country, id(overlap), id(before), id(after))
-                findings = judged.get(key)
-                if findings is None:
-                    findings = judged[key] = judge(
-                        self.candidate,
-                        Around(overlapping=overlap, before=before, after=after),
-                        self.limits[country],
-                    )
+                country = people[pid].country
+                neighbours = near.get(pid)
+                if neighbours is None:
+                    findings = alone[country]
+                else:
+                    overlap, before, after = neighbours
+                    key = (country, id(overlap), id(before), id(after))
+                    findings = judged.get(key)
+                    if findings is None:
+                        findings = judged[key] = judge(
+                            self.candidate,
+                            Around(overlapping=overlap, before=before, after=after),
+                            self.limits[country],
+                        )
                 if findings:
                     excluded[pid] = [findings[0].code]
                 else:
@@ -554,9 +561,12 @@ class _Finder:
             over = dt.timedelta(hours=least) - length
             bounds = self._week_seconds(weekly, over.total_seconds())
             weekly = [pid for pid in weekly if pid in bounds]
+            # only the weekly rule is left to measure: the shifts reaching into the weeks
+            window = self._week_window()
         else:
             weekly = ids
             bounds = self._week_seconds(weekly)
+            window = (self.start - RULE_WINDOW - MAX_SHIFT, self.end + RULE_WINDOW)
         measure: list[int] = []
         for pid in weekly:
             person = self.people[pid]
@@ -576,7 +586,7 @@ class _Finder:
                 measure.append(pid)
             elif findings:
                 excluded[pid] = list(dict.fromkeys(f.code for f in findings))
-        excluded.update(self._measure_hours(measure))
+        excluded.update(self._measure_hours(measure, *window))
         return excluded
 
     @cached_property
@@ -645,9 +655,14 @@ class _Finder:
         with ``over``, only the bounds above it."""
         if not ids:
             return {}
+        lo, hi = self._week_window()
+        return self._sums(ids, lo, hi, after=lo + MAX_SHIFT, over=over, bound=True)
+
+    def _week_window(self) -> tuple[dt.datetime, dt.datetime]:
+        """Where the shifts reaching into any zone's local week(s) of this one start."""
         week_lo = min(lo for found in self.weeks.values() for _, lo, _ in found)
         week_hi = max(hi for found in self.weeks.values() for _, _, hi in found)
-        return self._sums(ids, week_lo - MAX_SHIFT, week_hi, after=week_lo, over=over, bound=True)
+        return week_lo - MAX_SHIFT, week_hi
 
     def _sums(
         self,
@@ -681,8 +696,11 @@ class _Finder:
         wanted = set(ids)
         return {row[0]: float(row[1] or 0) for row in rows if row[0] in wanted}
 
-    def _measure_hours(self, ids: list[int]) -> dict[int, list[str]]:
-        """The hour rules of ``ids`` from their shifts in enforce's window (one query)."""
+    def _measure_hours(
+        self, ids: list[int], lo: dt.datetime, hi: dt.datetime
+    ) -> dict[int, list[str]]:
+        """The hour rules of ``ids`` from their shifts starting in ``[lo, hi)`` (one
+        query): enforce's window, or the weeks' when only the weekly rule is left."""
         shifts: dict[int, list[Interval]] = defaultdict(list)
         if ids:
             source, theirs, id_params = _shifts_of(self.session, ids, len(self.people))
@@ -692,8 +710,8 @@ class _Finder:
                 f"SELECT contractor_id, id, starts_at, ends_at FROM {source} "
                 f"WHERE status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi "
                 f"AND {theirs}",
-                lo=self.start - RULE_WINDOW - MAX_SHIFT,
-                hi=self.end + RULE_WINDOW,
+                lo=lo,
+                hi=hi,
                 **id_params,
             ):
                 if row.contractor_id not in wanted:
