@@ -372,17 +372,16 @@ def _measure(
         days1 |= bit if s1 > 0 else 0
         days2 |= bit if s2 > 0 else 0
         days3 |= bit if s3 > 0 else 0
-    measures = ((today1, week1, days1), (today2, week2, days2), (today3, week3, days3))
-    result = Standing(contractor.id, at, contractor.timezone, today, policy)
-    for (t, caps), (today_seconds, week_seconds, worked) in zip(
-        limits.tiers, measures, strict=True
-    ):
-        consecutive = _days_in_a_row(worked >> 1)
-        s = TierStanding(t, today_seconds, week_seconds, consecutive, today_seconds > 0, *caps)
-        result.tiers[t] = s
-        if runs is not None:
+    (t1, caps1), (t2, caps2), (t3, caps3) = limits.tiers
+    tiers = {
+        t1: TierStanding(t1, today1, week1, _days_in_a_row(days1 >> 1), today1 > 0, *caps1),
+        t2: TierStanding(t2, today2, week2, _days_in_a_row(days2 >> 1), today2 > 0, *caps2),
+        t3: TierStanding(t3, today3, week3, _days_in_a_row(days3 >> 1), today3 > 0, *caps3),
+    }
+    if runs is not None:
+        for s in tiers.values():
             _break(s, runs, at)
-    return result
+    return Standing(contractor.id, at, contractor.timezone, today, policy, tiers)
 
 
 def _days_in_a_row(days: int) -> int:

@@ -44,7 +44,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -122,29 +122,10 @@ class CoverResult:
             return self.explain()
 
 
-class _Person:
-    """The columns of a contractor the rules read (eligibility's ContractorFacts), read
-    with plain SQL; consent and opt-outs are parsed when asked (on a sensitive queue)."""
-
-    __slots__ = ("_consent", "_opt_outs", "country", "full_name", "id", "status", "timezone")
-
-    def __init__(self, row: Any) -> None:
-        self.id: int = row.id
-        self.status: str = row.status
-        self.timezone: str = row.timezone
-        self.country: str = row.country
-        self.full_name: str = row.full_name
-        self._consent: Any = row.sensitive_consent_at
-        self._opt_outs: Any = row.opt_outs
-
-    @property
-    def sensitive_consent_at(self) -> dt.datetime | None:
-        return _instant(self._consent)
-
-    @property
-    def opt_outs(self) -> list[str]:
-        raw = self._opt_outs
-        return [] if raw is None or raw == "[]" else list(db.json_value(raw) or [])
+#: The columns of a contractor the rules read (eligibility's ContractorFacts), read with
+#: plain SQL into a row (a named tuple); consent and opt-outs stay as stored, and are
+#: parsed only on a sensitive queue (by :meth:`_Finder._consent`).
+_PERSON_COLUMNS = "id, status, timezone, sensitive_consent_at, opt_outs, country, full_name"
 
 
 def _settings() -> Mapping[str, Any] | None:
@@ -153,7 +134,7 @@ def _settings() -> Mapping[str, Any] | None:
 
 def _credential_reasons(
     session: Session,
-    people: Mapping[int, _Person],
+    people: Mapping[int, Any],
     required: list[dict[str, Any]],
     start: dt.datetime,
 ) -> dict[int, list[str]]:
@@ -249,19 +230,17 @@ def _seconds_sql(session: Session, *, bound: bool = False) -> str:
     return "(julianday(ends_at) - julianday(starts_at)) * 86400.0"
 
 
-def _shifts_of(session: Session, ids: list[int], everyone: int) -> tuple[str, str, dict[str, Any]]:
-    """``FROM`` the shifts of ``ids`` (of ``everyone`` contractors), the condition that
-    picks them (the ids bound as one parameter), and its parameters; the caller keeps the
-    rows of ``ids``. On SQLite (whose planner has no statistics to choose by), fewer than half
-    the workforce are read by contractor (their index: a short range each), more by the
-    range of days alone (every contractor's: the covering index, no id to look up);
-    thousands of ids bound one by one would make it probe an index once per id."""
+def _shifts_of(session: Session, ids: list[int]) -> tuple[str, str, dict[str, Any]]:
+    """``FROM`` the shifts of ``ids``, the condition that picks them (the ids bound as one
+    parameter: thousands bound one by one would make SQLite's planner probe an index once
+    per id anyway, with a statement per count), and its parameters. Read by contractor:
+    one short range of ``ix_shifts_contractor_starts_cover`` each, in contractor order,
+    from the index alone; SQLite's planner, without statistics, is told so (it would take
+    the covering index of the days, read everyone's shifts and sort them)."""
     if db.is_postgresql(session):
         return "shifts", "contractor_id = ANY(:ids)", {"ids": list(ids)}
-    if 2 * len(ids) >= everyone:
-        return "shifts", "contractor_id IS NOT NULL", {}
     return (
-        "shifts INDEXED BY ix_shifts_contractor_starts",
+        "shifts INDEXED BY ix_shifts_contractor_starts_cover",
         "contractor_id IN (SELECT value FROM json_each(:ids))",
         {"ids": json.dumps(ids)},
     )
@@ -311,10 +290,9 @@ class _Finder:
         self.shift_seconds = int((self.end - self.start).total_seconds())
         rows = db.driver_rows(
             session,
-            "SELECT id, status, timezone, sensitive_consent_at, opt_outs, country, full_name "
-            "FROM contractors WHERE status <> 'offboarded' ORDER BY id",
+            f"SELECT {_PERSON_COLUMNS} FROM contractors WHERE status <> 'offboarded' ORDER BY id",
         )
-        self.people = {row.id: _Person(row) for row in rows}
+        self.people: dict[int, Any] = {row.id: row for row in rows}
         self.zones: dict[str, dt.tzinfo] = {}
         for person in self.people.values():
             if person.timezone not in self.zones:
@@ -445,14 +423,14 @@ class _Finder:
         for pid in ids:
             person = self.people[pid]
             reasons = []
-            raw = person._consent
+            raw = person.sensitive_consent_at
             if raw not in consented:
-                at = person.sensitive_consent_at
+                at = _instant(raw)
                 consented[raw] = at is not None and at <= self.start
             if not consented[raw]:
                 reasons.append("no_consent")
-            if person._opt_outs is not None and person._opt_outs != "[]":
-                opt_outs = person.opt_outs
+            if person.opt_outs is not None and person.opt_outs != "[]":
+                opt_outs = db.json_value(person.opt_outs) or []
                 reasons.extend(f"opted_out:{c}" for c in categories if c in opt_outs)
             if reasons:
                 excluded[pid] = reasons
@@ -544,13 +522,14 @@ class _Finder:
                 else:
                     overlap, before, after = neighbours
                     key = (country, id(overlap), id(before), id(after))
-                    findings = judged.get(key)
-                    if findings is None:
-                        findings = judged[key] = judge(
+                    found = judged.get(key)
+                    if found is None:
+                        found = judged[key] = judge(
                             self.candidate,
                             Around(overlapping=overlap, before=before, after=after),
                             self.limits[country],
                         )
+                    findings = found
                 if findings:
                     excluded[pid] = [findings[0].code]
                 else:
@@ -677,7 +656,7 @@ class _Finder:
         """Seconds of counted shifts of ``ids`` starting in ``[lo, hi)`` (and ending after
         ``after``), per contractor (those over ``over`` only; ``bound``: at least the
         seconds, :func:`_seconds_sql`): one query (:func:`_shifts_of`)."""
-        source, theirs, id_params = _shifts_of(self.session, ids, len(self.people))
+        source, theirs, id_params = _shifts_of(self.session, ids)
         seconds = f"SUM({_seconds_sql(self.session, bound=bound)})"
         rows = db.driver_rows(
             self.session,
@@ -693,8 +672,7 @@ class _Finder:
             **({} if after is None else {"after": after}),
             **({} if over is None else {"over": over}),
         )
-        wanted = set(ids)
-        return {row[0]: float(row[1] or 0) for row in rows if row[0] in wanted}
+        return {row[0]: float(row[1] or 0) for row in rows}
 
     def _measure_hours(
         self, ids: list[int], lo: dt.datetime, hi: dt.datetime
@@ -703,8 +681,8 @@ class _Finder:
         query): enforce's window, or the weeks' when only the weekly rule is left."""
         shifts: dict[int, list[Interval]] = defaultdict(list)
         if ids:
-            source, theirs, id_params = _shifts_of(self.session, ids, len(self.people))
-            wanted = set(ids)
+            source, theirs, id_params = _shifts_of(self.session, ids)
+            instant = cache(db.instant_value)  # shifts start and end on few instants
             for row in db.driver_rows(
                 self.session,
                 f"SELECT contractor_id, id, starts_at, ends_at FROM {source} "
@@ -714,10 +692,8 @@ class _Finder:
                 hi=hi,
                 **id_params,
             ):
-                if row.contractor_id not in wanted:
-                    continue
                 shifts[row.contractor_id].append(
-                    Interval(db.instant_value(row.starts_at), db.instant_value(row.ends_at), row.id)
+                    Interval(instant(row.starts_at), instant(row.ends_at), row.id)
                 )
         excluded = {}
         for pid in ids:
@@ -737,9 +713,9 @@ def cover_candidates(session: Session, shift_id: int, limit: int | None = None) 
     """Everyone who may take shift ``shift_id`` under every rule, ranked (the best
     ``limit`` of them when given); the others, with the rules that exclude them, are worked
     out when ``excluded`` is first read (module docstring)."""
-    shift = get_shift(session, shift_id)
-    queue = session.get_one(Queue, shift.queue_id)
     with _collector_paused():
+        shift = get_shift(session, shift_id)
+        queue = session.get_one(Queue, shift.queue_id)
         finder = _Finder(session, shift, queue)
         eligible = finder.eligible()
         found = finder.candidates(eligible, limit)

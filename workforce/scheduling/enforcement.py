@@ -122,7 +122,7 @@ def _existing(
     session: Session, contractor_id: int, lo: dt.datetime, hi: dt.datetime
 ) -> list[Interval]:
     """The contractor's counted shifts that may matter for candidates within [lo, hi):
-    one query on ``ix_shifts_contractor_starts``."""
+    one query on ``ix_shifts_contractor_starts_cover``."""
     rows = session.execute(
         select(Shift.id, Shift.starts_at, Shift.ends_at)
         .where(

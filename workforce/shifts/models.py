@@ -63,7 +63,11 @@ class Shift(Base):
             "status IN ('scheduled', 'in_progress', 'completed', 'cancelled', 'missed')",
             name="status_known",
         ),
-        Index("ix_shifts_contractor_starts", "contractor_id", "starts_at"),
+        #: a contractor's shifts in a window (enforce), and those of thousands at once,
+        #: from the index alone (the cover finder; migration 0197)
+        Index(
+            "ix_shifts_contractor_starts_cover", "contractor_id", "starts_at", "status", "ends_at"
+        ),
         Index("ix_shifts_queue_starts", "queue_id", "starts_at"),
         #: the missed-shift job scans scheduled shifts that have started; the cover finder
         #: aggregates counted shifts around one from the index alone (migration 0196)
