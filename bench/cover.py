@@ -33,7 +33,7 @@ from typing import Any
 
 from common import database_url, dispose, fresh_app, seed_workforce
 from common import percentile as pct
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from workforce import db
 
@@ -88,6 +88,10 @@ def seed(app: Any, contractors: int, rng: random.Random, cover_at: float = 0) ->
         for lo in range(0, len(exposure), 5000):
             session.execute(insert(ExposureDaily), exposure[lo : lo + 5000])
         rebuild_contractor_days(session)  # the per-day totals the ingest keeps beside them
+        if db.is_postgresql(session):
+            # statistics, as autovacuum gathers after a bulk load: without them the
+            # planner takes these freshly filled tables for empty ones
+            session.execute(text("ANALYZE"))
         at = start + dt.timedelta(hours=cover_at)
         target = Shift(
             contractor_id=None,

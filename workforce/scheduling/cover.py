@@ -123,9 +123,13 @@ class CoverResult:
 
 
 #: The columns of a contractor the rules read (eligibility's ContractorFacts), read with
-#: plain SQL into a row (a named tuple); consent and opt-outs stay as stored, and are
-#: parsed only on a sensitive queue (by :meth:`_Finder._consent`).
-_PERSON_COLUMNS = "id, status, timezone, sensitive_consent_at, opt_outs, country, full_name"
+#: plain SQL into a row (a named tuple); opt-outs as text (psycopg would parse every
+#: contractor's JSON), parsed only on a sensitive queue, and only where there are some
+#: (by :meth:`_Finder._consent`).
+_PERSON_COLUMNS = (
+    "id, status, timezone, sensitive_consent_at, CAST(opt_outs AS TEXT) AS opt_outs, "
+    "country, full_name"
+)
 
 
 def _settings() -> Mapping[str, Any] | None:
