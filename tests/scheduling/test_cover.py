@@ -182,8 +182,9 @@ def test_a_week_a_second_over_the_limit_excludes_and_a_second_under_does_not(app
 
 
 def test_standings_read_by_a_scan_of_the_days_are_the_same(app) -> None:
-    """The finder reads many contractors' exposure by a range scan of the days
-    (``scan=True``): the standings are those read by their ids."""
+    """The finder reads many contractors' exposure by a range scan of the days of
+    ``contractor_days`` (``scan=True``), eligibility one contractor's ``exposure_daily``
+    rows: the ingest keeps the two in step, and the standings are the same."""
     from workforce.exposure.policy import current_policy
     from workforce.exposure.standing import standings
 
