@@ -134,6 +134,7 @@ def measure(app: Any, shift_id: int, a: argparse.Namespace, rng: random.Random) 
                 finder.append(took)
                 everyone.append(took_all)
             found = result.total
+            del result  # freed here, not inside the next run's timing
         per_person: list[float] = []
         sample = rng.sample(range(1, a.contractors + 1), min(a.sample, a.contractors))
         with database.reader() as session:

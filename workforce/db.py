@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import random
 import re
+import sqlite3
 import threading
 import time
 from collections import namedtuple
@@ -513,6 +514,14 @@ class Replica:
         return lag if lag is not None and lag <= self.max_lag_seconds else None
 
 
+def unixepoch(text: str | None) -> int | None:
+    """SQLite's ``unixepoch()`` of a stored instant (whole seconds, rounded down), for an
+    SQLite older than 3.38, which lacks it."""
+    if text is None:
+        return None
+    return (instant_value(text) - _EPOCH) // dt.timedelta(seconds=1)
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -524,6 +533,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        if sqlite3.sqlite_version_info < (3, 38):  # unixepoch() came with 3.38
+            dbapi_connection.create_function("unixepoch", 1, unixepoch, deterministic=True)
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: ExceptionContext) -> None:

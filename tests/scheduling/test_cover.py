@@ -181,6 +181,28 @@ def test_a_week_a_second_over_the_limit_excludes_and_a_second_under_does_not(app
             session.close()
 
 
+def test_a_shift_longer_than_a_weekly_limit_excludes_even_an_idle_contractor(app) -> None:
+    """With a weekly limit shorter than the shift, the week is broken with no other shift:
+    the finder must not take an empty week for one within the limit."""
+    start = dt.datetime(2027, 3, 10, 12, tzinfo=dt.UTC)
+    app.config["SHIFT_LIMITS"] = {"default": {"weekly_hours": 5}}
+    with app.test_request_context():
+        session = db.get_db(app).writer()
+        try:
+            queue_id = make_queue(session, slug="plain", tier=0)
+            shift_id = make_shift(session, make_contractor(session), queue_id, start, hours=6)
+            idle = make_contractor(session)
+            session.flush()
+            found = cover_candidates(session, shift_id)
+            assert found.candidates == []
+            why = {c.contractor_id: c.excluded_by for c in found.excluded}
+            assert why[idle] == ["weekly_hours_exceeded"]
+            assert not _accepted(session, shift_id, idle)
+        finally:
+            session.rollback()
+            session.close()
+
+
 def test_standings_read_by_a_scan_of_the_days_are_the_same(app) -> None:
     """The finder reads many contractors' exposure by a range scan of the days of
     ``contractor_days`` (``scan=True``), eligibility one contractor's ``exposure_daily``

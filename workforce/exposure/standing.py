@@ -26,7 +26,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -92,7 +92,7 @@ class TierStanding:
         return int((self.run_end - self.run_start).total_seconds())
 
 
-@dataclass
+@dataclass(slots=True)
 class Standing:
     contractor_id: int
     at: dt.datetime
@@ -107,28 +107,20 @@ class Standing:
 
     def remaining_seconds_today(self, queue_tier: int) -> int | None:
         """The least of today's remainders of tiers 1..T (None: no daily cap applies)."""
-        return self._for_queue_tier.get(min(queue_tier, POLICY_TIERS[-1]), (None, None))[0]
-
-    def break_until(self, queue_tier: int) -> dt.datetime | None:
-        """The latest end of a break due at tiers 1..T, if one is due."""
-        return self._for_queue_tier.get(min(queue_tier, POLICY_TIERS[-1]), (None, None))[1]
-
-    @cached_property
-    def _for_queue_tier(self) -> dict[int, tuple[int | None, dt.datetime | None]]:
-        """Both of the above for every queue tier, in one pass over the tiers (the answers
-        give them per tier: :func:`tier_standing`)."""
-        found: dict[int, tuple[int | None, dt.datetime | None]] = {}
         left: int | None = None
-        until: dt.datetime | None = None
-        for t in POLICY_TIERS:
-            s = self.tiers[t]
+        for s in self.applicable(queue_tier):
             remaining = s.remaining_seconds_today
             if remaining is not None and (left is None or remaining < left):
                 left = remaining
+        return left
+
+    def break_until(self, queue_tier: int) -> dt.datetime | None:
+        """The latest end of a break due at tiers 1..T, if one is due."""
+        until: dt.datetime | None = None
+        for s in self.applicable(queue_tier):
             if s.break_until is not None and (until is None or s.break_until > until):
                 until = s.break_until
-            found[t] = (left, until)
-        return found
+        return until
 
 
 def tier_standing(now: Standing, tier: int) -> dict[str, Any]:

@@ -368,25 +368,28 @@ async def _smtp_send(message: EmailMessage, config: Mapping[str, Any]) -> None:
     client = aiosmtplib.SMTP(
         hostname=url.hostname or "",
         port=url.port or (465 if implicit else 587),
-        username=unquote(url.username) if url.username else None,
-        password=unquote(url.password or "") if url.username else None,
         use_tls=implicit,
-        start_tls=not implicit,
+        start_tls=False,  # below, once the socket's transport is held
         tls_context=_tls(config),
         timeout=config["DELIVERY_READ_TIMEOUT_SECONDS"],
     )
     transport: asyncio.BaseTransport | None = None
     try:
-        async with client:
-            transport = client.transport
-            await client.send_message(message)
+        await client.connect()
+        # The socket's own transport (under the TLS a STARTTLS puts on it), dropped at
+        # the end whatever happened: a TLS close waits for the server's, which
+        # asyncio.run does not, and would leave the socket to the garbage collector.
+        transport = client.transport
+        if not implicit:
+            await client.starttls()
+        if url.username:
+            await client.login(unquote(url.username), unquote(url.password or ""))
+        await client.send_message(message)
+        await client.quit()
     finally:
-        # A TLS close waits for the server's own close, which asyncio.run does not: the
-        # socket would be left to the garbage collector. The session is over (or failed),
-        # so drop the connection now and let the loop run its callback.
         if isinstance(transport, asyncio.Transport):
             transport.abort()
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # the loop closes the socket
 
 
 def _tls(config: Mapping[str, Any]) -> ssl.SSLContext:

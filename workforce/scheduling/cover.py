@@ -226,7 +226,7 @@ def _seconds_sql(session: Session, *, bound: bool = False) -> str:
     """A shift's length in seconds; ``bound``: at least its length, cheaper to work out
     on SQLite (whole seconds, one more for the fraction each end may have lost), where
     julianday() of every shift of a week of everyone costs as much as the rest of the
-    query."""
+    query (an SQLite older than 3.38 gets ``unixepoch`` from :func:`db.unixepoch`)."""
     if db.is_postgresql(session):
         return "EXTRACT(EPOCH FROM (ends_at - starts_at))"
     if bound:
@@ -238,9 +238,10 @@ def _shifts_of(session: Session, ids: list[int]) -> tuple[str, str, dict[str, An
     """``FROM`` the shifts of ``ids``, the condition that picks them (the ids bound as one
     parameter: thousands bound one by one would make SQLite's planner probe an index once
     per id anyway, with a statement per count), and its parameters. Read by contractor:
-    one short range of ``ix_shifts_contractor_starts_cover`` each, in contractor order,
-    from the index alone; SQLite's planner, without statistics, is told so (it would take
-    the covering index of the days, read everyone's shifts and sort them)."""
+    one short range of ``ix_shifts_contractor_starts_cover`` each, in contractor order
+    (no sort for a ``GROUP BY``), without the table's rows where the shift's id is not
+    read; SQLite's planner, without statistics, is told so (it would take the covering
+    index of the days, read everyone's shifts and sort them)."""
     if db.is_postgresql(session):
         return "shifts", "contractor_id = ANY(:ids)", {"ids": list(ids)}
     return (
@@ -504,7 +505,9 @@ class _Finder:
         local weeks it touches (every shift reaching into any contractor's week, in full,
         plus this one). Only a contractor whose bound is over their weekly limit is
         measured exactly, from their shifts (enforce's window). Without ``complete`` a
-        contractor excluded by overlap or rest is not asked the weekly rule too."""
+        contractor excluded by overlap or rest is not asked the weekly rule too, the bound
+        is read only where it may pass the least weekly limit, and the exact measure reads
+        only the shifts reaching into the weeks (the weekly rule is all that is left)."""
         length = self.end - self.start
         rest = dt.timedelta(hours=max(lim.rest_hours for lim in self.limits.values()))
         near = self._near(rest)
@@ -539,11 +542,15 @@ class _Finder:
                 else:
                     weekly.append(pid)
             # the weekly rule can break only where the bound (plus this shift) may pass the
-            # least weekly limit: the bound is read for those alone
+            # least weekly limit: the bound is read for those alone (a shift longer than
+            # that limit may break it with no other shift: then everyone is judged)
             least = min(lim.weekly_hours for lim in self.limits.values())
-            over = dt.timedelta(hours=least) - length
-            bounds = self._week_seconds(weekly, over.total_seconds())
-            weekly = [pid for pid in weekly if pid in bounds]
+            over = (dt.timedelta(hours=least) - length).total_seconds()
+            if over >= 0:
+                bounds = self._week_seconds(weekly, over)
+                weekly = [pid for pid in weekly if pid in bounds]
+            else:
+                bounds = self._week_seconds(weekly)
             # only the weekly rule is left to measure: the shifts reaching into the weeks
             window = self._week_window()
         else:
@@ -659,7 +666,8 @@ class _Finder:
     ) -> dict[int, float]:
         """Seconds of counted shifts of ``ids`` starting in ``[lo, hi)`` (and ending after
         ``after``), per contractor (those over ``over`` only; ``bound``: at least the
-        seconds, :func:`_seconds_sql`): one query (:func:`_shifts_of`)."""
+        seconds, :func:`_seconds_sql`): one query (:func:`_shifts_of`). The shift to cover
+        is never among them: its holder is excluded first, and an open one has none."""
         source, theirs, id_params = _shifts_of(self.session, ids)
         seconds = f"SUM({_seconds_sql(self.session, bound=bound)})"
         rows = db.driver_rows(
@@ -667,11 +675,10 @@ class _Finder:
             f"SELECT contractor_id, {seconds} AS seconds FROM {source} "
             f"WHERE status IN {_COUNTED} AND starts_at >= :lo AND starts_at < :hi "
             f"{'' if after is None else 'AND ends_at > :after'} "
-            f"AND id <> :shift_id AND {theirs} GROUP BY contractor_id"
+            f"AND {theirs} GROUP BY contractor_id"
             f"{'' if over is None else f' HAVING {seconds} > :over'}",
             lo=lo,
             hi=hi,
-            shift_id=self.shift.id,
             **id_params,
             **({} if after is None else {"after": after}),
             **({} if over is None else {"over": over}),

@@ -64,7 +64,7 @@ class Shift(Base):
             name="status_known",
         ),
         #: a contractor's shifts in a window (enforce), and those of thousands at once,
-        #: from the index alone (the cover finder; migration 0197)
+        #: without the table's rows (the cover finder; migration 0197)
         Index(
             "ix_shifts_contractor_starts_cover", "contractor_id", "starts_at", "status", "ends_at"
         ),
