@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from workforce import db
 from workforce.contractors.models import ContractorFacts
+from workforce.exposure.ingest.rollup import contractor_day_sums
 from workforce.exposure.models import RUN_COLUMNS
 from workforce.exposure.policy import POLICY_TIERS, Policy, current_policy
 from workforce.timeutil import from_us, local_date
@@ -211,11 +212,12 @@ def standings(
 #: (:data:`POLICY_TIERS` order), as a tier-t cap counts them. Kept as read: thousands are
 #: measured at once, and the days are few (:func:`_days_ago` knows both spellings).
 DayTotals = tuple[int, Any, int, int, int]
-#: Those sums in SQL over ``exposure_daily`` rows grouped by contractor and day (the same
-#: sums ``contractor_days`` keeps). PostgreSQL sums BIGINT to NUMERIC: cast back.
+#: Those sums over ``exposure_daily`` rows grouped by contractor and day: the ingest's own
+#: (:func:`contractor_day_sums`, what ``contractor_days`` keeps), as the plain SQL of the
+#: driver statement eligibility runs.
 _TIER_SUMS = ", ".join(
-    f"CAST(SUM(CASE WHEN tier >= {t} THEN seconds ELSE 0 END) AS BIGINT) AS tier{t}_seconds"
-    for t in POLICY_TIERS
+    f"{column.compile(compile_kwargs={'literal_binds': True})} AS {column.name}"
+    for column in contractor_day_sums()[: len(POLICY_TIERS)]
 )
 
 

@@ -195,11 +195,13 @@ def _exposure_reasons(now: Standing, tier: int, shift_seconds: int) -> list[str]
         weekly |= s.weekly_limit_reached
         consecutive |= s.consecutive_limit_reached
         breaking |= s.break_until is not None  # as now.break_until(tier): any of them
-    if not (daily or weekly or consecutive or breaking or projected):
-        return []
-    found = [("daily_limit", daily), ("weekly_limit", weekly)]
-    found += [("consecutive_days", consecutive), ("break_due", breaking)]
-    found.append(("daily_limit", projected and not daily))
+    found = (
+        ("daily_limit", daily),
+        ("weekly_limit", weekly),
+        ("consecutive_days", consecutive),
+        ("break_due", breaking),
+        ("daily_limit", projected and not daily),
+    )
     return [reason for reason, holds in found if holds]
 
 
